@@ -1,0 +1,50 @@
+/**
+ * The one error registry. Every failure fakeout reports to a person has a stable code
+ * `FAKEOUT_ERR_<AREA>_<WHAT>`, a one-line meaning and, where it reaches HTTP, a status.
+ * docs/errors.md lists them; spec/domain/errors.test.ts keeps the two in step.
+ */
+export const ERROR_CODES = Object.freeze({
+  FAKEOUT_ERR_CONFIG_INVALID: { status: 500, meaning: 'an environment variable or config value is invalid' },
+  FAKEOUT_ERR_INGEST_BAD_ROW: { status: 400, meaning: 'a replay row could not be parsed; the message names the line and the reason' },
+  FAKEOUT_ERR_INGEST_UNKNOWN_FORMAT: { status: 400, meaning: 'a replay file matches no known format and no column mapping was given' },
+  FAKEOUT_ERR_INGEST_FILE: { status: 400, meaning: 'a replay file could not be read (missing, unreadable, bad zip)' },
+  FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED: { status: 401, meaning: 'the webhook secret is missing or wrong' },
+  FAKEOUT_ERR_WEBHOOK_INVALID: { status: 400, meaning: 'the webhook body failed validation; the message names the field' },
+  FAKEOUT_ERR_WEBHOOK_NOT_JSON: { status: 415, meaning: 'the webhook body is not JSON' },
+  FAKEOUT_ERR_WEBHOOK_TOO_LARGE: { status: 413, meaning: 'the webhook body is over the size limit' },
+  FAKEOUT_ERR_INGEST_UNAVAILABLE: { status: 503, meaning: 'the RAW stream did not acknowledge the event; nothing was stored, retry' },
+  FAKEOUT_ERR_TIME_INVALID: { status: 400, meaning: 'a timestamp could not be understood' },
+  FAKEOUT_ERR_NATS_CONNECT: { status: 503, meaning: 'could not connect to NATS' },
+  FAKEOUT_ERR_NATS_SERVER_START: { status: 500, meaning: 'the embedded nats-server could not be started' },
+  FAKEOUT_ERR_NATS_PUBLISH: { status: 503, meaning: 'a JetStream publish was not acknowledged' },
+  FAKEOUT_ERR_DB_CONNECT: { status: 503, meaning: 'could not connect to the database' },
+  FAKEOUT_ERR_DB_APPEND_ONLY: { status: 500, meaning: 'an UPDATE or DELETE was attempted on an append-only table' },
+  FAKEOUT_ERR_SUPERVISOR_INTENSITY: { status: 500, meaning: 'a supervisor exceeded its restart intensity and gave up' },
+  FAKEOUT_ERR_SUPERVISOR_UNKNOWN_CHILD: { status: 404, meaning: 'no actor at that supervision path' },
+  FAKEOUT_ERR_STAGE_FAULT: { status: 500, meaning: 'a fault was injected into an actor' },
+} as const);
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class FakeoutError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** extra machine-readable detail, e.g. `{ field: 'price' }` or `{ line: 12 }` */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FakeoutError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function isFakeoutError(err: unknown, code?: ErrorCode): err is FakeoutError {
+  return err instanceof FakeoutError && (code === undefined || err.code === code);
+}
