@@ -10,7 +10,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_INGEST_FILE: { status: 400, meaning: 'a replay file could not be read (missing, unreadable, bad zip)' },
   FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED: { status: 401, meaning: 'the webhook secret is missing or wrong' },
   FAKEOUT_ERR_WEBHOOK_INVALID: { status: 400, meaning: 'the webhook body failed validation; the message names the field' },
-  FAKEOUT_ERR_WEBHOOK_NOT_JSON: { status: 415, meaning: 'the webhook body is not JSON' },
+  FAKEOUT_ERR_WEBHOOK_NOT_JSON: { status: 400, meaning: 'the webhook body is not JSON' },
   FAKEOUT_ERR_WEBHOOK_TOO_LARGE: { status: 413, meaning: 'the webhook body is over the size limit' },
   FAKEOUT_ERR_INGEST_UNAVAILABLE: { status: 503, meaning: 'the RAW stream did not acknowledge the event; nothing was stored, retry' },
   FAKEOUT_ERR_TIME_INVALID: { status: 400, meaning: 'a timestamp could not be understood' },
@@ -22,6 +22,10 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_SUPERVISOR_INTENSITY: { status: 500, meaning: 'a supervisor exceeded its restart intensity and gave up' },
   FAKEOUT_ERR_SUPERVISOR_UNKNOWN_CHILD: { status: 404, meaning: 'no actor at that supervision path' },
   FAKEOUT_ERR_STAGE_FAULT: { status: 500, meaning: 'a fault was injected into an actor' },
+  FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE: { status: 415, meaning: 'the webhook Content-Type is neither application/json nor text/plain' },
+  FAKEOUT_ERR_HTTP_NOT_FOUND: { status: 404, meaning: 'no HTTP route for that method and path' },
+  FAKEOUT_ERR_HTTP_BAD_REQUEST: { status: 400, meaning: 'the HTTP request was malformed (headers, Content-Length, encoding)' },
+  FAKEOUT_ERR_HTTP_INTERNAL: { status: 500, meaning: 'an unexpected server error; the detail is in the log, not the response' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

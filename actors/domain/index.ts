@@ -1,2 +1,3 @@
 export * from './messages.ts';
 export * from './errors.ts';
+export * from './config.ts';

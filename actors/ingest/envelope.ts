@@ -1,0 +1,60 @@
+/**
+ * The RAW envelope: built once at ingest, decoded (defensively) by every RAW consumer.
+ * Ids are deterministic so that the same input published twice is one message (Nats-Msg-Id)
+ * and one row (raw_events.id).
+ */
+import { createHash } from 'node:crypto';
+import { FakeoutError } from '../domain/errors.ts';
+import { isTimeframe, symbolToken, type MarketEvent, type RawEnvelope } from '../domain/messages.ts';
+
+/** `replay:<16 hex of the file's sha256>:<line>`: a line is unique within one file's bytes. */
+export function replayEnvelope(
+  fileKey: string,
+  fileName: string,
+  line: number,
+  event: MarketEvent,
+  receivedAt: number,
+): RawEnvelope {
+  return { id: `replay:${fileKey.slice(0, 16)}:${line}`, source: 'replay', receivedAt, event, origin: { file: fileName, line } };
+}
+
+/**
+ * `tv:<alert id>` when the alert names itself, else `tv:<sha256 of the event>`: TradingView
+ * retries a webhook it thinks failed, and the retry must not count twice.
+ */
+export function webhookEnvelope(event: MarketEvent, alertId: string | undefined, receivedAt: number, remote: string): RawEnvelope {
+  const id = alertId !== undefined ? `tv:${alertId}` : `tv:${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 32)}`;
+  return { id, source: 'tradingview', receivedAt, event, origin: { remote } };
+}
+
+export function rawSubject(envelope: RawEnvelope): string {
+  return `raw.${envelope.source}.${symbolToken(envelope.event.symbol)}`;
+}
+
+function bad(field: string, why: string): never {
+  throw new FakeoutError('FAKEOUT_ERR_INGEST_BAD_ROW', `RAW envelope ${field}: ${why}`, { details: { field } });
+}
+
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** Checks a RAW message body; anything malformed is reported by the consumer and never applied. */
+export function decodeRawEnvelope(value: unknown): RawEnvelope {
+  if (typeof value !== 'object' || value === null) bad('body', 'not an object');
+  const v = value as Partial<RawEnvelope>;
+  if (typeof v.id !== 'string' || v.id === '') bad('id', 'missing');
+  if (v.source !== 'replay' && v.source !== 'tradingview') bad('source', 'unknown');
+  if (!finite(v.receivedAt)) bad('receivedAt', 'not a number');
+  const e = v.event as Partial<MarketEvent> | undefined;
+  if (typeof e !== 'object' || e === null) bad('event', 'missing');
+  if (typeof e.symbol !== 'string' || e.symbol === '') bad('event.symbol', 'missing');
+  if (!finite(e.ts)) bad('event.ts', 'not a number');
+  if (e.kind === 'tick') {
+    if (!finite(e.price) || !finite(e.size)) bad('event.price', 'tick needs price and size');
+  } else if (e.kind === 'bar') {
+    if (!isTimeframe(e.timeframe)) bad('event.timeframe', 'unknown');
+    for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) if (!finite(e[k])) bad(`event.${k}`, 'not a number');
+  } else {
+    bad('event.kind', 'expected tick or bar');
+  }
+  return v as RawEnvelope;
+}

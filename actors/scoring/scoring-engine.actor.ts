@@ -1,0 +1,53 @@
+/**
+ * scoring-engine stage: features (FEATURES) → a score for every bar (SCORES and Postgres
+ * `scores`), and a signal (SIGNALS `signals.<symbol>` and Postgres `signals`) when the score
+ * reaches the trigger. Stateless: the checkpoint carries only the stream position.
+ * Idempotence: score and signal keep the bar's id.
+ */
+import { insertScores, insertSignals } from '../../adapters/db/index.ts';
+import { FakeoutError } from '../domain/errors.ts';
+import { isTimeframe, symbolToken, type Features, type Score, type Signal } from '../domain/messages.ts';
+import type { OutboundMessage } from '../stage/ports.ts';
+import type { StageDefinition } from '../stage/stage.actor.ts';
+import { scoreFeatures, toSignal, type ScoringParams } from './score.ts';
+
+export interface Scored {
+  score: Score;
+  signal: Signal | null;
+}
+
+function decodeFeatures(value: unknown): Features {
+  const f = value as Partial<Features> | null;
+  if (typeof f !== 'object' || f === null || typeof f.id !== 'string' || typeof f.symbol !== 'string' || !isTimeframe(f.timeframe) || typeof f.atr !== 'number') {
+    throw new FakeoutError('FAKEOUT_ERR_INGEST_BAD_ROW', 'FEATURES message is not a feature vector', { details: { field: 'features' } });
+  }
+  return f as Features;
+}
+
+export function scoringEngineStage(params: Readonly<ScoringParams>): StageDefinition<Features, Scored> {
+  return {
+    name: 'scoring-engine',
+    stream: 'FEATURES',
+    decode: decodeFeatures,
+    create: () => ({
+      apply: (features) => {
+        const score = scoreFeatures(features, params);
+        return [{ score, signal: toSignal(score, params) }];
+      },
+      snapshot: () => ({}),
+    }),
+    toPublish(outputs) {
+      const out: OutboundMessage[] = [];
+      for (const { score, signal } of outputs) {
+        out.push({ subject: `scores.${symbolToken(score.symbol)}.${score.timeframe}`, id: score.id, value: score });
+        if (signal) out.push({ subject: `signals.${symbolToken(signal.symbol)}`, id: signal.id, value: signal });
+      }
+      return out;
+    },
+    async persist(tx, outputs) {
+      await insertScores(tx, outputs.map((o) => o.score));
+      const signals = outputs.flatMap((o) => (o.signal ? [o.signal] : []));
+      if (signals.length > 0) await insertSignals(tx, signals);
+    },
+  };
+}

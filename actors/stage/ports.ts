@@ -1,0 +1,52 @@
+/**
+ * What a stage needs from the outside, as narrow ports. The app wires them to the NATS and
+ * Postgres adapters; tests may wire them to the same real servers.
+ */
+import type { Kysely } from 'kysely';
+
+/** One delivered stream message (see adapters/nats/consume.ts). */
+export interface DeliveredMessage {
+  seq: number;
+  subject: string;
+  value: unknown;
+  decodeError?: unknown;
+  ack(): void;
+  nak(delayMs?: number): void;
+}
+
+export interface StageConsumer {
+  fetchBatch(max: number, expiresMs: number): Promise<DeliveredMessage[]>;
+  pending(): Promise<{ numPending: number; ackPending: number }>;
+}
+
+export interface OutboundMessage {
+  subject: string;
+  /** the Nats-Msg-Id: deterministic, so a republish after a crash is deduplicated */
+  id: string;
+  value: unknown;
+}
+
+export interface Bus {
+  openConsumer(stream: string, durable: string): Promise<StageConsumer>;
+  publishMany(items: OutboundMessage[]): Promise<{ seq: number; duplicate: boolean }[]>;
+  /** the first sequence still in the stream (1 for a stream that never lost a message) */
+  firstSeq(stream: string): Promise<number>;
+}
+
+/** The subset of pino's logger the actors use. */
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** The subset of the metrics the actors record (adapters/metrics). */
+export interface StageMetrics {
+  observeBatch(stage: string, seconds: number, counts: { processed: number; skipped: number; bad: number }): void;
+  setPending(consumer: string, pending: number): void;
+}
+
+// The database handle is Kysely over the project schema; actors use the repo functions.
+export type AnyDb = Kysely<any>;

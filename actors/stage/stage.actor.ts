@@ -1,0 +1,180 @@
+/**
+ * Runs one pipeline stage: the stage machine (machines/stage.machine.ts) wired to a durable
+ * JetStream pull consumer, a pure processor and Postgres.
+ *
+ * One batch, in this order (POLICY: ack only after the effect is durable):
+ *   1. fetch up to `batchSize` messages; plan them against the checkpoint (batch-plan.ts);
+ *   2. apply the contiguous run to the processor (pure, in memory);
+ *   3. publish the outputs downstream, each with its deterministic Nats-Msg-Id, awaiting acks;
+ *   4. in ONE Postgres transaction: insert the outputs (ON CONFLICT DO NOTHING on their ids)
+ *      and save the checkpoint {last applied stream seq, processor snapshot};
+ *   5. ack the applied and skipped messages; nak the deferred ones.
+ * A crash between 3 and 4 republishes the same ids (deduplicated by JetStream within the
+ * duplicate window, and by the primary keys in Postgres). A crash between 4 and 5 redelivers
+ * messages at or below the checkpoint, which are skipped. Either way a restarted incarnation
+ * rebuilds the processor from the checkpoint and the final state is the same.
+ */
+import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
+import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
+import { FakeoutError } from '../domain/errors.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/index.ts';
+import { planBatch } from './batch-plan.ts';
+import type { AnyDb, Bus, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
+
+export interface StageProcessor<In, Out> {
+  apply(input: In, seq: number): Out[];
+  /** plain JSON; `create(snapshot)` must continue exactly where this left off */
+  snapshot(): unknown;
+}
+
+export interface StageDefinition<In, Out> {
+  /** durable consumer name, checkpoint key, metric label, supervision id */
+  name: string;
+  stream: string;
+  /** validates one message body; throwing marks it bad (reported, acked, never applied) */
+  decode(value: unknown): In;
+  create(snapshot: unknown | undefined): StageProcessor<In, Out>;
+  toPublish(outputs: readonly Out[]): OutboundMessage[];
+  persist(tx: AnyDb, outputs: readonly Out[]): Promise<void>;
+}
+
+export interface StageDeps {
+  bus: Bus;
+  db: AnyDb;
+  metrics: StageMetrics;
+  log: Logger;
+  batchSize: number;
+  /** how long one fetch waits for messages; also bounds how late an injected fault fires when idle */
+  fetchExpiresMs?: number;
+  maxGapRounds?: number;
+}
+
+export type StageActor = ActorRefFrom<typeof stageMachine>;
+
+/** Where an injected fault fires; alternates so tests hit both dangerous windows. */
+type FaultPoint = 'after-publish' | 'after-commit';
+const faultCounts = new Map<string, number>();
+
+function describe(err: unknown): string {
+  if (err instanceof FakeoutError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Starts one incarnation of the stage as a running XState actor (a supervisor child's `start`). */
+export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: StageDeps): StageActor {
+  const log = deps.log.child({ actor: def.name });
+  const expiresMs = deps.fetchExpiresMs ?? 500;
+  const maxGapRounds = deps.maxGapRounds ?? 20;
+  let consumer: StageConsumer | undefined;
+  let processor: StageProcessor<In, Out> | undefined;
+  let lastSeq = 0;
+  let loop: Promise<void> = Promise.resolve();
+
+  const prepare = fromPromise(async () => {
+    const cp = await loadCheckpoint<unknown>(deps.db, def.name);
+    processor = def.create(cp?.state);
+    lastSeq = cp ? cp.lastSeq : (await deps.bus.firstSeq(def.stream)) - 1;
+    consumer = await deps.bus.openConsumer(def.stream, def.name);
+    log.info({ lastSeq, resumed: cp !== undefined }, 'stage prepared');
+  });
+
+  const work = fromCallback<StageEvent>(({ sendBack, receive }) => {
+    let stopping = false;
+    let fault: { reason: string; at: FaultPoint } | undefined;
+    let gapRounds = 0;
+    let lastPendingAt = 0;
+    receive((event) => {
+      if (event.type !== 'FAULT') return;
+      const n = (faultCounts.get(def.name) ?? 0) + 1;
+      faultCounts.set(def.name, n);
+      fault = { reason: event.reason ?? 'injected', at: n % 2 === 1 ? 'after-publish' : 'after-commit' };
+    });
+    const check = (point: FaultPoint | 'idle') => {
+      if (fault && (point === 'idle' || point === fault.at)) {
+        throw new FakeoutError('FAKEOUT_ERR_STAGE_FAULT', `fault injected into ${def.name} (${point}): ${fault.reason}`);
+      }
+    };
+
+    const runBatch = async (c: StageConsumer, p: StageProcessor<In, Out>) => {
+      const msgs = await c.fetchBatch(deps.batchSize, expiresMs);
+      if (msgs.length === 0) {
+        check('idle');
+        await reportPending(c);
+        return;
+      }
+      const started = performance.now();
+      const plan = planBatch(msgs, lastSeq, gapRounds, maxGapRounds);
+      let settled: DeliveredMessage[] = [];
+      try {
+        gapRounds = plan.apply.length === 0 && plan.defer.length > 0 ? gapRounds + 1 : 0;
+        if (plan.acceptedGap) log.warn({ gap: plan.acceptedGap }, 'stream sequence gap never filled; moving past it');
+        const outputs: Out[] = [];
+        let bad = 0;
+        for (const m of plan.apply) {
+          let input: In;
+          try {
+            if (m.decodeError !== undefined) throw m.decodeError;
+            input = def.decode(m.value);
+          } catch (err) {
+            bad++;
+            log.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'bad message skipped');
+            continue;
+          }
+          for (const out of p.apply(input, m.seq)) outputs.push(out);
+        }
+        const newLast = plan.apply.length > 0 ? plan.apply[plan.apply.length - 1]!.seq : lastSeq;
+        const outbound = def.toPublish(outputs);
+        if (outbound.length > 0) await deps.bus.publishMany(outbound);
+        check('after-publish');
+        if (newLast !== lastSeq) {
+          const snapshot = p.snapshot();
+          await deps.db.transaction().execute(async (tx) => {
+            await def.persist(tx, outputs);
+            await saveCheckpoint(tx, def.name, newLast, snapshot);
+          });
+          lastSeq = newLast;
+        }
+        check('after-commit');
+        for (const m of plan.apply) m.ack();
+        for (const m of plan.skip) m.ack();
+        for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 50 : 0);
+        settled = msgs;
+        const counts = { processed: plan.apply.length - bad, skipped: plan.skip.length, bad };
+        deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);
+        sendBack({ type: 'BATCH', ...counts });
+        if (performance.now() - lastPendingAt > 1000) await reportPending(c);
+      } finally {
+        // A batch that did not complete goes back at once, so the next incarnation need not
+        // wait out ack_wait. (A killed process cannot do this; then ack_wait redelivers.)
+        if (settled !== msgs) for (const m of msgs) m.nak();
+      }
+    };
+
+    const reportPending = async (c: StageConsumer) => {
+      lastPendingAt = performance.now();
+      try {
+        const p = await c.pending();
+        deps.metrics.setPending(def.name, p.numPending + p.ackPending);
+      } catch {
+        // Pending is a gauge for operators; failing to read it must not crash the stage.
+      }
+    };
+
+    loop = (async () => {
+      try {
+        if (!consumer || !processor) throw new Error('stage not prepared');
+        while (!stopping) await runBatch(consumer, processor);
+      } catch (err) {
+        log.error({ reason: describe(err) }, 'stage crashed');
+        sendBack({ type: 'WORK_ERROR', error: describe(err) });
+      }
+    })();
+    return () => {
+      stopping = true;
+    };
+  });
+
+  const drain = fromPromise(() => loop);
+  const machine = stageMachine.provide({ actors: { prepare, work, drain } });
+  return createActor(machine, { input: { stage: def.name } }).start();
+}
