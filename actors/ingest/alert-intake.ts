@@ -1,0 +1,31 @@
+/**
+ * Webhook intake: a validated TradingView alert becomes a RAW envelope; the HTTP answer is
+ * given only after JetStream acknowledged it (POLICY: 2xx means durably stored).
+ */
+import type { Clock } from '../../adapters/time/index.ts';
+import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
+import type { Bus } from '../stage/ports.ts';
+import { parseAlert } from './alert.ts';
+import { rawSubject, webhookEnvelope } from './envelope.ts';
+
+export interface AlertIntakeDeps {
+  bus: Bus;
+  clock: Clock;
+  zone: string;
+}
+
+export type AcceptAlert = (body: Record<string, unknown>, meta: { remote: string }) => Promise<{ id: string; duplicate: boolean }>;
+
+export function createAlertIntake(deps: AlertIntakeDeps): AcceptAlert {
+  return async (body, meta) => {
+    const { event, alertId } = parseAlert(body, { zone: deps.zone });
+    const envelope = webhookEnvelope(event, alertId, deps.clock.now(), meta.remote);
+    try {
+      const [ack] = await deps.bus.publishMany([{ subject: rawSubject(envelope), id: envelope.id, value: envelope }]);
+      return { id: envelope.id, duplicate: ack?.duplicate ?? false };
+    } catch (err) {
+      if (isFakeoutError(err, 'FAKEOUT_ERR_INGEST_UNAVAILABLE')) throw err;
+      throw new FakeoutError('FAKEOUT_ERR_INGEST_UNAVAILABLE', 'the RAW stream did not acknowledge the alert; nothing was stored, retry', { cause: err });
+    }
+  };
+}

@@ -1,0 +1,3 @@
+export * from './envelope.ts';
+export * from './replay.actor.ts';
+export * from './alert-intake.ts';

@@ -1,0 +1,157 @@
+/**
+ * replay: reads market-data files (CSV/JSON, zipped or not) and publishes every good row to RAW
+ * as a RawEnvelope, reporting each bad row with its line number and reason.
+ *
+ * Progress is durable: after each batch is acknowledged by JetStream, `ingest_progress` records
+ * the last line published for that file (keyed by the sha256 of its bytes). A restarted replay,
+ * or a second `fakeout start`, resumes after that line and skips files already done. A crash
+ * between the publish and the progress write republishes the same envelope ids
+ * (`replay:<file>:<line>`), which JetStream's duplicate window drops.
+ */
+import { createActor, fromCallback, fromPromise } from 'xstate';
+import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
+import { getIngestProgress, saveIngestProgress } from '../../adapters/db/index.ts';
+import type { Clock } from '../../adapters/time/index.ts';
+import { FakeoutError } from '../domain/errors.ts';
+import type { RawEnvelope } from '../domain/messages.ts';
+import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
+import type { StageActor } from '../stage/stage.actor.ts';
+import { rawSubject, replayEnvelope } from './envelope.ts';
+import { readReplayFile, type FormatName } from './formats/index.ts';
+
+export interface ReplayRequest {
+  path: string;
+  format?: FormatName;
+  symbol?: string;
+}
+
+export interface ReplayProgress {
+  file: string;
+  linesDone: number;
+  published: number;
+  duplicates: number;
+  badRows: number;
+  done: boolean;
+}
+
+export interface ReplayDeps {
+  bus: Bus;
+  db: AnyDb;
+  clock: Clock;
+  log: Logger;
+  files: readonly ReplayRequest[];
+  zone: string;
+  batchSize?: number;
+  countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row', n: number): void;
+  onProgress?(p: ReplayProgress): void;
+}
+
+/** How many bad rows of one file are logged one by one before only the count goes on. */
+const BAD_ROWS_LOGGED = 20;
+
+export function startReplayActor(deps: ReplayDeps): StageActor {
+  const log = deps.log.child({ actor: 'replay' });
+  const batchSize = deps.batchSize ?? 1000;
+  let loop: Promise<void> = Promise.resolve();
+
+  const work = fromCallback<StageEvent>(({ sendBack, receive }) => {
+    let stopping = false;
+    let fault: string | undefined;
+    receive((e) => {
+      if (e.type === 'FAULT') fault = e.reason ?? 'injected';
+    });
+    const check = () => {
+      if (fault !== undefined) throw new FakeoutError('FAKEOUT_ERR_STAGE_FAULT', `fault injected into replay: ${fault}`);
+    };
+
+    const replayOne = async (req: ReplayRequest): Promise<boolean> => {
+      const file = await readReplayFile(req.path, { format: req.format, symbol: req.symbol, zone: deps.zone });
+      const prev = await getIngestProgress(deps.db, file.fileKey);
+      if (prev?.done) {
+        log.info({ file: file.fileName, lines: prev.lines_done }, 'already replayed; skipped');
+        return true;
+      }
+      const p: ReplayProgress = {
+        file: file.fileName,
+        linesDone: prev?.lines_done ?? 0,
+        published: prev?.published ?? 0,
+        duplicates: 0,
+        badRows: prev?.bad_rows ?? 0,
+        done: false,
+      };
+      const startAfter = p.linesDone;
+      log.info({ file: file.fileName, format: file.format, symbol: file.symbol, resumeAfterLine: startAfter }, 'replay started');
+      let batch: RawEnvelope[] = [];
+      let lastLine = startAfter;
+      let badInBatch = 0;
+      const flush = async () => {
+        if (batch.length > 0) {
+          const acks = await deps.bus.publishMany(batch.map((e) => ({ subject: rawSubject(e), id: e.id, value: e })));
+          const dup = acks.filter((a) => a.duplicate).length;
+          p.published += acks.length - dup;
+          p.duplicates += dup;
+          deps.countIngested('accepted', acks.length - dup);
+          if (dup > 0) deps.countIngested('duplicate', dup);
+        }
+        check();
+        p.linesDone = lastLine;
+        await saveIngestProgress(deps.db, {
+          file_key: file.fileKey,
+          file_name: file.fileName,
+          lines_done: p.linesDone,
+          published: p.published,
+          bad_rows: p.badRows,
+          done: p.done,
+        });
+        sendBack({ type: 'BATCH', processed: batch.length, skipped: 0, bad: badInBatch });
+        deps.onProgress?.({ ...p });
+        batch = [];
+        badInBatch = 0;
+      };
+      for (const row of file.rows()) {
+        if (row.line <= startAfter) continue;
+        if (stopping) break;
+        lastLine = row.line;
+        if ('error' in row) {
+          p.badRows++;
+          badInBatch++;
+          deps.countIngested('bad_row', 1);
+          if (p.badRows <= BAD_ROWS_LOGGED) log.warn({ file: file.fileName, line: row.line, reason: row.error.message }, 'bad row skipped');
+          continue;
+        }
+        batch.push(replayEnvelope(file.fileKey, file.fileName, row.line, row.event, deps.clock.now()));
+        if (batch.length >= batchSize) await flush();
+      }
+      if (stopping) {
+        await flush();
+        return false;
+      }
+      p.done = true;
+      await flush();
+      log.info({ file: file.fileName, published: p.published, duplicates: p.duplicates, badRows: p.badRows }, 'replay finished');
+      return true;
+    };
+
+    loop = (async () => {
+      try {
+        for (const req of deps.files) {
+          check();
+          if (!(await replayOne(req))) return;
+        }
+        sendBack({ type: 'WORK_DONE' });
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        log.error({ reason }, 'replay crashed');
+        sendBack({ type: 'WORK_ERROR', error: reason });
+      }
+    })();
+    return () => {
+      stopping = true;
+    };
+  });
+
+  const machine = stageMachine.provide({
+    actors: { work, drain: fromPromise(() => loop), prepare: fromPromise(async () => undefined) },
+  });
+  return createActor(machine, { input: { stage: 'replay' } }).start();
+}
