@@ -99,7 +99,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
-      loggerInstance: log,
+      logger: log,
       bodyLimit: config.webhookBodyLimit,
       webhookSecret,
       acceptAlert,

@@ -26,6 +26,9 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_HTTP_NOT_FOUND: { status: 404, meaning: 'no HTTP route for that method and path' },
   FAKEOUT_ERR_HTTP_BAD_REQUEST: { status: 400, meaning: 'the HTTP request was malformed (headers, Content-Length, encoding)' },
   FAKEOUT_ERR_HTTP_INTERNAL: { status: 500, meaning: 'an unexpected server error; the detail is in the log, not the response' },
+  FAKEOUT_ERR_DB_QUERY: { status: 500, meaning: 'a database statement failed; the cause carries the driver error and its SQLSTATE' },
+  FAKEOUT_ERR_DB_MIGRATION: { status: 500, meaning: 'a schema migration failed; the database was left at the last migration that succeeded' },
+  FAKEOUT_ERR_DB_CHAIN: { status: 500, meaning: 'raw events were appended out of sequence order, which would break the hash chain' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,13 @@
+export { buildHttpServer, DEFAULT_BODY_LIMIT } from './server.ts';
+export type { HttpLogger, HttpServerOptions } from './server.ts';
+export { constantTimeEqual } from './constant-time-equal.ts';
+export { errorBody, installErrorHandlers, sendError, toFakeoutError } from './errors.ts';
+export type { ErrorResponse } from './errors.ts';
+export { SECRET_HEADER, WEBHOOK_PATH, webhookRoutes } from './webhook.routes.ts';
+export type { AcceptAlert, WebhookRoutesOptions } from './webhook.routes.ts';
+export { actorsRoutes } from './actors.routes.ts';
+export type { ActorsRoutesOptions } from './actors.routes.ts';
+export { metricsRoutes } from './metrics.routes.ts';
+export type { MetricsRoutesOptions } from './metrics.routes.ts';
+export { healthRoutes } from './health.routes.ts';
+export type { HealthReport, HealthRoutesOptions } from './health.routes.ts';

@@ -1,0 +1,91 @@
+/**
+ * The fastify server: webhook, actor tree, metrics and health, with one error shape and
+ * structured JSON logs (fastify's own pino).
+ */
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Metrics } from '../metrics/metrics.ts';
+import { actorsRoutes } from './actors.routes.ts';
+import { installErrorHandlers } from './errors.ts';
+import { healthRoutes } from './health.routes.ts';
+import type { HealthReport } from './health.routes.ts';
+import { metricsRoutes } from './metrics.routes.ts';
+import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
+import type { AcceptAlert } from './webhook.routes.ts';
+
+/** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+/**
+ * Either a pino logger to reuse (fastify derives a child with its request serializers), or the
+ * options for fastify to build its own pino: a level and, optionally, where the JSON lines go
+ * (default stdout).
+ */
+export type HttpLogger =
+  | FastifyBaseLogger
+  | {
+      level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+      stream?: { write(line: string): void };
+    };
+
+/** What {@link buildHttpServer} needs. */
+export interface HttpServerOptions {
+  logger: HttpLogger;
+  /** Largest webhook body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
+  bodyLimit?: number;
+  /** The TradingView shared secret (compared in constant time); must not be empty. */
+  webhookSecret: string;
+  /** Validates an authenticated alert and publishes it to RAW; throws FakeoutError. */
+  acceptAlert: AcceptAlert;
+  /** JSON for `GET /actors`. */
+  actorsTree: () => unknown;
+  metrics: Metrics;
+  /** Runs before each `GET /metrics` render, to refresh scrape-time gauges (actor states). */
+  beforeMetrics?: () => void | Promise<void>;
+  /** Probe for `GET /healthz`; absent means always healthy. */
+  health?: () => Promise<HealthReport>;
+  /**
+   * Passed to fastify's `trustProxy`, so `request.ip` (the `remote` given to acceptAlert) is the
+   * client's and not the reverse proxy's. Default false: trust no X-Forwarded-For.
+   */
+  trustProxy?: boolean | string | string[];
+}
+
+function isLoggerInstance(logger: HttpLogger): logger is FastifyBaseLogger {
+  return typeof (logger as Partial<FastifyBaseLogger>).child === 'function';
+}
+
+/**
+ * Builds (does not start) the HTTP server. Routes load on `ready()`, `listen()` or the first
+ * `inject()`; an empty `webhookSecret` makes that step fail with FAKEOUT_ERR_CONFIG_INVALID.
+ */
+export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const common = { bodyLimit, trustProxy: opts.trustProxy ?? false };
+  const app: FastifyInstance = isLoggerInstance(opts.logger)
+    ? Fastify({ ...common, loggerInstance: opts.logger })
+    : Fastify({
+        ...common,
+        logger: {
+          level: opts.logger.level,
+          ...(opts.logger.stream === undefined ? {} : { stream: opts.logger.stream }),
+          // The default request serializer logs no headers; this keeps it so if that changes.
+          redact: { paths: [`req.headers["${SECRET_HEADER}"]`, 'req.headers.authorization'], censor: '[redacted]' },
+        },
+      });
+
+  installErrorHandlers(app);
+  app.register(webhookRoutes, {
+    bodyLimit,
+    webhookSecret: opts.webhookSecret,
+    acceptAlert: opts.acceptAlert,
+    metrics: opts.metrics,
+  });
+  app.register(actorsRoutes, { actorsTree: opts.actorsTree });
+  app.register(metricsRoutes, {
+    metrics: opts.metrics,
+    ...(opts.beforeMetrics === undefined ? {} : { beforeMetrics: opts.beforeMetrics }),
+  });
+  app.register(healthRoutes, opts.health === undefined ? {} : { health: opts.health });
+  return app;
+}

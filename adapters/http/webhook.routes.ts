@@ -1,0 +1,105 @@
+/**
+ * `POST /webhook/tradingview`: TradingView alerts into ingest.
+ *
+ * TradingView posts the alert message as the body, as `text/plain` even when the message is JSON
+ * (or `application/json`), and cannot set headers, so the shared secret travels in the body field
+ * `secret`; other senders may use the `x-fakeout-secret` header instead.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { FakeoutError } from '../../actors/domain/errors.ts';
+import type { IngestOutcome, Metrics } from '../metrics/metrics.ts';
+import { constantTimeEqual } from './constant-time-equal.ts';
+import { sendError, toFakeoutError } from './errors.ts';
+
+/** What ingest does with an authenticated alert: validate, publish to RAW, report dedupe. */
+export type AcceptAlert = (
+  body: Record<string, unknown>,
+  meta: { remote: string },
+) => Promise<{ id: string; duplicate: boolean }>;
+
+/** Options of {@link webhookRoutes}. */
+export interface WebhookRoutesOptions {
+  /** Largest accepted body, in bytes. */
+  bodyLimit: number;
+  /** The shared secret; must not be empty. */
+  webhookSecret: string;
+  acceptAlert: AcceptAlert;
+  metrics: Metrics;
+}
+
+/** The header a sender that can set headers may use instead of the body field. */
+export const SECRET_HEADER = 'x-fakeout-secret';
+/** The path TradingView is pointed at. */
+export const WEBHOOK_PATH = '/webhook/tradingview';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The secret the sender presented: the body field when present, else the header. */
+function presentedSecret(request: FastifyRequest): string | undefined {
+  const body = request.body;
+  if (isRecord(body) && typeof body['secret'] === 'string') return body['secret'];
+  const header = request.headers[SECRET_HEADER];
+  return typeof header === 'string' ? header : undefined;
+}
+
+/**
+ * How a refused request is counted in `fakeout_ingested_total{source="tradingview"}`:
+ * a body we could not read is a `bad_row` (as an unparseable replay row is), a request refused
+ * before reading (secret, size, media type) is `rejected`, and our own failure is `failed`.
+ */
+function outcomeOf(err: FakeoutError): IngestOutcome {
+  if (err.status >= 500) return 'failed';
+  if (err.code === 'FAKEOUT_ERR_WEBHOOK_NOT_JSON' || err.code === 'FAKEOUT_ERR_WEBHOOK_INVALID') return 'bad_row';
+  return 'rejected';
+}
+
+/**
+ * Registers the webhook route in its own encapsulated context, so its body parsers and its
+ * counting error handler apply to it alone.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, opts) => {
+  const { bodyLimit, webhookSecret, acceptAlert, metrics } = opts;
+  if (webhookSecret.length === 0) {
+    // POLICY: an empty secret would let anyone publish to RAW; refuse to start instead.
+    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'the webhook secret must not be empty');
+  }
+  const count = (outcome: IngestOutcome): void => metrics.ingested.inc({ source: 'tradingview', outcome });
+
+  // Both media types are read as text and parsed as JSON by fastify's own parser, which refuses
+  // __proto__ / constructor poisoning; any other Content-Type stays unparsed and gets a 415.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    parseJson(request, body as string, (err: Error | null, value?: unknown) => {
+      if (err) done(new FakeoutError('FAKEOUT_ERR_WEBHOOK_NOT_JSON', 'the request body is not valid JSON', { cause: err }));
+      else done(null, value);
+    });
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const fe = toFakeoutError(err);
+    count(outcomeOf(fe));
+    return sendError(fe, request, reply);
+  });
+
+  app.post(WEBHOOK_PATH, { bodyLimit }, async (request, reply) => {
+    const secret = presentedSecret(request);
+    // POLICY: acceptAlert is never called for an unauthenticated request.
+    if (secret === undefined || !constantTimeEqual(secret, webhookSecret)) {
+      throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED', 'the webhook secret is missing or wrong');
+    }
+    const body = request.body;
+    if (!isRecord(body)) {
+      throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_INVALID', 'the webhook body must be a JSON object', {
+        details: { field: 'body' },
+      });
+    }
+    // The secret goes no further than this handler: not to ingest, not to RAW, not to a log.
+    const { secret: _secret, ...alert } = body;
+    const result = await acceptAlert(alert, { remote: request.ip });
+    count(result.duplicate ? 'duplicate' : 'accepted');
+    return reply.code(202).send({ id: result.id, duplicate: result.duplicate });
+  });
+};

@@ -1,0 +1,8 @@
+export {
+  createMetrics,
+  INGEST_OUTCOMES,
+  INGEST_SOURCES,
+  STAGE_DURATION_BUCKETS,
+  STAGE_OUTCOMES,
+} from './metrics.ts';
+export type { IngestOutcome, IngestSource, Metrics, StageOutcome } from './metrics.ts';

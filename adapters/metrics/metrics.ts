@@ -1,0 +1,162 @@
+/**
+ * Prometheus metrics for one fakeout process, on a registry of its own.
+ *
+ * POLICY: no label takes a value from market data (symbol, price, alert id). Label values come
+ * from small fixed sets (the outcome unions below) or from names in our own code (actor ids,
+ * stage names, consumer names, machine state names), so the number of series stays bounded
+ * however many symbols flow through.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Where an ingested event came from. */
+export const INGEST_SOURCES = ['replay', 'tradingview'] as const;
+export type IngestSource = (typeof INGEST_SOURCES)[number];
+
+/**
+ * What happened to one ingested event. `failed` is a server-side failure (the RAW stream did not
+ * acknowledge, or an unexpected error): it is kept apart from `rejected` (the sender's fault) so an
+ * alert on failures does not fire because someone sent garbage, and vice versa.
+ */
+export const INGEST_OUTCOMES = ['accepted', 'duplicate', 'rejected', 'bad_row', 'failed'] as const;
+export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+
+/** What a stage did with one message. */
+export const STAGE_OUTCOMES = ['processed', 'skipped', 'bad'] as const;
+export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
+
+/**
+ * Buckets of `fakeout_stage_duration_seconds`: 0.5 ms to 5 s, roughly 1-2.5-5 per decade. A batch
+ * under 0.5 ms is "instant" and one over 5 s is a stall; both ends only need to be told apart.
+ */
+export const STAGE_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+]);
+
+/** Every metric fakeout exports, plus the registry they live in. */
+export interface Metrics {
+  /** This process's registry (not prom-client's global one), with the default process metrics. */
+  readonly registry: Registry;
+  /** `fakeout_actor_restarts_total{actor}`: restarts performed by a supervisor. */
+  readonly actorRestarts: Counter<'actor'>;
+  /** `fakeout_actor_state{actor,state}`: 1 for an actor's current state; write it with {@link Metrics.setActorState}. */
+  readonly actorState: Gauge<'actor' | 'state'>;
+  /** `fakeout_stage_duration_seconds{stage}`: time to process one batch. */
+  readonly stageDuration: Histogram<'stage'>;
+  /** `fakeout_stage_messages_total{stage,outcome}`: outcome is a {@link StageOutcome}. */
+  readonly stageMessages: Counter<'stage' | 'outcome'>;
+  /** `fakeout_consumer_pending{consumer}`: messages waiting on a JetStream durable consumer. */
+  readonly consumerPending: Gauge<'consumer'>;
+  /** `fakeout_ingested_total{source,outcome}`: source is an {@link IngestSource}, outcome an {@link IngestOutcome}. */
+  readonly ingested: Counter<'source' | 'outcome'>;
+  /** `fakeout_supervision_events_total{type}`: start, crash, restart, escalation… */
+  readonly supervisionEvents: Counter<'type'>;
+  /** `fakeout_signals_total`: signals emitted (score ≥ trigger). No symbol label, see the POLICY above. */
+  readonly signals: Counter<never>;
+  /** `fakeout_scores_total`: scores computed. */
+  readonly scores: Counter<never>;
+  /**
+   * Marks `state` as the actor's current state: its series goes to 1 and every other state this
+   * actor has been in goes to 0 (kept, not removed, so a dashboard shows the transition).
+   */
+  setActorState(actor: string, state: string): void;
+  /** The text exposition of every metric in {@link Metrics.registry}. */
+  render(): Promise<string>;
+  /** The Content-Type that goes with {@link Metrics.render}'s output. */
+  readonly contentType: string;
+}
+
+/** Builds a fresh registry with every fakeout metric and the default Node.js process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  // WHY own registry: tests and several in-process roles can each build one without
+  // "metric already registered" clashes on prom-client's global registry.
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const actorRestarts = new Counter({
+    name: 'fakeout_actor_restarts_total',
+    help: 'Actor restarts performed by a supervisor.',
+    labelNames: ['actor'] as const,
+    registers,
+  });
+  const actorState = new Gauge({
+    name: 'fakeout_actor_state',
+    help: "1 for the actor's current state, 0 for other states it has been in.",
+    labelNames: ['actor', 'state'] as const,
+    registers,
+  });
+  const stageDuration = new Histogram({
+    name: 'fakeout_stage_duration_seconds',
+    help: 'Time for a pipeline stage to process one batch of messages.',
+    labelNames: ['stage'] as const,
+    buckets: [...STAGE_DURATION_BUCKETS],
+    registers,
+  });
+  const stageMessages = new Counter({
+    name: 'fakeout_stage_messages_total',
+    help: 'Messages handled by a pipeline stage, by outcome (processed, skipped, bad).',
+    labelNames: ['stage', 'outcome'] as const,
+    registers,
+  });
+  const consumerPending = new Gauge({
+    name: 'fakeout_consumer_pending',
+    help: 'Messages pending on a JetStream durable consumer.',
+    labelNames: ['consumer'] as const,
+    registers,
+  });
+  const ingested = new Counter({
+    name: 'fakeout_ingested_total',
+    help: 'Events offered to ingest, by source (replay, tradingview) and outcome.',
+    labelNames: ['source', 'outcome'] as const,
+    registers,
+  });
+  const supervisionEvents = new Counter({
+    name: 'fakeout_supervision_events_total',
+    help: 'Supervision events (start, crash, restart, escalation, ...).',
+    labelNames: ['type'] as const,
+    registers,
+  });
+  const signals = new Counter<never>({
+    name: 'fakeout_signals_total',
+    help: 'Signals emitted (score at or above the trigger).',
+    registers,
+  });
+  const scores = new Counter<never>({
+    name: 'fakeout_scores_total',
+    help: 'Scores computed by the scoring engine.',
+    registers,
+  });
+
+  // WHY pre-create the ingest series at 0: rate() and absent-based alerts need the series to exist
+  // before the first event; the label sets are small and fixed, so this costs 10 series.
+  for (const source of INGEST_SOURCES) {
+    for (const outcome of INGEST_OUTCOMES) ingested.inc({ source, outcome }, 0);
+  }
+
+  const statesSeen = new Map<string, Set<string>>();
+  function setActorState(actor: string, state: string): void {
+    let seen = statesSeen.get(actor);
+    if (seen === undefined) {
+      seen = new Set();
+      statesSeen.set(actor, seen);
+    }
+    seen.add(state);
+    for (const s of seen) actorState.set({ actor, state: s }, s === state ? 1 : 0);
+  }
+
+  return {
+    registry,
+    actorRestarts,
+    actorState,
+    stageDuration,
+    stageMessages,
+    consumerPending,
+    ingested,
+    supervisionEvents,
+    signals,
+    scores,
+    setActorState,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
