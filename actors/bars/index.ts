@@ -1,0 +1,2 @@
+export { BarBuilder, DEFAULT_BAR_TIMEFRAMES } from './bar-builder.ts';
+export type { BarBuilderOptions, BarBuilderSnapshot, BarBuilderStats, OpenBucketState, SeriesState } from './bar-builder.ts';

@@ -1,0 +1,155 @@
+/**
+ * Turns each closed bar into {@link Features} measured against the bars before it.
+ *
+ * POLICY: features of a bar are computed BEFORE the bar enters any window, so the range, the ATR
+ * and the volume mean are those of the previous bars only: a breakout bar never widens its own
+ * range or inflates its own yardstick, and nothing a later bar brings can change an earlier
+ * bar's features (no look-ahead).
+ */
+import type { Bar, Features } from '../domain/messages.ts';
+import { FakeoutError } from '../domain/errors.ts';
+import { Atr, type AtrSnapshot } from './atr.ts';
+import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
+import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
+
+export interface FeatureEngineOptions {
+  /** N, the bars the range and the volume mean look back over; default 20 */
+  lookback?: number;
+  /** Wilder ATR period; default 14 */
+  atrPeriod?: number;
+}
+
+export interface FeatureEngineStats {
+  /** bars taken into the windows */
+  applied: number;
+  /** bars ignored because their openTime was not after the last one of their series (redelivery) */
+  ignored: number;
+}
+
+/** Plain-JSON state of one `symbol|timeframe` series. */
+export interface FeatureSeriesSnapshot {
+  key: string;
+  lastOpenTime: number;
+  extremes: RollingExtremesSnapshot;
+  volume: RollingMeanSnapshot;
+  atr: AtrSnapshot;
+}
+
+/** Everything needed to continue exactly where an engine stopped; survives `JSON.stringify`. */
+export interface FeatureEngineSnapshot {
+  version: 1;
+  lookback: number;
+  atrPeriod: number;
+  stats: FeatureEngineStats;
+  series: FeatureSeriesSnapshot[];
+}
+
+interface Series {
+  lastOpenTime: number;
+  extremes: RollingExtremes;
+  volume: RollingMean;
+  atr: Atr;
+}
+
+/**
+ * @example
+ * const engine = new FeatureEngine({ lookback: 20, atrPeriod: 14 });
+ * const f = engine.update(bar); // null while warming up
+ */
+export class FeatureEngine {
+  readonly lookback: number;
+  readonly atrPeriod: number;
+  readonly stats: FeatureEngineStats = { applied: 0, ignored: 0 };
+  private readonly series = new Map<string, Series>();
+
+  constructor(options: FeatureEngineOptions = {}) {
+    this.lookback = options.lookback ?? 20;
+    this.atrPeriod = options.atrPeriod ?? 14;
+    assertWindowSize(this.lookback, 'lookback');
+    assertWindowSize(this.atrPeriod, 'atrPeriod');
+  }
+
+  /**
+   * Features of `bar` against the previous `lookback` bars of its series, then takes the bar in.
+   * Returns null while warming up (fewer than `lookback` previous bars, or no ATR yet), when the
+   * ATR is 0 (every distance would be infinite), and for a bar not newer than the last one seen
+   * (counted in `stats.ignored`; it changes nothing, so redelivery is harmless).
+   */
+  update(bar: Bar): Features | null {
+    const key = `${bar.symbol}|${bar.timeframe}`;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = { lastOpenTime: -Infinity, extremes: new RollingExtremes(this.lookback), volume: new RollingMean(this.lookback), atr: new Atr(this.atrPeriod) };
+      this.series.set(key, s);
+    } else if (bar.openTime <= s.lastOpenTime) {
+      this.stats.ignored++;
+      return null;
+    }
+    const features = this.measure(bar, s);
+    s.extremes.update(bar.high, bar.low);
+    s.volume.update(bar.volume);
+    s.atr.update(bar);
+    s.lastOpenTime = bar.openTime;
+    this.stats.applied++;
+    return features;
+  }
+
+  snapshot(): FeatureEngineSnapshot {
+    const series: FeatureSeriesSnapshot[] = [];
+    for (const [key, s] of this.series) {
+      series.push({ key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot() });
+    }
+    return { version: 1, lookback: this.lookback, atrPeriod: this.atrPeriod, stats: { ...this.stats }, series };
+  }
+
+  /** Rebuilds an engine whose subsequent output is identical to the one that took the snapshot. */
+  static restore(snapshot: FeatureEngineSnapshot): FeatureEngine {
+    if (snapshot?.version !== 1) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'unsupported feature engine snapshot version', { details: { field: 'version' } });
+    }
+    const engine = new FeatureEngine({ lookback: snapshot.lookback, atrPeriod: snapshot.atrPeriod });
+    engine.stats.applied = snapshot.stats.applied;
+    engine.stats.ignored = snapshot.stats.ignored;
+    for (const s of snapshot.series) {
+      engine.series.set(s.key, {
+        lastOpenTime: s.lastOpenTime,
+        extremes: RollingExtremes.restore(s.extremes),
+        volume: RollingMean.restore(s.volume),
+        atr: Atr.restore(s.atr),
+      });
+    }
+    return engine;
+  }
+
+  private measure(bar: Bar, s: Series): Features | null {
+    const rangeHigh = s.extremes.max;
+    const rangeLow = s.extremes.min;
+    const atr = s.atr.value;
+    const meanVolume = s.volume.value;
+    if (!s.extremes.isReady || rangeHigh === null || rangeLow === null || atr === null || meanVolume === null || atr <= 0) return null;
+
+    const span = bar.high - bar.low;
+    const brokeUp = bar.high > rangeHigh;
+    const brokeDown = bar.low < rangeLow;
+    return {
+      id: bar.id,
+      symbol: bar.symbol,
+      timeframe: bar.timeframe,
+      openTime: bar.openTime,
+      close: bar.close,
+      high: bar.high,
+      low: bar.low,
+      rangeHigh,
+      rangeLow,
+      atr,
+      upperWickRatio: span > 0 ? (bar.high - Math.max(bar.open, bar.close)) / span : 0,
+      lowerWickRatio: span > 0 ? (Math.min(bar.open, bar.close) - bar.low) / span : 0,
+      breakoutUpAtr: brokeUp ? (bar.high - rangeHigh) / atr : 0,
+      breakoutDownAtr: brokeDown ? (rangeLow - bar.low) / atr : 0,
+      closeBackInsideUpAtr: brokeUp && bar.close < rangeHigh ? (rangeHigh - bar.close) / atr : 0,
+      closeBackInsideDownAtr: brokeDown && bar.close > rangeLow ? (bar.close - rangeLow) / atr : 0,
+      volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
+      lookback: this.lookback,
+    };
+  }
+}

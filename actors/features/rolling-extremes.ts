@@ -1,0 +1,138 @@
+/**
+ * Highest high and lowest low of the last N updates, O(1) amortised per update.
+ *
+ * Each side is a monotonic deque: an entry that can never be the extreme again (an older value
+ * beaten by a newer one) is discarded at once, so the front is always the extreme of the window
+ * and every value is pushed and popped at most once. The deques live in fixed rings of N slots
+ * because, after expiry, a deque can never hold more than N entries.
+ */
+import { FakeoutError } from '../domain/errors.ts';
+
+/** Plain-JSON state of {@link RollingExtremes}; entries are `[sequence, value]`, front first. */
+export interface RollingExtremesSnapshot {
+  size: number;
+  /** updates seen so far */
+  seen: number;
+  maxEntries: [number, number][];
+  minEntries: [number, number][];
+}
+
+/** Throws the config error used for every window length in this folder. */
+export function assertWindowSize(size: number, field: string): void {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `${field} must be a positive integer, got ${String(size)}`, { details: { field } });
+  }
+}
+
+class MonotonicRing {
+  private readonly seqs: number[];
+  private readonly values: number[];
+  private head = 0;
+  private length = 0;
+
+  /** `keepLarger`: true keeps a decreasing deque (maximum), false an increasing one (minimum). */
+  constructor(private readonly size: number, private readonly keepLarger: boolean) {
+    this.seqs = new Array<number>(size).fill(0);
+    this.values = new Array<number>(size).fill(0);
+  }
+
+  push(seq: number, value: number): void {
+    // Expire the front: the window holds sequences seq-size+1 .. seq.
+    while (this.length > 0 && this.seqs[this.head]! <= seq - this.size) {
+      this.head = (this.head + 1) % this.size;
+      this.length--;
+    }
+    // Drop the back while the new value dominates it; equal values are dropped too (the newer lives longer).
+    while (this.length > 0) {
+      const back = this.values[(this.head + this.length - 1) % this.size]!;
+      if (this.keepLarger ? back > value : back < value) break;
+      this.length--;
+    }
+    const at = (this.head + this.length) % this.size;
+    this.seqs[at] = seq;
+    this.values[at] = value;
+    this.length++;
+  }
+
+  get front(): number | null {
+    return this.length === 0 ? null : this.values[this.head]!;
+  }
+
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let k = 0; k < this.length; k++) {
+      const at = (this.head + k) % this.size;
+      out.push([this.seqs[at]!, this.values[at]!]);
+    }
+    return out;
+  }
+
+  load(entries: readonly (readonly [number, number])[]): void {
+    this.head = 0;
+    this.length = 0;
+    for (const [seq, value] of entries) {
+      this.seqs[this.length] = seq;
+      this.values[this.length] = value;
+      this.length++;
+    }
+  }
+}
+
+/**
+ * Rolling maximum of highs and minimum of lows over the last `size` updates.
+ *
+ * @example
+ * const x = new RollingExtremes(20);
+ * x.update(bar.high, bar.low);
+ * if (x.isReady) use(x.max, x.min);
+ */
+export class RollingExtremes {
+  private readonly maxRing: MonotonicRing;
+  private readonly minRing: MonotonicRing;
+  private seen = 0;
+
+  constructor(readonly size: number) {
+    assertWindowSize(size, 'size');
+    this.maxRing = new MonotonicRing(size, true);
+    this.minRing = new MonotonicRing(size, false);
+  }
+
+  /** Adds one observation; `low` defaults to `high` for a single series. */
+  update(high: number, low: number = high): void {
+    const seq = this.seen++;
+    this.maxRing.push(seq, high);
+    this.minRing.push(seq, low);
+  }
+
+  /** Highest high in the window (partial before {@link isReady}); null before any update. */
+  get max(): number | null {
+    return this.maxRing.front;
+  }
+
+  /** Lowest low in the window (partial before {@link isReady}); null before any update. */
+  get min(): number | null {
+    return this.minRing.front;
+  }
+
+  /** Updates seen, capped at the window size. */
+  get count(): number {
+    return Math.min(this.seen, this.size);
+  }
+
+  /** True once the window holds `size` values. */
+  get isReady(): boolean {
+    return this.seen >= this.size;
+  }
+
+  snapshot(): RollingExtremesSnapshot {
+    return { size: this.size, seen: this.seen, maxEntries: this.maxRing.entries(), minEntries: this.minRing.entries() };
+  }
+
+  static restore(s: RollingExtremesSnapshot): RollingExtremes {
+    const x = new RollingExtremes(s.size);
+    x.seen = s.seen;
+    x.maxRing.load(s.maxEntries);
+    x.minRing.load(s.minEntries);
+    return x;
+  }
+}
