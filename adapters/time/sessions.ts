@@ -1,0 +1,63 @@
+/**
+ * Which of the three main FX/equity trading sessions are open at an instant.
+ *
+ * Each session is defined in its OWN local time, so daylight saving is handled by luxon and the
+ * overlaps move during the weeks when the US and Europe change clocks on different dates:
+ *
+ * | session    | zone             | open (local)      | days (local)   |
+ * |------------|------------------|-------------------|----------------|
+ * | `asia`     | Asia/Tokyo       | 09:00 to 18:00    | Monday–Friday  |
+ * | `london`   | Europe/London    | 08:00 to 17:00    | Monday–Friday  |
+ * | `new_york` | America/New_York | 08:00 to 17:00    | Monday–Friday  |
+ *
+ * Start inclusive, end exclusive. Japan has no DST, so `asia` is always 00:00–09:00 UTC.
+ * Example: in 2024 the US moved to EDT on 10 March and the UK to BST on 31 March, so on
+ * 11–29 March New York opens at 12:00 UTC while London still runs 08:00–17:00 UTC, and the
+ * London/New York overlap is five hours (12:00–17:00 UTC) instead of the usual four.
+ * Holidays are not modelled.
+ */
+import { DateTime } from 'luxon';
+
+/** A trading session name. */
+export type SessionName = 'asia' | 'london' | 'new_york';
+
+/** Open sessions, in the fixed order asia, london, new_york, and every pair open together ('london_new_york'). */
+export interface TradingSessions {
+  sessions: SessionName[];
+  overlaps: string[];
+}
+
+interface SessionSpec {
+  name: SessionName;
+  zone: string;
+  /** minutes after local midnight */
+  openMin: number;
+  closeMin: number;
+}
+
+/** The session table above, as data. */
+export const SESSION_SPECS: readonly Readonly<SessionSpec>[] = Object.freeze([
+  { name: 'asia', zone: 'Asia/Tokyo', openMin: 9 * 60, closeMin: 18 * 60 },
+  { name: 'london', zone: 'Europe/London', openMin: 8 * 60, closeMin: 17 * 60 },
+  { name: 'new_york', zone: 'America/New_York', openMin: 8 * 60, closeMin: 17 * 60 },
+]);
+
+function isOpen(spec: SessionSpec, instantMs: number): boolean {
+  const local = DateTime.fromMillis(instantMs, { zone: spec.zone });
+  if (local.weekday > 5) return false; // luxon: 6 = Saturday, 7 = Sunday
+  const minute = local.hour * 60 + local.minute;
+  return minute >= spec.openMin && minute < spec.closeMin;
+}
+
+/**
+ * The sessions open at `instantMs` (epoch ms UTC) and their pairwise overlaps.
+ * @example tradingSessions(Date.parse('2024-03-11T12:30:00Z')) // { sessions: ['london', 'new_york'], overlaps: ['london_new_york'] }
+ */
+export function tradingSessions(instantMs: number): TradingSessions {
+  const sessions = SESSION_SPECS.filter((s) => isOpen(s, instantMs)).map((s) => s.name);
+  const overlaps: string[] = [];
+  for (let i = 0; i < sessions.length; i++) {
+    for (let j = i + 1; j < sessions.length; j++) overlaps.push(`${sessions[i]}_${sessions[j]}`);
+  }
+  return { sessions, overlaps };
+}

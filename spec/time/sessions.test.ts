@@ -1,0 +1,58 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tradingSessions } from '../../adapters/time/index.ts';
+
+const s = suite('trading-sessions');
+const at = (iso: string) => tradingSessions(Date.parse(iso));
+
+// Hand-checked offsets: Tokyo is always UTC+9. London: GMT (UTC+0) until 2024-03-31 01:00Z, BST (UTC+1)
+// until 2024-10-27 01:00Z. New York: EST (UTC-5) until 2024-03-10 07:00Z, EDT (UTC-4) until 2024-11-03 06:00Z.
+
+s('before the US change New York opens at 13:00Z (08:00 EST)', () => {
+  // Fri 2024-03-08 12:30Z: NY 07:30 EST closed, London 12:30 GMT open, Tokyo 21:30 closed
+  assert.equal(at('2024-03-08T12:30:00Z'), { sessions: ['london'], overlaps: [] });
+  // 13:30Z: NY 08:30 EST open
+  assert.equal(at('2024-03-08T13:30:00Z'), { sessions: ['london', 'new_york'], overlaps: ['london_new_york'] });
+});
+
+s('is closed everywhere on Sunday 2024-03-10, the US change day', () => {
+  // 12:30Z: Sunday in London and New York, 21:30 Sunday in Tokyo
+  assert.equal(at('2024-03-10T12:30:00Z'), { sessions: [], overlaps: [] });
+});
+
+s('after the US change and before the EU one New York opens at 12:00Z while London keeps GMT', () => {
+  // Mon 2024-03-11 12:30Z: NY 08:30 EDT open, London 12:30 GMT open
+  assert.equal(at('2024-03-11T12:30:00Z'), { sessions: ['london', 'new_york'], overlaps: ['london_new_york'] });
+  // 16:59Z: London 16:59 still open; 17:00Z: London closed, NY 13:00 EDT open
+  assert.equal(at('2024-03-11T16:59:00Z').sessions, ['london', 'new_york']);
+  assert.equal(at('2024-03-11T17:00:00Z'), { sessions: ['new_york'], overlaps: [] });
+});
+
+s('London opens at 08:00Z before the EU change and at 07:00Z after it', () => {
+  // Fri 2024-03-29 07:30Z: London 07:30 GMT closed, Tokyo 16:30 open
+  assert.equal(at('2024-03-29T07:30:00Z'), { sessions: ['asia'], overlaps: [] });
+  // Tue 2024-04-02 07:00Z: London 08:00 BST opens (start inclusive), Tokyo 16:00 open
+  assert.equal(at('2024-04-02T07:00:00Z'), { sessions: ['asia', 'london'], overlaps: ['asia_london'] });
+});
+
+s('New York opens at 12:00Z before the 2024-11-03 change and at 13:00Z after it', () => {
+  // Fri 2024-11-01 12:30Z: NY 08:30 EDT open, London 12:30 GMT (changed 10-27) open
+  assert.equal(at('2024-11-01T12:30:00Z').sessions, ['london', 'new_york']);
+  // Mon 2024-11-04 12:30Z: NY 07:30 EST closed
+  assert.equal(at('2024-11-04T12:30:00Z'), { sessions: ['london'], overlaps: [] });
+  // 13:00Z: NY 08:00 EST opens
+  assert.equal(at('2024-11-04T13:00:00Z').sessions, ['london', 'new_york']);
+});
+
+s('judges weekdays and hours in each session zone, end exclusive', () => {
+  // Mon 2024-03-11 00:00Z = 09:00 Monday Tokyo (open) but 20:00 Sunday New York
+  assert.equal(at('2024-03-11T00:00:00Z'), { sessions: ['asia'], overlaps: [] });
+  // Sun 2024-03-10 23:30Z = Mon 08:30 Tokyo: not yet open
+  assert.equal(at('2024-03-10T23:30:00Z').sessions, []);
+  // 2024-03-11 09:00Z = 18:00 Tokyo: closed (end exclusive); London 09:00 open
+  assert.equal(at('2024-03-11T09:00:00Z').sessions, ['london']);
+  // Fri 2024-03-08 21:30Z = 16:30 EST Friday (open) = Sat 06:30 Tokyo (closed)
+  assert.equal(at('2024-03-08T21:30:00Z').sessions, ['new_york']);
+});
+
+s.run();
