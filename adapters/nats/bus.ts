@@ -1,0 +1,33 @@
+/**
+ * The Bus port the actors use (actors/stage/ports.ts), implemented on one NATS connection:
+ * durable pull consumers, pipelined deduplicating publishes, stream positions.
+ */
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { openBatchConsumer, type BatchConsumer } from './consume.ts';
+import { publishMany, type PublishItem, type PublishResult } from './publish.ts';
+
+export interface NatsBus {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  openConsumer(stream: string, durable: string): Promise<BatchConsumer>;
+  publishMany(items: PublishItem[]): Promise<PublishResult[]>;
+  firstSeq(stream: string): Promise<number>;
+}
+
+export async function createBus(nc: NatsConnection): Promise<NatsBus> {
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  return {
+    js,
+    jsm,
+    openConsumer: (stream, durable) => openBatchConsumer(js, jsm, stream, durable),
+    publishMany: (items) => publishMany(js, items),
+    async firstSeq(stream) {
+      const info = await jsm.streams.info(stream);
+      // An empty stream reports first_seq 0 or the next seq to be used; either way nothing
+      // before it exists.
+      return Math.max(1, info.state.first_seq);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Reading JetStream: batches from a durable pull consumer (the pipeline stages), plus
+ * read-everything helpers for tests, the auditor and the CLI.
+ */
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type Consumer,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { FakeoutError } from '../../actors/domain/errors.ts';
+
+/** One message handed to an actor. */
+export interface Delivered<T = unknown> {
+  /** stream sequence: unique and increasing within the stream */
+  seq: number;
+  subject: string;
+  /** JSON-decoded body; `undefined` when the body is not JSON (see `decodeError`) */
+  value: T;
+  /** set when the body could not be decoded; the caller reports the message and acks it */
+  decodeError?: string;
+  /** true when the server has delivered this message before (nak, ack timeout, restart) */
+  redelivered: boolean;
+  ack(): void;
+  /** ask for redelivery, after `delayMs` if given */
+  nak(delayMs?: number): void;
+}
+
+export interface BatchConsumer {
+  /**
+   * Resolves with what arrived within `expiresMs` (at most `max` messages; early once `max`
+   * arrived), or `[]` when nothing did. The client library's floor for expires is 1 s, so
+   * shorter values are raised to 1 000 ms.
+   */
+  fetchBatch(max: number, expiresMs: number): Promise<Delivered[]>;
+  /** numPending: not yet delivered; ackPending: delivered, not yet acked */
+  pending(): Promise<{ numPending: number; ackPending: number }>;
+}
+
+/** A stored message as read by {@link streamMessages}. */
+export type StoredMessage<T = unknown> = { seq: number; subject: string; value: T; decodeError?: string };
+
+/** The floor @nats-io/jetstream enforces on pull `expires`. */
+const MIN_EXPIRES_MS = 1_000;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Binds to an existing durable pull consumer (created by applyTopology).
+ *
+ * @throws FakeoutError FAKEOUT_ERR_CONFIG_INVALID when the stream or consumer does not exist
+ */
+export async function openBatchConsumer(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  durable: string,
+): Promise<BatchConsumer> {
+  let consumer: Consumer;
+  try {
+    consumer = await js.consumers.get(stream, durable);
+  } catch (err) {
+    if (err instanceof JetStreamApiError && isNotFound(err)) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `no consumer ${stream}/${durable}: was the topology applied?`, {
+        cause: err,
+        details: { stream, consumer: durable },
+      });
+    }
+    throw connectError(err, stream, durable);
+  }
+
+  return {
+    async fetchBatch(max, expiresMs) {
+      const out: Delivered[] = [];
+      try {
+        const messages = await consumer.fetch({ max_messages: max, expires: Math.max(MIN_EXPIRES_MS, expiresMs) });
+        for await (const m of messages) out.push(toDelivered(m));
+      } catch (err) {
+        // POLICY: messages already received are not lost by throwing: unacked, they are
+        // redelivered after ack_wait.
+        throw connectError(err, stream, durable);
+      }
+      return out;
+    },
+    async pending() {
+      try {
+        const info = await jsm.consumers.info(stream, durable);
+        return { numPending: info.num_pending, ackPending: info.num_ack_pending };
+      } catch (err) {
+        throw connectError(err, stream, durable);
+      }
+    },
+  };
+}
+
+/** Message count and last sequence of a stream. */
+export async function streamInfo(jsm: JetStreamManager, name: string): Promise<{ messages: number; lastSeq: number }> {
+  const info = await jsm.streams.info(name);
+  return { messages: info.state.messages, lastSeq: info.state.last_seq };
+}
+
+/**
+ * Reads every message of a stream (optionally only those matching `subjectFilter`) in stream
+ * order, through an ephemeral ordered consumer the server removes by itself when idle.
+ * Needs a user allowed to create consumers (pipeline), not the read-only ops user.
+ */
+export async function streamMessages(js: JetStreamClient, stream: string, subjectFilter?: string): Promise<StoredMessage[]> {
+  const jsm = await js.jetstreamManager(false);
+  const { messages } = await streamInfo(jsm, stream);
+  if (messages === 0) return [];
+  const consumer = await js.consumers.get(stream, subjectFilter === undefined ? {} : { filter_subjects: subjectFilter });
+  const out: StoredMessage[] = [];
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1_000, expires: MIN_EXPIRES_MS });
+    let sawAny = false;
+    let done = false;
+    for await (const m of batch) {
+      sawAny = true;
+      const { value, decodeError } = decode(m.data);
+      out.push({ seq: m.seq, subject: m.subject, value, ...(decodeError === undefined ? {} : { decodeError }) });
+      // info.pending: messages matching the filter still after this one
+      if (m.info.pending === 0) {
+        done = true;
+        break;
+      }
+    }
+    if (done || !sawAny) return out;
+  }
+}
+
+function toDelivered(m: JsMsg): Delivered {
+  const { value, decodeError } = decode(m.data);
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    value,
+    ...(decodeError === undefined ? {} : { decodeError }),
+    redelivered: m.redelivered,
+    ack: () => m.ack(),
+    nak: (delayMs?: number) => m.nak(delayMs),
+  };
+}
+
+/** POLICY: a body that is not JSON never throws here; one bad message must not wedge a consumer. */
+function decode(data: Uint8Array): { value: unknown; decodeError?: string } {
+  try {
+    return { value: JSON.parse(decoder.decode(data)) as unknown };
+  } catch (err) {
+    return { value: undefined, decodeError: `body is not JSON (${data.length} bytes): ${(err as Error).message}` };
+  }
+}
+
+function isNotFound(err: JetStreamApiError): boolean {
+  return err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound;
+}
+
+function connectError(err: unknown, stream: string, durable: string): FakeoutError {
+  return new FakeoutError('FAKEOUT_ERR_NATS_CONNECT', `reading ${stream}/${durable} failed: ${(err as Error).message}`, {
+    cause: err,
+    details: { stream, consumer: durable },
+  });
+}

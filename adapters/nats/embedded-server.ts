@@ -1,0 +1,270 @@
+/**
+ * Starts and stops a local `nats-server` child process with the project's nats.conf: the
+ * "embedded" NATS of the single-process deployment, and the server every integration test
+ * starts for itself.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { FakeoutError } from '../../actors/domain/errors.ts';
+
+/** The NATS users declared in nats.conf, one per process role. */
+export const NATS_USERS = ['pipeline', 'gateway', 'ops'] as const;
+export type NatsUser = (typeof NATS_USERS)[number];
+export type NatsCredentials = { user: string; pass: string };
+
+/** The environment variable nats.conf reads each user's password from. */
+export const NATS_PASSWORD_ENV: Readonly<Record<NatsUser, string>> = Object.freeze({
+  pipeline: 'FAKEOUT_NATS_PIPELINE_PASSWORD',
+  gateway: 'FAKEOUT_NATS_GATEWAY_PASSWORD',
+  ops: 'FAKEOUT_NATS_OPS_PASSWORD',
+});
+
+export type StartNatsServerOptions = {
+  /** the server stores JetStream under `<dataDir>/nats/jetstream` and logs to `<dataDir>/nats/server.log` */
+  dataDir: string;
+  /** path to nats.conf */
+  configFile: string;
+  /** 0 or undefined: the server picks a free port itself (no probe-then-bind race) */
+  port?: number;
+  /** listen address, default 127.0.0.1 */
+  host?: string;
+  /** the executable, default `nats-server` on PATH */
+  binary?: string;
+  /**
+   * reuse these credentials instead of generating new ones: a supervisor restarting the server
+   * passes the previous start's `users` (and `port`) so connected clients simply reconnect
+   */
+  users?: Record<NatsUser, NatsCredentials>;
+  /** how long to wait for client connections AND JetStream, default 10 s */
+  readyTimeoutMs?: number;
+};
+
+export type NatsServerProcess = {
+  url: string;
+  port: number;
+  pid: number;
+  /** the passwords generated for this start; they exist only in memory and in the child's env */
+  users: Record<NatsUser, NatsCredentials>;
+  /** called once when the process exits (immediately if it already has) */
+  onExit(cb: (code: number | null, signal: string | null) => void): void;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited */
+  stop(): Promise<void>;
+};
+
+const STOP_GRACE_MS = 5_000;
+const LOG_TAIL_BYTES = 4_000;
+
+/**
+ * Spawns `nats-server -c <conf> -a <host> -p <port> -sd <dataDir>/nats` with freshly generated
+ * (or the given) passwords in its environment and resolves once a client can connect and JetStream answers.
+ *
+ * @throws FakeoutError FAKEOUT_ERR_NATS_SERVER_START when the binary is missing, the process
+ *   exits early, or it is not ready within the timeout (the message carries the log tail).
+ */
+export async function startNatsServer(opts: StartNatsServerOptions): Promise<NatsServerProcess> {
+  const host = opts.host ?? '127.0.0.1';
+  const binary = opts.binary ?? 'nats-server';
+  const storeDir = resolve(opts.dataDir, 'nats');
+  const logFile = join(storeDir, 'server.log');
+  const configFile = resolve(opts.configFile);
+  // -1 asks nats-server for a random free port; it reports the one it bound in the ports file.
+  const port = opts.port === undefined || opts.port === 0 ? -1 : opts.port;
+  mkdirSync(storeDir, { recursive: true });
+  if (!existsSync(configFile)) {
+    throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `nats config file not found: ${configFile}`, {
+      details: { configFile },
+    });
+  }
+
+  const users = opts.users ?? generateUsers();
+  for (const u of NATS_USERS) {
+    if (!SAFE_PASSWORD.test(users[u].pass)) {
+      throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `the ${u} password must match ${SAFE_PASSWORD} (see generateUsers)`, {
+        details: { user: u },
+      });
+    }
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const u of NATS_USERS) env[NATS_PASSWORD_ENV[u]] = users[u].pass;
+
+  // The child writes straight into the log file (stdout and stderr), so config parse errors,
+  // which nats-server prints before its logger exists, land there too.
+  const logFd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      binary,
+      ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir],
+      { env, stdio: ['ignore', logFd, logFd] },
+    );
+  } finally {
+    closeSync(logFd);
+  }
+
+  const exited = trackExit(child);
+  const spawnError = await new Promise<Error | undefined>((res) => {
+    child.once('spawn', () => res(undefined));
+    child.once('error', (err) => res(err));
+  });
+  if (spawnError !== undefined || child.pid === undefined) {
+    const missing = (spawnError as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+    throw new FakeoutError(
+      'FAKEOUT_ERR_NATS_SERVER_START',
+      missing
+        ? `nats-server not found (${binary}); run ops/setup.sh (it runs apt-get install nats-server) or pass its path`
+        : `could not start ${binary}: ${spawnError?.message ?? 'no pid'}`,
+      { cause: spawnError, details: { binary } },
+    );
+  }
+  const pid = child.pid;
+
+  // POLICY: a server this process started never outlives it, even if a caller forgets stop().
+  const killOnExit = () => {
+    if (exited.code === undefined) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  exited.promise.then(() => process.removeListener('exit', killOnExit));
+
+  const stop = async (): Promise<void> => {
+    if (exited.code !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (exited.code === undefined) child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    await exited.promise;
+    clearTimeout(timer);
+  };
+
+  try {
+    const boundPort = await waitForReady({
+      storeDir,
+      pid,
+      host,
+      creds: users.pipeline,
+      exited,
+      timeoutMs: opts.readyTimeoutMs ?? 10_000,
+    });
+    return {
+      url: `nats://${host}:${boundPort}`,
+      port: boundPort,
+      pid,
+      users,
+      onExit(cb) {
+        void exited.promise.then(({ code, signal }) => cb(code, signal));
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw new FakeoutError(
+      'FAKEOUT_ERR_NATS_SERVER_START',
+      `nats-server did not become ready: ${(err as Error).message}\n--- ${logFile} (tail) ---\n${logTail(logFile)}`,
+      { cause: err, details: { logFile, pid } },
+    );
+  }
+}
+
+type ExitState = {
+  code: number | null | undefined;
+  promise: Promise<{ code: number | null; signal: string | null }>;
+};
+
+function trackExit(child: ChildProcess): ExitState {
+  const state: ExitState = { code: undefined, promise: Promise.resolve({ code: null, signal: null }) };
+  state.promise = new Promise((res) => {
+    // 'close' waits for stdio too; 'exit' is what tells us the pid is gone.
+    child.once('exit', (code, signal) => {
+      state.code = code;
+      res({ code, signal });
+    });
+    child.once('error', () => {
+      // spawn failure: there will be no 'exit'
+      if (child.pid === undefined) {
+        state.code = null;
+        res({ code: null, signal: null });
+      }
+    });
+  });
+  return state;
+}
+
+/**
+ * Passwords are `fo` + 48 hex chars (192 bits). nats-server re-parses an environment variable's
+ * value as a config token, so a value like `1e5` would become a number and fail; a letter
+ * prefix and [0-9a-f] keep it a plain string.
+ */
+/** What survives nats-server's re-parsing of an environment value unchanged (see generateUsers). */
+const SAFE_PASSWORD = /^[A-Za-z][A-Za-z0-9]{15,}$/;
+
+function generateUsers(): Record<NatsUser, NatsCredentials> {
+  const make = (user: NatsUser): NatsCredentials => ({ user, pass: `fo${randomBytes(24).toString('hex')}` });
+  return { pipeline: make('pipeline'), gateway: make('gateway'), ops: make('ops') };
+}
+
+async function waitForReady(args: {
+  storeDir: string;
+  pid: number;
+  host: string;
+  creds: NatsCredentials;
+  exited: ExitState;
+  timeoutMs: number;
+}): Promise<number> {
+  const deadline = Date.now() + args.timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (args.exited.code !== undefined) {
+      throw new Error(`nats-server exited early with code ${String(args.exited.code)}`);
+    }
+    const port = readPortsFile(args.storeDir, args.pid);
+    if (port !== undefined) {
+      try {
+        const nc = await connect({
+          servers: `nats://${args.host}:${port}`,
+          user: args.creds.user,
+          pass: args.creds.pass,
+          name: 'fakeout-readiness-probe',
+          timeout: 1_000,
+          reconnect: false,
+        });
+        try {
+          // jetstreamManager() checks the API ($JS.API.INFO) by default: JetStream is up.
+          await jetstreamManager(nc, { timeout: 1_000 });
+          return port;
+        } finally {
+          await nc.close();
+        }
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${args.timeoutMs} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/** nats-server writes `<exe>_<pid>.ports` once it listens: `{"nats":["nats://127.0.0.1:4222"]}`. */
+function readPortsFile(dir: string, pid: number): number | undefined {
+  const name = readdirSync(dir).find((f) => f.endsWith(`_${pid}.ports`));
+  if (name === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { nats?: string[] };
+    const url = parsed.nats?.[0];
+    return url === undefined ? undefined : Number(new URL(url).port);
+  } catch {
+    return undefined; // half-written: try again on the next poll
+  }
+}
+
+function logTail(file: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.slice(-LOG_TAIL_BYTES);
+  } catch {
+    return '(no log)';
+  }
+}

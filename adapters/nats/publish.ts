@@ -1,0 +1,118 @@
+/**
+ * JSON publishing to JetStream with a deterministic Nats-Msg-Id on every message, so a publish
+ * repeated after a crash or a retry is dropped by the stream instead of stored twice.
+ */
+import { JetStreamApiError, JetStreamError, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  PermissionViolationError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
+import { FakeoutError } from '../../actors/domain/errors.ts';
+
+export type PublishResult = { seq: number; duplicate: boolean };
+export type PublishItem = { subject: string; id: string; value: unknown };
+
+/** Why a publish failed, decided from the error's type (never its text). */
+export type PublishFailure = 'no-stream' | 'timeout' | 'permission' | 'api' | 'closed' | 'unknown';
+
+/** Publishes in flight at once in {@link publishMany}: enough to hide the round trip, small enough to bound memory. */
+export const PUBLISH_WINDOW = 256;
+
+const encoder = new TextEncoder();
+
+/**
+ * Publishes `value` as JSON with `msgID = msgId` and waits for the stream's ack.
+ * `duplicate: true` means the stream already held that id (within its duplicate window) and
+ * `seq` is the sequence of the copy it kept.
+ *
+ * A publish issued while the connection is down can time out even though the client reconnects
+ * within the timeout (seen with @nats-io 3.4 / nats-server 2.9.10; the message is not stored).
+ * Retrying with the same msgId is always safe: that is what the id is for.
+ *
+ * @throws FakeoutError FAKEOUT_ERR_NATS_PUBLISH (details.reason: {@link PublishFailure})
+ */
+export async function publishJson(js: JetStreamClient, subject: string, msgId: string, value: unknown): Promise<PublishResult> {
+  try {
+    const ack = await js.publish(subject, encoder.encode(JSON.stringify(value)), { msgID: msgId });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    throw publishError(err, subject, msgId);
+  }
+}
+
+/**
+ * Publishes many items pipelined: up to {@link PUBLISH_WINDOW} publishes in flight, each slot
+ * refilled as soon as its ack arrives. Publishes leave in item order on one connection, so the
+ * stream stores them in that order. Results are in item order.
+ *
+ * All items are attempted; if any failed, the first failure (in item order) is thrown once all
+ * have settled, so a caller retrying the whole batch relies on msgID dedupe for the ones that landed.
+ *
+ * @throws FakeoutError FAKEOUT_ERR_NATS_PUBLISH
+ */
+export async function publishMany(js: JetStreamClient, items: readonly PublishItem[]): Promise<PublishResult[]> {
+  const results: PublishResult[] = new Array(items.length);
+  const failures: { index: number; error: FakeoutError }[] = [];
+  let next = 0;
+
+  // Each lane takes the next index synchronously, so publishes start in item order.
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      const item = items[index] as PublishItem;
+      try {
+        results[index] = await publishJson(js, item.subject, item.id, item.value);
+      } catch (err) {
+        failures.push({ index, error: err as FakeoutError });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, items.length) }, lane));
+
+  if (failures.length > 0) {
+    failures.sort((a, b) => a.index - b.index);
+    const first = failures[0] as { index: number; error: FakeoutError };
+    throw new FakeoutError(
+      'FAKEOUT_ERR_NATS_PUBLISH',
+      `${failures.length} of ${items.length} publishes failed; first at item ${first.index}: ${first.error.message}`,
+      { cause: first.error, details: { ...first.error.details, failed: failures.length, total: items.length, index: first.index } },
+    );
+  }
+  return results;
+}
+
+/** Classifies a library error by type and wraps it. */
+export function publishError(err: unknown, subject: string, msgId: string): FakeoutError {
+  const reason = classify(err);
+  return new FakeoutError('FAKEOUT_ERR_NATS_PUBLISH', `publish to ${subject} (msgID ${msgId}) failed: ${reason}`, {
+    cause: err,
+    details: { subject, msgId, reason },
+  });
+}
+
+function classify(err: unknown): PublishFailure {
+  const chain = causeChain(err);
+  if (chain.some((e) => e instanceof PermissionViolationError)) return 'permission';
+  // no stream listens on the subject: the request had no responders
+  if (chain.some((e) => e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders()))) {
+    return 'no-stream';
+  }
+  if (chain.some((e) => e instanceof TimeoutError)) return 'timeout';
+  if (chain.some((e) => e instanceof ClosedConnectionError || e instanceof DrainingConnectionError)) return 'closed';
+  if (chain.some((e) => e instanceof JetStreamApiError || e instanceof JetStreamError)) return 'api';
+  return 'unknown';
+}
+
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let e: unknown = err;
+  while (e !== undefined && e !== null && chain.length < 8) {
+    chain.push(e);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return chain;
+}

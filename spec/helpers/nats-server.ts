@@ -1,0 +1,60 @@
+/**
+ * Test helper: a real nats-server of the test's own, with the project's nats.conf, a temp
+ * store directory and a free port. `cleanup()` closes every connection the helper opened,
+ * stops the server and removes the directory, so a suite leaves nothing running.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { connectNats, startNatsServer, type NatsConnection, type NatsServerProcess, type NatsUser } from '../../adapters/nats/index.ts';
+
+export type TestNats = {
+  url: string;
+  users: NatsServerProcess['users'];
+  server: NatsServerProcess;
+  dataDir: string;
+  /** a connection as one of the nats.conf users (default pipeline), closed by cleanup() */
+  connect(user?: NatsUser): Promise<NatsConnection>;
+  cleanup(): Promise<void>;
+};
+
+/** The project's server config, the same file production uses. */
+export const PROJECT_NATS_CONF = resolve(import.meta.dirname, '../../nats.conf');
+
+/** Starts a server; `configFile` lets a test use a different config (default: the project's). */
+export async function startTestNats(opts: { configFile?: string } = {}): Promise<TestNats> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fakeout-nats-'));
+  let server: NatsServerProcess;
+  try {
+    server = await startNatsServer({
+      dataDir,
+      configFile: opts.configFile ?? PROJECT_NATS_CONF,
+      binary: process.env.NATS_SERVER_BIN ?? 'nats-server',
+    });
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const connections: NatsConnection[] = [];
+  return {
+    url: server.url,
+    users: server.users,
+    server,
+    dataDir,
+    async connect(user: NatsUser = 'pipeline') {
+      const nc = await connectNats({
+        servers: server.url,
+        user: server.users[user].user,
+        pass: server.users[user].pass,
+        name: `fakeout-test-${user}`,
+      });
+      connections.push(nc);
+      return nc;
+    },
+    async cleanup() {
+      await Promise.allSettled(connections.map((nc) => nc.close()));
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

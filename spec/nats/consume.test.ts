@@ -1,0 +1,133 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  applyTopology,
+  jetstream,
+  jetstreamManager,
+  openBatchConsumer,
+  publishJson,
+  publishMany,
+  streamMessages,
+  type BatchConsumer,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '../../adapters/nats/index.ts';
+import { isFakeoutError } from '../../actors/domain/errors.ts';
+import { startTestNats, type TestNats } from '../helpers/nats-server.ts';
+
+const s = suite('nats consume');
+let t: TestNats;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+
+s.before(async () => {
+  t = await startTestNats();
+  const nc = await t.connect('pipeline');
+  await applyTopology(nc);
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+});
+s.after(async () => {
+  await t?.cleanup();
+});
+
+async function drain(c: BatchConsumer): Promise<void> {
+  for (let batch = await c.fetchBatch(1_000, 1_000); batch.length > 0; batch = await c.fetchBatch(1_000, 1_000)) {
+    for (const m of batch) m.ack();
+  }
+}
+
+s('fetchBatch on an empty consumer resolves [] within about its expiry', async () => {
+  const c = await openBatchConsumer(js, jsm, 'BARS', 'feature-engine');
+  const started = performance.now();
+  const batch = await c.fetchBatch(100, 1_000);
+  const elapsed = performance.now() - started;
+  assert.equal(batch, []);
+  // 1 000 ms is the library's floor for a pull's expiry; allow scheduling slack, not a second wait
+  assert.ok(elapsed < 1_800, `took ${elapsed.toFixed(0)} ms`);
+});
+
+s('fetchBatch returns as soon as max messages have arrived, decoded, with stream sequences', async () => {
+  await publishMany(js, [1, 2, 3].map((i) => ({ subject: 'features.AAPL.1m', id: `f-${i}`, value: { i } })));
+  const c = await openBatchConsumer(js, jsm, 'FEATURES', 'scoring-engine');
+  const started = performance.now();
+  const batch = await c.fetchBatch(3, 10_000);
+  assert.ok(performance.now() - started < 2_000, 'did not wait for the 10 s expiry');
+  assert.equal(batch.map((m) => [m.seq, m.subject, m.value, m.redelivered]), [
+    [1, 'features.AAPL.1m', { i: 1 }, false],
+    [2, 'features.AAPL.1m', { i: 2 }, false],
+    [3, 'features.AAPL.1m', { i: 3 }, false],
+  ]);
+  for (const m of batch) m.ack();
+});
+
+s('a nak-ed message is redelivered, flagged redelivered; an acked one is not', async () => {
+  const c = await openBatchConsumer(js, jsm, 'RAW', 'bar-builder');
+  await drain(c);
+  await publishJson(js, 'raw.tv.MSFT', 'nak-1', { n: 1 });
+  await publishJson(js, 'raw.tv.MSFT', 'nak-2', { n: 2 });
+  const first = await c.fetchBatch(2, 2_000);
+  assert.equal(first.map((m) => m.value), [{ n: 1 }, { n: 2 }]);
+  first[0]?.ack();
+  first[1]?.nak(100);
+  const again = await c.fetchBatch(10, 2_000);
+  assert.equal(again.map((m) => [m.value, m.redelivered]), [[{ n: 2 }, true]]);
+  assert.is(again[0]?.seq, first[1]?.seq);
+  again[0]?.ack();
+  await new Promise((r) => setTimeout(r, 100)); // acks are fire-and-forget; let the server count them
+  assert.equal(await c.pending(), { numPending: 0, ackPending: 0 });
+});
+
+s('pending counts undelivered and unacked messages', async () => {
+  const c = await openBatchConsumer(js, jsm, 'RAW', 'raw-archiver');
+  await drain(c);
+  await publishMany(js, [1, 2, 3].map((i) => ({ subject: 'raw.tv.IBM', id: `p-${i}`, value: i })));
+  const one = await c.fetchBatch(1, 1_000);
+  assert.is(one.length, 1);
+  assert.equal(await c.pending(), { numPending: 2, ackPending: 1 }); // 3 published, 1 delivered unacked
+  one[0]?.nak();
+  await drain(c);
+});
+
+s('a body that is not JSON is returned with decodeError and does not wedge the consumer', async () => {
+  const c = await openBatchConsumer(js, jsm, 'BARS', 'feature-engine');
+  await drain(c);
+  await js.publish('bars.BAD.1m', 'not json {', { msgID: 'bad-1' });
+  await publishJson(js, 'bars.GOOD.1m', 'good-1', { ok: true });
+  const batch = await c.fetchBatch(10, 1_000);
+  assert.is(batch.length, 2);
+  assert.is(batch[0]?.value, undefined);
+  assert.type(batch[0]?.decodeError, 'string');
+  assert.equal(batch[1]?.value, { ok: true });
+  assert.is(batch[1]?.decodeError, undefined);
+  for (const m of batch) m.ack();
+  assert.equal(await c.fetchBatch(10, 1_000), []);
+});
+
+s('opening a consumer that does not exist fails with a code, not a hang', async () => {
+  try {
+    await openBatchConsumer(js, jsm, 'RAW', 'nobody');
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID'), String(err));
+  }
+});
+
+s('streamMessages reads a stream in order, optionally filtered by subject', async () => {
+  await publishMany(js, [
+    { subject: 'signals.AAPL', id: 's-1', value: { n: 1 } },
+    { subject: 'signals.MSFT', id: 's-2', value: { n: 2 } },
+    { subject: 'signals.AAPL', id: 's-3', value: { n: 3 } },
+  ]);
+  const all = await streamMessages(js, 'SIGNALS');
+  assert.equal(all.map((m) => [m.seq, m.subject, m.value]), [
+    [1, 'signals.AAPL', { n: 1 }],
+    [2, 'signals.MSFT', { n: 2 }],
+    [3, 'signals.AAPL', { n: 3 }],
+  ]);
+  const aapl = await streamMessages(js, 'SIGNALS', 'signals.AAPL');
+  assert.equal(aapl.map((m) => m.seq), [1, 3]);
+  assert.equal(await streamMessages(js, 'SCORES'), []);
+});
+
+s.run();

@@ -1,0 +1,89 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  applyTopology,
+  jetstream,
+  jetstreamManager,
+  publishJson,
+  publishMany,
+  streamInfo,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '../../adapters/nats/index.ts';
+import { isFakeoutError } from '../../actors/domain/errors.ts';
+import { startTestNats, type TestNats } from '../helpers/nats-server.ts';
+
+const s = suite('nats publish');
+let t: TestNats;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+
+s.before(async () => {
+  t = await startTestNats();
+  const nc = await t.connect('pipeline');
+  await applyTopology(nc);
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+});
+s.after(async () => {
+  await t?.cleanup();
+});
+
+s('the same msgId published twice is stored once and the second ack is flagged duplicate', async () => {
+  const first = await publishJson(js, 'raw.tv.AAPL', 'evt-1', { price: 1 });
+  const second = await publishJson(js, 'raw.tv.AAPL', 'evt-1', { price: 1 });
+  assert.equal(first, { seq: 1, duplicate: false });
+  assert.equal(second, { seq: 1, duplicate: true });
+  assert.equal(await streamInfo(jsm, 'RAW'), { messages: 1, lastSeq: 1 });
+});
+
+s('publishMany of 5,000 items gets 5,000 acks with strictly increasing sequences in item order', async () => {
+  const before = await streamInfo(jsm, 'BARS');
+  const items = Array.from({ length: 5_000 }, (_, i) => ({ subject: `bars.AAPL.1m`, id: `bar-${i}`, value: { i } }));
+  const acks = await publishMany(js, items);
+  assert.is(acks.length, 5_000);
+  assert.ok(acks.every((a) => !a.duplicate));
+  for (let i = 1; i < acks.length; i++) {
+    assert.ok((acks[i]?.seq ?? 0) > (acks[i - 1]?.seq ?? Infinity), `seq at ${i}`);
+  }
+  assert.is(acks[0]?.seq, before.lastSeq + 1);
+  assert.equal(await streamInfo(jsm, 'BARS'), { messages: before.messages + 5_000, lastSeq: before.lastSeq + 5_000 });
+});
+
+s('publishMany repeated with the same ids stores nothing new', async () => {
+  const items = Array.from({ length: 300 }, (_, i) => ({ subject: 'scores.AAPL.1m', id: `score-${i}`, value: i }));
+  await publishMany(js, items);
+  const again = await publishMany(js, items);
+  assert.ok(again.every((a) => a.duplicate));
+  assert.is((await streamInfo(jsm, 'SCORES')).messages, 300);
+});
+
+s('a subject no stream captures fails with FAKEOUT_ERR_NATS_PUBLISH, reason no-stream', async () => {
+  try {
+    await publishJson(js, 'audit.nowhere', 'a-1', {});
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
+    assert.is(err.details.reason, 'no-stream');
+    assert.ok(err.cause instanceof Error);
+  }
+});
+
+s('publishMany reports the first failing item after attempting all of them', async () => {
+  const items = [
+    { subject: 'signals.AAPL', id: 'sig-ok-1', value: 1 },
+    { subject: 'audit.nowhere', id: 'bad', value: 2 },
+    { subject: 'signals.AAPL', id: 'sig-ok-2', value: 3 },
+  ];
+  try {
+    await publishMany(js, items);
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
+    assert.is(err.details.index, 1);
+    assert.is(err.details.failed, 1);
+  }
+  assert.is((await streamInfo(jsm, 'SIGNALS')).messages, 2);
+});
+
+s.run();
