@@ -36,19 +36,19 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class FakeoutError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** extra machine-readable detail, e.g. `{ field: 'price' }` or `{ line: 12 }` */
-  readonly details: Readonly<Record<string, unknown>>;
+  /** extra machine-readable detail, e.g. `{ field: 'price' }` or `{ line: 12 }` (not `details`: uvu reads that as a diff string) */
+  readonly info: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FakeoutError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
-    this.details = Object.freeze({ ...(options.details ?? {}) });
+    this.info = Object.freeze({ ...(options.details ?? {}) });
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, ...this.details };
+    return { code: this.code, message: this.message, ...this.info };
   }
 }
 

@@ -60,9 +60,9 @@ function messageFor(code: ErrorCode): string {
   }
 }
 
-/** The response body for `err`; `field` comes from `err.details.field` when it is a string. */
+/** The response body for `err`; `field` comes from `err.info.field` when it is a string. */
 export function errorBody(err: FakeoutError): ErrorResponse {
-  const field = err.details['field'];
+  const field = err.info['field'];
   return {
     error: { code: err.code, message: err.message, ...(typeof field === 'string' ? { field } : {}) },
   };

@@ -79,7 +79,7 @@ export async function publishMany(js: JetStreamClient, items: readonly PublishIt
     throw new FakeoutError(
       'FAKEOUT_ERR_NATS_PUBLISH',
       `${failures.length} of ${items.length} publishes failed; first at item ${first.index}: ${first.error.message}`,
-      { cause: first.error, details: { ...first.error.details, failed: failures.length, total: items.length, index: first.index } },
+      { cause: first.error, details: { ...first.error.info, failed: failures.length, total: items.length, index: first.index } },
     );
   }
   return results;

@@ -155,7 +155,7 @@ s('refuses an unknown timeframe naming the field', () => {
     assert.unreachable();
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID'));
-    assert.is(err.details['field'], 'timeframes');
+    assert.is(err.info['field'], 'timeframes');
   }
 });
 

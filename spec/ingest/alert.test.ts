@@ -28,7 +28,7 @@ function fieldOf(body: unknown): unknown {
     parseAlert(body, {});
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_WEBHOOK_INVALID'), String(err));
-    const field = (err as FakeoutError).details.field;
+    const field = (err as FakeoutError).info['field'];
     assert.ok((err as Error).message.startsWith(`${String(field)}:`), `message names the field: ${(err as Error).message}`);
     return field;
   }

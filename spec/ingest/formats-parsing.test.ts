@@ -38,8 +38,8 @@ function split(rows: Iterable<ParsedRow>): { good: [number, unknown][]; bad: [nu
   const bad: [number, unknown, string][] = [];
   for (const r of rows) {
     if ('error' in r) {
-      bad.push([r.line, r.error.details.field, String(r.error.details.reason)]);
-      if (r.error.code !== 'FAKEOUT_ERR_INGEST_BAD_ROW' || r.error.details.line !== r.line) throw new Error(`bad error row ${JSON.stringify(r.error)}`);
+      bad.push([r.line, r.error.info.field, String(r.error.info.reason)]);
+      if (r.error.code !== 'FAKEOUT_ERR_INGEST_BAD_ROW' || r.error.info.line !== r.line) throw new Error(`bad error row ${JSON.stringify(r.error)}`);
     } else good.push([r.line, r.event]);
   }
   return { good, bad };

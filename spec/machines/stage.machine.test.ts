@@ -19,7 +19,7 @@ s('starts, runs, pauses, resumes, drains and stops', async () => {
 
 s('fails with the reason when prepare rejects', async () => {
   const m = stageMachine.provide({
-    actors: { prepare: fromPromise(async () => { throw new Error('no consumer'); }) },
+    actors: { prepare: fromPromise<void>(async () => { throw new Error('no consumer'); }) },
   });
   const actor = createActor(m, { input: { stage: 't' } }).start();
   const end = await waitFor(actor, (x) => x.status === 'done');
@@ -72,7 +72,7 @@ s('counts committed batches and stops when the work is done', async () => {
 s('waits for the drain before it is stopped', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const m = stageMachine.provide({ actors: { drain: fromPromise(() => gate) } });
+  const m = stageMachine.provide({ actors: { drain: fromPromise<void>(() => gate) } });
   const actor = createActor(m, { input: { stage: 't' } }).start();
   await waitFor(actor, (x) => x.matches('running'));
   actor.send({ type: 'STOP' });

@@ -61,7 +61,7 @@ s('ops may not publish to raw.>: a permission error, and nothing is stored', asy
   const ops = jetstream(await t.connect('ops'));
   const err = await rejection(publishJson(ops, 'raw.tv.AAPL', 'ops-1', { price: 3 }));
   assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
-  assert.is(err.details.reason, 'permission');
+  assert.is(err.info.reason, 'permission');
   assert.ok(causeChain(err).some((e) => e instanceof PermissionViolationError));
   assert.equal(await streamInfo(jsm, 'RAW'), before);
 });
@@ -81,7 +81,7 @@ s('gateway may not publish market data or signals', async () => {
   for (const subject of ['raw.tv.AAPL', 'signals.AAPL']) {
     const err = await rejection(publishJson(gw, subject, `gw-${subject}`, {}));
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), subject);
-    assert.is(err.details.reason, 'permission', subject);
+    assert.is(err.info.reason, 'permission', subject);
   }
 });
 
@@ -119,7 +119,7 @@ s('a wrong password is refused with FAKEOUT_ERR_NATS_CONNECT', async () => {
   const err = await rejection(connectNats({ servers: t.url, user: 'pipeline', pass: 'not-the-password', name: 'test-bad-credentials' }));
   assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_CONNECT'), String(err));
   assert.instance((err as Error).cause, AuthorizationError);
-  const shown = JSON.stringify((err as Error & { details: unknown }).details) + (err as Error).message;
+  const shown = JSON.stringify((err as Error & { info: unknown }).info) + (err as Error).message;
   assert.not.ok(shown.includes('not-the-password'), 'the password is neither in the message nor the details');
 });
 

@@ -64,7 +64,7 @@ s('a subject no stream captures fails with FAKEOUT_ERR_NATS_PUBLISH, reason no-s
     assert.unreachable('should have thrown');
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
-    assert.is(err.details.reason, 'no-stream');
+    assert.is(err.info.reason, 'no-stream');
     assert.ok(err.cause instanceof Error);
   }
 });
@@ -80,8 +80,8 @@ s('publishMany reports the first failing item after attempting all of them', asy
     assert.unreachable('should have thrown');
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
-    assert.is(err.details.index, 1);
-    assert.is(err.details.failed, 1);
+    assert.is(err.info.index, 1);
+    assert.is(err.info.failed, 1);
   }
   assert.is((await streamInfo(jsm, 'SIGNALS')).messages, 2);
 });

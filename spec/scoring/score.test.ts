@@ -132,7 +132,7 @@ s('validateScoringParams fills defaults, freezes, and names the bad field', () =
       assert.unreachable(`accepted ${JSON.stringify(input)}`);
     } catch (err) {
       assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID'), String(err));
-      assert.is(err.details['field'], field);
+      assert.is(err.info['field'], field);
       assert.ok(err.message.includes(field));
     }
   }

@@ -1,0 +1,12 @@
+/**
+ * Every migration, imported statically and keyed by name. Kysely applies them in name order,
+ * so names start with a zero-padded number. No file-system scanning: the list is code, bundles
+ * and type-checks like code, and cannot pick up a stray file.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.ts';
+
+/** name → migration, in the order they apply. */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_foundation': m0001,
+});

@@ -1,0 +1,122 @@
+/**
+ * Row types of every table, as Kysely sees them. Column names are snake_case, as in SQL; the
+ * repositories map them to the camelCase domain types in actors/domain/messages.ts.
+ *
+ * POLICY: BIGINT columns are JS numbers. database.ts installs a pg type parser for int8 that
+ * refuses values outside the safe-integer range, because these columns hold epoch milliseconds
+ * and stream sequences, which stay far below 2^53.
+ *
+ * JSONB columns are written as JSON text (the repositories `JSON.stringify` them) because pg
+ * would turn a top-level JS array into a Postgres array literal, not JSON.
+ */
+import type { ColumnType, Insertable, Kysely, Selectable } from 'kysely';
+
+/** A JSONB column: read as the parsed value, written as JSON text. */
+export type Json<T> = ColumnType<T, string, string>;
+
+/** A `timestamptz default now()` column: read as a Date, never written by the application. */
+export type CreatedAt = ColumnType<Date, never, never>;
+
+/**
+ * A `timestamptz default now()` column that upserts refresh with the database's `now()` (the
+ * update type allows an expression; no application clock is ever written).
+ */
+export type UpdatedAt = ColumnType<Date, never, Date>;
+
+export interface RawEventsTable {
+  /** the RAW stream sequence: the order of the hash chain */
+  seq: number;
+  /** the envelope id (its Nats-Msg-Id) */
+  id: string;
+  source: string;
+  symbol: string;
+  kind: string;
+  event_ts: number;
+  received_at: number;
+  envelope: Json<unknown>;
+  content_sha256: string;
+  prev_sha256: string;
+  row_sha256: string;
+  stored_at: CreatedAt;
+}
+
+export interface BarsTable {
+  id: string;
+  symbol: string;
+  timeframe: string;
+  open_time: number;
+  close_time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  count: number;
+}
+
+export interface ScoresTable {
+  id: string;
+  symbol: string;
+  timeframe: string;
+  open_time: number;
+  score: number;
+  direction: string | null;
+  components: Json<Record<string, number>>;
+  features: Json<unknown>;
+}
+
+export interface SignalsTable {
+  id: string;
+  symbol: string;
+  timeframe: string;
+  open_time: number;
+  direction: string;
+  score: number;
+  entry: number;
+  stop: number;
+  target: number;
+  features: Json<unknown>;
+  created_at: CreatedAt;
+}
+
+export interface StageCheckpointsTable {
+  stage: string;
+  last_seq: number;
+  state: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
+export interface IngestProgressTable {
+  /** sha256 hex of the file bytes: the same file under another name resumes where it stopped */
+  file_key: string;
+  file_name: string;
+  lines_done: number;
+  published: number;
+  bad_rows: number;
+  done: boolean;
+  updated_at: UpdatedAt;
+}
+
+/** The whole database, for `Kysely<Schema>`. */
+export interface Schema {
+  raw_events: RawEventsTable;
+  bars: BarsTable;
+  scores: ScoresTable;
+  signals: SignalsTable;
+  stage_checkpoints: StageCheckpointsTable;
+  ingest_progress: IngestProgressTable;
+}
+
+export type RawEventRow = Selectable<RawEventsTable>;
+export type NewRawEventRow = Insertable<RawEventsTable>;
+export type BarRow = Selectable<BarsTable>;
+export type ScoreRow = Selectable<ScoresTable>;
+export type SignalRow = Selectable<SignalsTable>;
+export type StageCheckpointRow = Selectable<StageCheckpointsTable>;
+export type IngestProgressRow = Selectable<IngestProgressTable>;
+
+/**
+ * What every repository function takes: the Kysely instance or a transaction (a `Transaction`
+ * is a `Kysely`, so both fit), so a caller can group several repository calls atomically.
+ */
+export type Db = Kysely<Schema>;

@@ -1,0 +1,79 @@
+/** `signals`: scores at or over the trigger, one per bar id. */
+import type { Direction, Features, Signal, Timeframe } from '../../actors/domain/messages.ts';
+import { withDbErrors } from './db-errors.ts';
+import type { Db, SignalRow } from './schema.ts';
+import { chunks } from './transaction.ts';
+
+const CHUNK = 1000;
+
+function fromRow(r: SignalRow): Signal {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    timeframe: r.timeframe as Timeframe,
+    openTime: r.open_time,
+    direction: r.direction as Direction,
+    score: r.score,
+    entry: r.entry,
+    stop: r.stop,
+    target: r.target,
+    features: r.features as Features,
+  };
+}
+
+/**
+ * Stores signals; returns how many were new.
+ * POLICY: idempotent on the signal id (= the bar id: at most one signal per bar), first copy wins.
+ */
+export async function insertSignals(db: Db, signals: readonly Signal[]): Promise<number> {
+  return withDbErrors('insert signals', async () => {
+    let n = 0n;
+    for (const chunk of chunks(signals, CHUNK)) {
+      const rows = chunk.map((s) => ({
+        id: s.id,
+        symbol: s.symbol,
+        timeframe: s.timeframe,
+        open_time: s.openTime,
+        direction: s.direction,
+        score: s.score,
+        entry: s.entry,
+        stop: s.stop,
+        target: s.target,
+        features: JSON.stringify(s.features),
+      }));
+      const res = await db.insertInto('signals').values(rows).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      n += res.numInsertedOrUpdatedRows ?? 0n;
+    }
+    return Number(n);
+  });
+}
+
+/** Signals, oldest bar first (then by id), optionally of one symbol; `limit` keeps the oldest. */
+export async function listSignals(db: Db, q: { symbol?: string; limit?: number } = {}): Promise<Signal[]> {
+  return withDbErrors('list signals', async () => {
+    let query = db.selectFrom('signals').selectAll().orderBy('open_time').orderBy('id');
+    if (q.symbol !== undefined) query = query.where('symbol', '=', q.symbol);
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return (await query.execute()).map(fromRow);
+  });
+}
+
+/** Signal counts per symbol, sorted by symbol. */
+export async function countSignalsBySymbol(db: Db): Promise<{ symbol: string; count: number }[]> {
+  return withDbErrors('count signals', async () =>
+    db
+      .selectFrom('signals')
+      .select((eb) => ['symbol', eb.fn.countAll<number>().as('count')])
+      .groupBy('symbol')
+      .orderBy('symbol')
+      .execute(),
+  );
+}
+
+/** The `n` highest-scoring signals; ties go to the earlier bar, then the smaller id. */
+export async function topSignals(db: Db, n: number): Promise<Signal[]> {
+  return withDbErrors('list top signals', async () => {
+    const rows = await db.selectFrom('signals').selectAll().orderBy('score', 'desc').orderBy('open_time').orderBy('id').limit(n).execute();
+    return rows.map(fromRow);
+  });
+}
