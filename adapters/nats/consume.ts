@@ -75,7 +75,13 @@ export async function openBatchConsumer(
     async fetchBatch(max, expiresMs) {
       const out: Delivered[] = [];
       try {
-        const messages = await consumer.fetch({ max_messages: max, expires: Math.max(MIN_EXPIRES_MS, expiresMs) });
+        // A pull request for N messages returns early only once N arrived; asking for more than
+        // are waiting makes every fetch sit out its full expiry (a second per batch downstream,
+        // where batches are small). So ask for what is pending now, at least one (which waits
+        // for the next message, up to the expiry).
+        const info = await jsm.consumers.info(stream, durable);
+        const want = Math.min(max, Math.max(1, info.num_pending));
+        const messages = await consumer.fetch({ max_messages: want, expires: Math.max(MIN_EXPIRES_MS, expiresMs) });
         for await (const m of messages) out.push(toDelivered(m));
       } catch (err) {
         // POLICY: messages already received are not lost by throwing: unacked, they are

@@ -100,7 +100,9 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
     child = spawn(
       binary,
       ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir],
-      { env, stdio: ['ignore', logFd, logFd] },
+      // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and
+      // the server must outlive the pipeline's drain; we stop it last, ourselves.
+      { env, stdio: ['ignore', logFd, logFd], detached: true },
     );
   } finally {
     closeSync(logFd);
