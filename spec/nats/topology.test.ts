@@ -86,7 +86,7 @@ s('every pipeline consumer is a durable explicit-ack pull consumer from the star
     assert.is(config.durable_name, durable);
     assert.is(config.ack_policy, 'explicit');
     assert.is(config.deliver_policy, 'all');
-    assert.is(config.ack_wait, 30_000 * NS_PER_MS);
+    assert.is(config.ack_wait, 10_000 * NS_PER_MS);
     assert.is(config.max_ack_pending, 20_000);
     assert.is(config.max_deliver, -1);
     assert.is(config.deliver_subject, undefined, 'pull consumers have no deliver subject');

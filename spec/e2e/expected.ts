@@ -1,0 +1,110 @@
+/**
+ * What the pipeline must produce, computed by the tests themselves from the raw rows (not with
+ * fakeout's bar builder), plus a dump of everything stored, for comparing two runs.
+ */
+import { sql } from 'kysely';
+import type { App } from '../../actors/app/app.ts';
+import { FeatureEngine } from '../../actors/features/feature-engine.ts';
+import { scoreFeatures, toSignal, DEFAULT_SCORING_PARAMS } from '../../actors/scoring/score.ts';
+import type { Bar, Signal, Timeframe } from '../../actors/domain/messages.ts';
+import { streamMessages } from '../../adapters/nats/index.ts';
+import type { FtxRow } from '../helpers/app.ts';
+
+const TF: Record<string, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000 };
+
+/**
+ * 1-minute input bars → the closed bars of each timeframe. A higher bucket is closed when a
+ * row completes it (row open + 1m = bucket end) or a row of a later bucket arrives; its OHLCV
+ * is first open, max high, min low, last close, summed volume.
+ */
+export function expectedBars(symbol: string, rows: readonly FtxRow[], tfs: Timeframe[] = ['1m', '5m', '15m', '1h']): Map<string, Bar> {
+  const out = new Map<string, Bar>();
+  for (const tf of tfs) {
+    const ms = TF[tf]!;
+    const buckets = new Map<number, FtxRow[]>();
+    for (const r of rows) {
+      const b = Math.floor(r.ts / ms) * ms;
+      (buckets.get(b) ?? buckets.set(b, []).get(b)!).push(r);
+    }
+    const starts = [...buckets.keys()].sort((a, b) => a - b);
+    starts.forEach((start, i) => {
+      const rs = buckets.get(start)!;
+      const complete = rs.some((r) => r.ts + 60_000 === start + ms) || i < starts.length - 1;
+      if (!complete) return;
+      const id = `${symbol}:${tf}:${start}`;
+      out.set(id, {
+        id,
+        symbol,
+        timeframe: tf,
+        openTime: start,
+        closeTime: start + ms,
+        open: rs[0]!.open,
+        high: Math.max(...rs.map((r) => r.high)),
+        low: Math.min(...rs.map((r) => r.low)),
+        close: rs[rs.length - 1]!.close,
+        volume: rs.reduce((s, r) => s + r.volume, 0),
+        count: rs.length,
+      });
+    });
+  }
+  return out;
+}
+
+/** Signals from the pure feature + score path over bars, series by series in time order. */
+export function expectedSignals(bars: Iterable<Bar>): Signal[] {
+  const engine = new FeatureEngine({ lookback: 20, atrPeriod: 14 });
+  const sorted = [...bars].sort((a, b) => a.openTime - b.openTime || TF[a.timeframe]! - TF[b.timeframe]!);
+  const signals: Signal[] = [];
+  for (const bar of sorted) {
+    const f = engine.update(bar);
+    if (!f) continue;
+    const s = toSignal(scoreFeatures(f, DEFAULT_SCORING_PARAMS), DEFAULT_SCORING_PARAMS);
+    if (s) signals.push(s);
+  }
+  return signals;
+}
+
+export interface StoredState {
+  bars: Bar[];
+  scores: { id: string; score: number; direction: string | null }[];
+  signals: { id: string; direction: string; score: number; entry: number; stop: number; target: number }[];
+  signalMessages: string[];
+  rawEvents: number;
+}
+
+/** Everything the pipeline stored, in a stable order. */
+export async function dumpState(app: App): Promise<StoredState> {
+  const db = app.database.db;
+  const bars = (await db.selectFrom('bars').selectAll().orderBy('id').execute()).map((r) => ({
+    id: r.id,
+    symbol: r.symbol,
+    timeframe: r.timeframe as Timeframe,
+    openTime: Number(r.open_time),
+    closeTime: Number(r.close_time),
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    count: r.count,
+  }));
+  const scores = await db.selectFrom('scores').select(['id', 'score', 'direction']).orderBy('id').execute();
+  const signals = await db.selectFrom('signals').select(['id', 'direction', 'score', 'entry', 'stop', 'target']).orderBy('id').execute();
+  const raw = await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(db);
+  const msgs = await streamMessages(app.messaging.bus.js, 'SIGNALS');
+  return {
+    bars,
+    scores,
+    signals,
+    signalMessages: msgs.map((m) => (m.value as Signal).id),
+    rawEvents: raw.rows[0]!.n,
+  };
+}
+
+/** Bars compared with a tolerance on volume only (summing floats in another order). */
+export function sameBar(a: Bar, b: Bar): boolean {
+  return (
+    a.id === b.id && a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close &&
+    a.count === b.count && Math.abs(a.volume - b.volume) <= 1e-6 * Math.max(1, Math.abs(b.volume))
+  );
+}
