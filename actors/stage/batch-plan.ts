@@ -7,8 +7,9 @@
  * - anything after a gap: not applied now, nak'd so it comes back once the gap is filled
  *   (after a crash, nak'd messages may be redelivered after newer ones; applying the newer ones
  *   first would move the checkpoint past the older ones and lose them).
- * A gap that never fills (a message removed from the stream by limits) would stall the stage:
- * after `maxGapRounds` consecutive rounds on the same gap the plan accepts it and says so.
+ * A gap normally fills by itself: after a crash or a kill, the missing messages come back once
+ * their ack_wait expires. The plan therefore never jumps a gap; the runner moves its position
+ * only when the stream itself no longer holds the missing sequences (see `stage.actor.ts`).
  */
 export interface Sequenced {
   seq: number;
@@ -18,16 +19,9 @@ export interface BatchPlan<M extends Sequenced> {
   skip: M[];
   apply: M[];
   defer: M[];
-  /** set when the plan jumped over a gap that did not fill in time */
-  acceptedGap?: { from: number; to: number };
 }
 
-export function planBatch<M extends Sequenced>(
-  messages: readonly M[],
-  lastSeq: number,
-  gapRounds: number,
-  maxGapRounds: number,
-): BatchPlan<M> {
+export function planBatch<M extends Sequenced>(messages: readonly M[], lastSeq: number): BatchPlan<M> {
   const sorted = [...messages].sort((a, b) => a.seq - b.seq);
   const plan: BatchPlan<M> = { skip: [], apply: [], defer: [] };
   let expected = lastSeq + 1;
@@ -38,13 +32,8 @@ export function planBatch<M extends Sequenced>(
       continue;
     }
     if (m.seq > expected) {
-      if (plan.apply.length === 0 && gapRounds >= maxGapRounds) {
-        plan.acceptedGap = { from: expected, to: m.seq - 1 };
-        expected = m.seq;
-      } else {
-        plan.defer.push(m);
-        continue;
-      }
+      plan.defer.push(m);
+      continue;
     }
     seen.add(m.seq);
     plan.apply.push(m);

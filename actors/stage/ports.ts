@@ -2,7 +2,7 @@
  * What a stage needs from the outside, as narrow ports. The app wires them to the NATS and
  * Postgres adapters; tests may wire them to the same real servers.
  */
-import type { Kysely } from 'kysely';
+import type { Db } from '../../adapters/db/index.ts';
 
 /** One delivered stream message (see adapters/nats/consume.ts). */
 export interface DeliveredMessage {
@@ -48,5 +48,5 @@ export interface StageMetrics {
   setPending(consumer: string, pending: number): void;
 }
 
-// The database handle is Kysely over the project schema; actors use the repo functions.
-export type AnyDb = Kysely<any>;
+/** Kysely over the project schema (a transaction is one too); actors use the repo functions. */
+export type AnyDb = Db;

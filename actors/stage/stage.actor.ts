@@ -46,7 +46,6 @@ export interface StageDeps {
   batchSize: number;
   /** how long one fetch waits for messages; also bounds how late an injected fault fires when idle */
   fetchExpiresMs?: number;
-  maxGapRounds?: number;
 }
 
 export type StageActor = ActorRefFrom<typeof stageMachine>;
@@ -64,7 +63,6 @@ function describe(err: unknown): string {
 export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: StageDeps): StageActor {
   const log = deps.log.child({ actor: def.name });
   const expiresMs = deps.fetchExpiresMs ?? 500;
-  const maxGapRounds = deps.maxGapRounds ?? 20;
   let consumer: StageConsumer | undefined;
   let processor: StageProcessor<In, Out> | undefined;
   let lastSeq = 0;
@@ -103,11 +101,25 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         return;
       }
       const started = performance.now();
-      const plan = planBatch(msgs, lastSeq, gapRounds, maxGapRounds);
+      let plan = planBatch(msgs, lastSeq);
+      if (plan.apply.length === 0 && plan.defer.length > 0) {
+        // Waiting for lastSeq+1. It comes back by itself after ack_wait when a previous
+        // incarnation (or process) died holding it; only a sequence the stream no longer has
+        // (removed by limits or by hand) is skipped, and said so.
+        gapRounds++;
+        const first = await deps.bus.firstSeq(def.stream);
+        if (first > lastSeq + 1) {
+          log.warn({ from: lastSeq + 1, to: first - 1 }, 'sequences no longer in the stream; moving past them');
+          lastSeq = first - 1;
+          plan = planBatch(msgs, lastSeq);
+        } else if (gapRounds % 20 === 1) {
+          log.info({ waitingFor: lastSeq + 1, deferred: plan.defer.length }, 'waiting for an earlier message to be redelivered');
+        }
+      } else {
+        gapRounds = 0;
+      }
       let settled: DeliveredMessage[] = [];
       try {
-        gapRounds = plan.apply.length === 0 && plan.defer.length > 0 ? gapRounds + 1 : 0;
-        if (plan.acceptedGap) log.warn({ gap: plan.acceptedGap }, 'stream sequence gap never filled; moving past it');
         const outputs: Out[] = [];
         let bad = 0;
         for (const m of plan.apply) {
@@ -137,7 +149,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         check('after-commit');
         for (const m of plan.apply) m.ack();
         for (const m of plan.skip) m.ack();
-        for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 50 : 0);
+        for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
         settled = msgs;
         const counts = { processed: plan.apply.length - bad, skipped: plan.skip.length, bad };
         deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);
