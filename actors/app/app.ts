@@ -154,6 +154,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) }));
   try {
     await supervisor.start();
+    await untilStarted(supervisor, 60_000);
   } catch (err) {
     await supervisor.stop().catch(() => undefined);
     await messaging.close();
@@ -213,6 +214,21 @@ export function findNode(node: SupervisionNode, id: string): SupervisionNode | u
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The supervisor's start() returns once every actor is spawned; each then prepares (listens,
+ * loads its checkpoint, binds its consumer) on its own. Callers of startApp want a running
+ * system, so wait until no worker is still `starting`.
+ */
+async function untilStarted(supervisor: Supervisor, timeoutMs: number): Promise<void> {
+  const starting = (n: SupervisionNode): string[] =>
+    n.kind === 'worker' ? (n.state === 'starting' || n.status === 'starting' ? [n.path] : []) : (n.children ?? []).flatMap(starting);
+  const deadline = Date.now() + timeoutMs;
+  for (let left = starting(supervisor.tree()); left.length > 0; left = starting(supervisor.tree())) {
+    if (Date.now() > deadline) throw new Error(`actors still starting after ${timeoutMs} ms: ${left.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function recordActorStates(metrics: Metrics, node: SupervisionNode): void {
