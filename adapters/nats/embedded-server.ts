@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
+import { clearServerPid, recordServerPid, stopOrphanedServer } from './orphan.ts';
 
 /** The NATS users declared in nats.conf, one per process role. */
 export const NATS_USERS = ['pipeline', 'gateway', 'ops'] as const;
@@ -75,6 +76,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   // -1 asks nats-server for a random free port; it reports the one it bound in the ports file.
   const port = opts.port === undefined || opts.port === 0 ? -1 : opts.port;
   mkdirSync(storeDir, { recursive: true });
+  await stopOrphanedServer(storeDir);
   if (!existsSync(configFile)) {
     throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `nats config file not found: ${configFile}`, {
       details: { configFile },
@@ -124,13 +126,17 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
     );
   }
   const pid = child.pid;
+  recordServerPid(storeDir, pid);
 
   // POLICY: a server this process started never outlives it, even if a caller forgets stop().
   const killOnExit = () => {
     if (exited.code === undefined) child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
-  exited.promise.then(() => process.removeListener('exit', killOnExit));
+  exited.promise.then(() => {
+    process.removeListener('exit', killOnExit);
+    clearServerPid(storeDir);
+  });
 
   const stop = async (): Promise<void> => {
     if (exited.code !== undefined) return;

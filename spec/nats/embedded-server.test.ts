@@ -62,6 +62,21 @@ s('stop() leaves no process behind and reports the exit', async () => {
   assert.not.ok(existsSync(t.dataDir), 'temp dir removed');
 });
 
+s('a server orphaned by a killed fakeout on the same store is stopped before a new one starts', async () => {
+  const dataDir = join(scratch, 'orphan');
+  const orphan = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+  // The parent "dies" without stopping it: the next start finds it by its pid file.
+  const next = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+  try {
+    assert.not.ok(alive(orphan.pid), `orphan ${orphan.pid} stopped`);
+    assert.ok(alive(next.pid), 'the new server runs');
+    assert.is.not(next.pid, orphan.pid);
+  } finally {
+    await next.stop();
+  }
+  assert.not.ok(existsSync(join(dataDir, 'nats', 'fakeout-nats-server.pid')), 'pid file removed on stop');
+});
+
 s('the server stores under <dataDir>/nats, logs to server.log and answers as every nats.conf user', async () => {
   const dataDir = join(scratch, 'layout');
   const server = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
