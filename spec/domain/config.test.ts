@@ -1,0 +1,305 @@
+/**
+ * loadConfig (actors/domain/config.ts): the defaults are what CONFIG_DOCS and the README table
+ * say, every bad value is refused naming its variable, and the result is frozen.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CONFIG_DOCS, DEFAULT_REPLAY_FILES, loadConfig, type Config } from '../../actors/domain/config.ts';
+import { isFakeoutError } from '../../actors/domain/errors.ts';
+import { TIMEFRAMES } from '../../actors/domain/messages.ts';
+import { DEFAULT_BODY_LIMIT } from '../../adapters/http/index.ts';
+
+const s = suite('config');
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Which Config field each documented variable sets. */
+const FIELD_OF: Readonly<Record<string, keyof Config>> = {
+  FAKEOUT_ROLE: 'role',
+  FAKEOUT_DATA_DIR: 'dataDir',
+  NATS_URL: 'natsUrl',
+  NATS_USER: 'natsUser',
+  NATS_PASSWORD: 'natsPassword',
+  NATS_CREDS: 'natsCreds',
+  DATABASE_URL: 'databaseUrl',
+  HOST: 'host',
+  PORT: 'port',
+  LOG_LEVEL: 'logLevel',
+  FAKEOUT_WEBHOOK_SECRET: 'webhookSecret',
+  FAKEOUT_WEBHOOK_BODY_LIMIT: 'webhookBodyLimit',
+  FAKEOUT_EXCHANGE_TZ: 'exchangeZone',
+  FAKEOUT_TIMEFRAMES: 'timeframes',
+  FAKEOUT_LOOKBACK: 'lookback',
+  FAKEOUT_ATR_PERIOD: 'atrPeriod',
+  FAKEOUT_WICK_THRESHOLD: 'wickThreshold',
+  FAKEOUT_VOLUME_THRESHOLD: 'volumeThreshold',
+  FAKEOUT_TRIGGER_SCORE: 'triggerScore',
+  FAKEOUT_TARGET_R: 'targetR',
+  FAKEOUT_STOP_BUFFER_ATR: 'stopBufferAtr',
+  FAKEOUT_REPLAY: 'replayFiles',
+  FAKEOUT_BATCH_SIZE: 'batchSize',
+};
+
+/** A valid value different from the default, to show that loadConfig reads the variable. */
+const NON_DEFAULT: Readonly<Record<string, string>> = {
+  FAKEOUT_ROLE: 'pipeline',
+  FAKEOUT_DATA_DIR: '/var/lib/fakeout',
+  NATS_URL: 'nats://10.0.0.5:4222',
+  NATS_USER: 'pipeline',
+  NATS_PASSWORD: 'pw',
+  NATS_CREDS: '/etc/fakeout/pipeline.creds',
+  DATABASE_URL: 'postgres://fakeout@db/fakeout',
+  HOST: '0.0.0.0',
+  PORT: '9090',
+  LOG_LEVEL: 'debug',
+  FAKEOUT_WEBHOOK_SECRET: 's3cret',
+  FAKEOUT_WEBHOOK_BODY_LIMIT: '4096',
+  FAKEOUT_EXCHANGE_TZ: 'America/New_York',
+  FAKEOUT_TIMEFRAMES: '4h,1d',
+  FAKEOUT_LOOKBACK: '30',
+  FAKEOUT_ATR_PERIOD: '21',
+  FAKEOUT_WICK_THRESHOLD: '0.6',
+  FAKEOUT_VOLUME_THRESHOLD: '2',
+  FAKEOUT_TRIGGER_SCORE: '80',
+  FAKEOUT_TARGET_R: '3',
+  FAKEOUT_STOP_BUFFER_ATR: '0.25',
+  FAKEOUT_REPLAY: 'a.csv',
+  FAKEOUT_BATCH_SIZE: '100',
+};
+
+/** A Config value as the README / CONFIG_DOCS would write it. */
+function asText(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Asserts that `env` is refused with FAKEOUT_ERR_CONFIG_INVALID naming `field`. */
+function refused(env: Record<string, string>, field: string): void {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    // Anything else (another code, a plain Error) fails the test with the error itself.
+    if (!isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID')) throw err;
+    assert.is(err.info.field, field, `${JSON.stringify(env)}: info.field`);
+    assert.ok(err.message.startsWith(`${field}: `), `message names the variable: ${err.message}`);
+    return;
+  }
+  assert.unreachable(`${JSON.stringify(env)} was accepted`);
+}
+
+/** The `| \`NAME\` | default | meaning |` rows of README.md's configuration table. */
+function readmeConfigRows(): Map<string, { dflt: string; meaning: string }> {
+  const md = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = md.indexOf('## Configuration');
+  assert.ok(start >= 0, 'README.md has a "## Configuration" section');
+  const next = md.indexOf('\n## ', start + 1);
+  const section = md.slice(start, next < 0 ? undefined : next);
+  const rows = new Map<string, { dflt: string; meaning: string }>();
+  for (const line of section.split('\n')) {
+    // The meaning may contain `|`-free markdown only; split on the first three cell borders.
+    const m = /^\|\s*`([A-Z_]+)`\s*\|([^|]*)\|(.*)\|\s*$/.exec(line);
+    if (m) rows.set(m[1]!, { dflt: m[2]!.trim(), meaning: m[3]!.trim() });
+  }
+  return rows;
+}
+
+s('FIELD_OF covers CONFIG_DOCS and every Config field exactly (a new variable needs a doc row)', () => {
+  assert.equal(CONFIG_DOCS.map((d) => d.name).sort(), Object.keys(FIELD_OF).sort());
+  assert.equal(Object.keys(loadConfig({})).sort(), Object.values(FIELD_OF).sort());
+});
+
+s('every variable config.ts reads is documented in CONFIG_DOCS', () => {
+  const src = readFileSync(join(ROOT, 'actors/domain/config.ts'), 'utf8');
+  const read = new Set([...src.matchAll(/\b(?:text|num)\(env, '([A-Z_]+)'/g)].map((m) => m[1]!));
+  assert.ok(read.size >= 20, `found ${read.size} variables read`);
+  const documented = new Set(CONFIG_DOCS.map((d) => d.name));
+  assert.equal([...read].filter((v) => !documented.has(v)), []);
+  assert.equal([...documented].filter((v) => !read.has(v)), []);
+});
+
+s('with an empty environment every field takes the default CONFIG_DOCS states', () => {
+  const config = loadConfig({});
+  for (const doc of CONFIG_DOCS) {
+    const value = config[FIELD_OF[doc.name]!];
+    if (doc.name === 'FAKEOUT_REPLAY') {
+      assert.equal(value, DEFAULT_REPLAY_FILES, doc.name);
+    } else if (doc.default.startsWith('(')) {
+      // '(unset)', '(unset: embedded …)', '(generated)': nothing configured, decided at start.
+      assert.is(value, undefined, doc.name);
+    } else {
+      assert.is(asText(value), doc.default, doc.name);
+      if (typeof value === 'number') assert.is(value, Number(doc.default), `${doc.name} is a number`);
+    }
+  }
+});
+
+s('the empty-environment defaults, spelled out', () => {
+  // Independent of CONFIG_DOCS, so a default changed in both places at once is still noticed.
+  const c = loadConfig({});
+  assert.is(c.role, 'all');
+  assert.is(c.dataDir, '.fakeout');
+  assert.is(c.host, '127.0.0.1');
+  assert.is(c.port, 8080);
+  assert.is(c.logLevel, 'info');
+  assert.is(c.webhookBodyLimit, 16384);
+  assert.is(c.exchangeZone, 'UTC');
+  assert.equal(c.timeframes, ['1m', '5m', '15m', '1h']);
+  assert.is(c.lookback, 20);
+  assert.is(c.atrPeriod, 14);
+  assert.is(c.wickThreshold, 0.5);
+  assert.is(c.volumeThreshold, 1.5);
+  assert.is(c.triggerScore, 70);
+  assert.is(c.targetR, 2);
+  assert.is(c.stopBufferAtr, 0.1);
+  assert.is(c.batchSize, 500);
+  for (const k of ['natsUrl', 'natsUser', 'natsPassword', 'natsCreds', 'databaseUrl', 'webhookSecret'] as const) {
+    assert.is(c[k], undefined, k);
+  }
+});
+
+s('the default replay files are the bundled samples, and they exist in data/', () => {
+  assert.ok(DEFAULT_REPLAY_FILES.length > 0);
+  for (const f of DEFAULT_REPLAY_FILES) {
+    assert.ok(f.startsWith('data/'), f);
+    assert.ok(existsSync(join(ROOT, f)), `${f} exists`);
+  }
+});
+
+s('the webhook body limit default agrees with the HTTP server default', () => {
+  assert.is(loadConfig({}).webhookBodyLimit, DEFAULT_BODY_LIMIT);
+});
+
+s('every documented variable is read: a valid non-default value changes its field', () => {
+  const defaults = loadConfig({});
+  for (const doc of CONFIG_DOCS) {
+    const field = FIELD_OF[doc.name]!;
+    const raw = NON_DEFAULT[doc.name];
+    assert.ok(raw !== undefined, `NON_DEFAULT has ${doc.name}`);
+    const value = loadConfig({ [doc.name]: raw })[field];
+    assert.not.equal(value, defaults[field], doc.name);
+    assert.is(asText(value), raw, doc.name);
+  }
+});
+
+s('every CONFIG_DOCS variable is in the README configuration table with the same default', () => {
+  const rows = readmeConfigRows();
+  for (const doc of CONFIG_DOCS) {
+    const row = rows.get(doc.name);
+    assert.ok(row !== undefined, `README.md configuration table has ${doc.name}`);
+    assert.is(row.dflt, doc.default, `${doc.name}: default in README.md`);
+  }
+});
+
+s('the README configuration table lists no variable CONFIG_DOCS lacks, with the same meanings', () => {
+  const rows = readmeConfigRows();
+  const documented = new Map(CONFIG_DOCS.map((d) => [d.name, d]));
+  assert.equal([...rows.keys()].filter((n) => !documented.has(n)), []);
+  for (const [name, row] of rows) assert.is(row.meaning, documented.get(name)!.meaning, `${name}: meaning in README.md`);
+});
+
+s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the variable', () => {
+  const cases: [string, string][] = [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '80.5'],
+    ['PORT', '-1'],
+    ['FAKEOUT_TIMEFRAMES', '2m'],
+    ['FAKEOUT_TIMEFRAMES', '1m,2m'],
+    ['FAKEOUT_TIMEFRAMES', ' , '],
+    ['FAKEOUT_TRIGGER_SCORE', '101'],
+    ['FAKEOUT_TRIGGER_SCORE', '-1'],
+    ['FAKEOUT_WICK_THRESHOLD', '0'],
+    ['FAKEOUT_WICK_THRESHOLD', '1.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['NATS_URL', 'bogus'],
+    ['FAKEOUT_ROLE', 'x'],
+    ['FAKEOUT_BATCH_SIZE', '0'],
+    ['FAKEOUT_BATCH_SIZE', '10001'],
+    ['FAKEOUT_WEBHOOK_BODY_LIMIT', '255'],
+    ['FAKEOUT_LOOKBACK', '1'],
+    ['FAKEOUT_ATR_PERIOD', '0'],
+    ['FAKEOUT_VOLUME_THRESHOLD', '0'],
+    ['FAKEOUT_TARGET_R', '0'],
+    ['FAKEOUT_STOP_BUFFER_ATR', '-0.1'],
+    ['FAKEOUT_LOOKBACK', 'Infinity'],
+  ];
+  for (const [name, value] of cases) refused({ [name]: value }, name);
+});
+
+s('a refusal is a 500 (the process cannot start), and the first bad variable is the one named', () => {
+  try {
+    loadConfig({ FAKEOUT_ROLE: 'x', PORT: 'abc' });
+    assert.unreachable('accepted');
+  } catch (err) {
+    if (!isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID')) throw err;
+    assert.is(err.status, 500);
+    assert.is(err.info.field, 'FAKEOUT_ROLE');
+  }
+});
+
+s('values at the edges of their ranges are accepted', () => {
+  assert.is(loadConfig({ PORT: '0' }).port, 0);
+  assert.is(loadConfig({ PORT: '65535' }).port, 65535);
+  assert.is(loadConfig({ FAKEOUT_WICK_THRESHOLD: '1' }).wickThreshold, 1);
+  assert.is(loadConfig({ FAKEOUT_TRIGGER_SCORE: '0' }).triggerScore, 0);
+  assert.is(loadConfig({ FAKEOUT_TRIGGER_SCORE: '100' }).triggerScore, 100);
+  assert.is(loadConfig({ FAKEOUT_BATCH_SIZE: '1' }).batchSize, 1);
+  assert.is(loadConfig({ FAKEOUT_BATCH_SIZE: '10000' }).batchSize, 10000);
+  assert.is(loadConfig({ FAKEOUT_STOP_BUFFER_ATR: '0' }).stopBufferAtr, 0);
+  assert.is(loadConfig({ NATS_URL: '127.0.0.1:4222' }).natsUrl, '127.0.0.1:4222');
+  assert.is(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db');
+});
+
+s('every level LOG_LEVEL documents is accepted', () => {
+  const doc = CONFIG_DOCS.find((d) => d.name === 'LOG_LEVEL')!;
+  const levels = doc.meaning.replace(/^pino level:\s*/, '').split(',').map((x) => x.trim());
+  assert.equal(levels, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+  for (const level of levels) assert.is(loadConfig({ LOG_LEVEL: level }).logLevel, level);
+});
+
+s('the timeframes FAKEOUT_TIMEFRAMES documents are exactly the ones accepted', () => {
+  const doc = CONFIG_DOCS.find((d) => d.name === 'FAKEOUT_TIMEFRAMES')!;
+  const listed = /\(from ([^)]*)\)/.exec(doc.meaning)?.[1]?.split(',').map((x) => x.trim());
+  assert.equal(listed, [...TIMEFRAMES]);
+  assert.equal(loadConfig({ FAKEOUT_TIMEFRAMES: listed!.join(',') }).timeframes, [...TIMEFRAMES]);
+});
+
+s('blank and whitespace-only values count as unset', () => {
+  const c = loadConfig({ PORT: '   ', NATS_URL: '', FAKEOUT_ROLE: ' ', FAKEOUT_REPLAY: '' });
+  assert.is(c.port, 8080);
+  assert.is(c.natsUrl, undefined);
+  assert.is(c.role, 'all');
+  assert.equal(c.replayFiles, DEFAULT_REPLAY_FILES);
+});
+
+s('FAKEOUT_REPLAY=none replays nothing; a list is split on commas and trimmed', () => {
+  assert.equal(loadConfig({ FAKEOUT_REPLAY: 'none' }).replayFiles, []);
+  assert.equal(loadConfig({ FAKEOUT_REPLAY: ' a.csv , data/b.zip ,, ' }).replayFiles, ['a.csv', 'data/b.zip']);
+  assert.equal(loadConfig({ FAKEOUT_TIMEFRAMES: ' 5m , 1h ' }).timeframes, ['5m', '1h']);
+});
+
+s('the returned config and its lists are frozen', () => {
+  const c = loadConfig({ FAKEOUT_REPLAY: 'a.csv,b.csv' });
+  assert.ok(Object.isFrozen(c));
+  assert.ok(Object.isFrozen(c.timeframes));
+  assert.ok(Object.isFrozen(c.replayFiles));
+  // ESM is strict mode: writing a frozen property throws instead of being ignored.
+  assert.throws(() => {
+    (c as Config).port = 1;
+  }, TypeError);
+  assert.throws(() => {
+    (c.replayFiles as string[]).push('c.csv');
+  }, TypeError);
+  assert.is(c.port, 8080);
+});
+
+s('CONFIG_DOCS itself is frozen and names each variable once', () => {
+  assert.ok(Object.isFrozen(CONFIG_DOCS));
+  const names = CONFIG_DOCS.map((d) => d.name);
+  assert.equal(names.filter((n, i) => names.indexOf(n) !== i), []);
+  for (const d of CONFIG_DOCS) assert.ok(d.default.length > 0 && d.meaning.length > 0, d.name);
+});
+
+s.run();
