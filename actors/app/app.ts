@@ -126,7 +126,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   };
 
   const replayFiles = opts.replay ?? config.replayFiles.map((path) => ({ path }));
-  const countIngested = (outcome: 'accepted' | 'duplicate' | 'bad_row', k: number) =>
+  const countIngested = (outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', k: number) =>
     metrics.ingested.inc({ source: 'replay', outcome }, k);
   const tree = buildTree(config.role, {
     natsServer: messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined,
@@ -134,7 +134,14 @@ export async function startApp(opts: StartOptions): Promise<App> {
       stage(rawArchiverStage),
       stage(barBuilderStage(config.timeframes)),
       stage(featureEngineStage({ lookback: config.lookback, atrPeriod: config.atrPeriod })),
-      stage(scoringEngineStage(scoring)),
+      stage(
+        scoringEngineStage(scoring, {
+          onCommitted: (scores, signals) => {
+            if (scores) metrics.scores.inc(scores);
+            if (signals) metrics.signals.inc(signals);
+          },
+        }),
+      ),
     ],
     http: startHttp,
     replay:
@@ -178,8 +185,13 @@ export async function startApp(opts: StartOptions): Promise<App> {
       const replayBusy = replay !== undefined && replay.status !== 'stopped';
       let pending = 0;
       for (const c of consumers) {
-        const p = await c.pending();
-        pending += p.numPending + p.ackPending;
+        try {
+          const p = await c.pending();
+          pending += p.numPending + p.ackPending;
+        } catch {
+          // NATS unreachable for a moment (e.g. the embedded server restarting): not idle.
+          pending += 1;
+        }
       }
       idleRounds = !replayBusy && pending === 0 ? idleRounds + 1 : 0;
     }

@@ -33,6 +33,10 @@ function flag(args: string[], name: string): string | undefined {
 function progressPrinter(): (p: ReplayProgress) => void {
   let last = 0;
   return (p) => {
+    if (p.error) {
+      process.stderr.write(`replay ${p.file}: SKIPPED — ${p.error}\n`);
+      return;
+    }
     const now = Date.now();
     if (!p.done && now - last < 1000) return;
     last = now;

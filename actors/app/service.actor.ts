@@ -28,10 +28,10 @@ export function startServiceActor(name: string, hooks: ServiceHooks): StageActor
     });
     return () => undefined;
   });
-  const drain = fromPromise(async () => {
+  const drain = fromPromise<void>(async () => {
     stopping = true;
     await hooks.stop();
   });
-  const machine = stageMachine.provide({ actors: { prepare: fromPromise(() => hooks.start()), work, drain } });
+  const machine = stageMachine.provide({ actors: { prepare: fromPromise<void>(() => hooks.start()), work, drain } });
   return createActor(machine, { input: { stage: name } }).start();
 }

@@ -23,6 +23,8 @@ export function barBuilderStage(timeframes: readonly Timeframe[]): StageDefiniti
     },
     toPublish: (bars) =>
       bars.map((bar) => ({ subject: `bars.${symbolToken(bar.symbol)}.${bar.timeframe}`, id: bar.id, value: bar })),
-    persist: (tx, bars) => insertBars(tx, [...bars]),
+    persist: async (tx, bars) => {
+      await insertBars(tx, bars);
+    },
   };
 }

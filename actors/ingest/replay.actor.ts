@@ -12,7 +12,7 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { getIngestProgress, saveIngestProgress } from '../../adapters/db/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
-import { FakeoutError } from '../domain/errors.ts';
+import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import type { RawEnvelope } from '../domain/messages.ts';
 import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
@@ -32,6 +32,8 @@ export interface ReplayProgress {
   duplicates: number;
   badRows: number;
   done: boolean;
+  /** set when the file could not be read at all (it was skipped) */
+  error?: string;
 }
 
 export interface ReplayDeps {
@@ -42,7 +44,7 @@ export interface ReplayDeps {
   files: readonly ReplayRequest[];
   zone: string;
   batchSize?: number;
-  countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row', n: number): void;
+  countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', n: number): void;
   onProgress?(p: ReplayProgress): void;
 }
 
@@ -65,18 +67,29 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
     };
 
     const replayOne = async (req: ReplayRequest): Promise<boolean> => {
-      const file = await readReplayFile(req.path, { format: req.format, symbol: req.symbol, zone: deps.zone });
+      let file: Awaited<ReturnType<typeof readReplayFile>>;
+      try {
+        file = await readReplayFile(req.path, { format: req.format, symbol: req.symbol, zone: deps.zone });
+      } catch (err) {
+        // POLICY: a file that cannot be read is that file's failure, not the replay's: report it
+        // and go on with the next (restarting would only fail on it again, forever).
+        if (!isFakeoutError(err)) throw err;
+        deps.countIngested('rejected', 1);
+        log.error({ file: req.path, code: err.code, reason: err.message }, 'replay file skipped');
+        deps.onProgress?.({ file: req.path, linesDone: 0, published: 0, duplicates: 0, badRows: 0, done: true, error: `${err.code}: ${err.message}` });
+        return true;
+      }
       const prev = await getIngestProgress(deps.db, file.fileKey);
       if (prev?.done) {
-        log.info({ file: file.fileName, lines: prev.lines_done }, 'already replayed; skipped');
+        log.info({ file: file.fileName, lines: prev.linesDone }, 'already replayed; skipped');
         return true;
       }
       const p: ReplayProgress = {
         file: file.fileName,
-        linesDone: prev?.lines_done ?? 0,
+        linesDone: prev?.linesDone ?? 0,
         published: prev?.published ?? 0,
         duplicates: 0,
-        badRows: prev?.bad_rows ?? 0,
+        badRows: prev?.badRows ?? 0,
         done: false,
       };
       const startAfter = p.linesDone;
@@ -96,11 +109,11 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         check();
         p.linesDone = lastLine;
         await saveIngestProgress(deps.db, {
-          file_key: file.fileKey,
-          file_name: file.fileName,
-          lines_done: p.linesDone,
+          fileKey: file.fileKey,
+          fileName: file.fileName,
+          linesDone: p.linesDone,
           published: p.published,
-          bad_rows: p.badRows,
+          badRows: p.badRows,
           done: p.done,
         });
         sendBack({ type: 'BATCH', processed: batch.length, skipped: 0, bad: badInBatch });
@@ -151,7 +164,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
   });
 
   const machine = stageMachine.provide({
-    actors: { work, drain: fromPromise(() => loop), prepare: fromPromise(async () => undefined) },
+    actors: { work, drain: fromPromise<void>(() => loop), prepare: fromPromise<void>(async () => undefined) },
   });
   return createActor(machine, { input: { stage: 'replay' } }).start();
 }

@@ -24,7 +24,12 @@ function decodeFeatures(value: unknown): Features {
   return f as Features;
 }
 
-export function scoringEngineStage(params: Readonly<ScoringParams>): StageDefinition<Features, Scored> {
+export interface ScoringStageHooks {
+  /** after each committed batch: how many scores and signals it stored */
+  onCommitted?(scores: number, signals: number): void;
+}
+
+export function scoringEngineStage(params: Readonly<ScoringParams>, hooks: ScoringStageHooks = {}): StageDefinition<Features, Scored> {
   return {
     name: 'scoring-engine',
     stream: 'FEATURES',
@@ -48,6 +53,9 @@ export function scoringEngineStage(params: Readonly<ScoringParams>): StageDefini
       await insertScores(tx, outputs.map((o) => o.score));
       const signals = outputs.flatMap((o) => (o.signal ? [o.signal] : []));
       if (signals.length > 0) await insertSignals(tx, signals);
+    },
+    afterCommit(outputs) {
+      hooks.onCommitted?.(outputs.length, outputs.filter((o) => o.signal).length);
     },
   };
 }

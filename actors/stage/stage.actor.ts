@@ -36,6 +36,8 @@ export interface StageDefinition<In, Out> {
   create(snapshot: unknown | undefined): StageProcessor<In, Out>;
   toPublish(outputs: readonly Out[]): OutboundMessage[];
   persist(tx: AnyDb, outputs: readonly Out[]): Promise<void>;
+  /** called once the batch's transaction committed (counters, not effects) */
+  afterCommit?(outputs: readonly Out[]): void;
 }
 
 export interface StageDeps {
@@ -145,6 +147,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
             await saveCheckpoint(tx, def.name, newLast, snapshot);
           });
           lastSeq = newLast;
+          def.afterCommit?.(outputs);
         }
         check('after-commit');
         for (const m of plan.apply) m.ack();

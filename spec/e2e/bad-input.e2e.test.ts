@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -115,6 +115,25 @@ s('reports malformed CSV rows by line and reason, replays the good ones, and lea
   assert.ok(await getIngestProgress(db, progress.file_key));
   const metrics = await (await fetch(`${t.app.httpUrl()}/metrics`)).text();
   assert.match(metrics, /fakeout_ingested_total\{source="replay",outcome="bad_row"\} 3/);
+});
+
+s('skips a missing file and a file of no known format, reports them, and replays the good one', async () => {
+  const before = await stored();
+  const garbage = join(dir, 'notes.txt');
+  writeFileSync(garbage, 'this is not market data\n');
+  const good = join(dir, 'more-ticks.csv');
+  writeFileSync(good, ['time,price,size', '2024-03-02T10:00:00Z,100,1', '2024-03-02T10:00:01Z,100.5,1', ''].join('\n'));
+  await t.restart([{ path: join(dir, 'missing.csv') }, { path: garbage }, { path: good, symbol: 'TEST2' }]);
+  await t.app.waitForIdle({ timeoutMs: 60_000 });
+  assert.is((await stored()).raw, before.raw + 2, 'the good file replayed');
+  const replay = (t.app.tree().children ?? []).flatMap((c) => c.children ?? []).find((n) => n.id === 'replay')!;
+  assert.is(replay.status, 'stopped', 'the replay finished normally');
+  assert.is(replay.restarts, 0, 'no crash loop');
+  const metrics = await (await fetch(`${t.app.httpUrl()}/metrics`)).text();
+  assert.match(metrics, /fakeout_ingested_total\{source="replay",outcome="rejected"\} 2/);
+  const log = readFileSync(join(t.dataDir, 'test.log'), 'utf8');
+  assert.match(log, /"code":"FAKEOUT_ERR_INGEST_FILE".*replay file skipped/);
+  assert.match(log, /"code":"FAKEOUT_ERR_INGEST_UNKNOWN_FORMAT".*replay file skipped/);
 });
 
 s('GET /actors shows every actor with its state and restart count', async () => {

@@ -42,6 +42,9 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.ok(signals.length > 0, 'the slice contains failed breakouts');
       assert.equal(state.signals.map((x) => x.id), signals.map((x) => x.id).sort(), 'the expected signals, no more, no less');
       assert.equal([...state.signalMessages].sort(), signals.map((x) => x.id).sort(), 'SIGNALS holds each signal once');
+      const metrics = await (await fetch(`${t.app.httpUrl()}/metrics`)).text();
+      assert.match(metrics, new RegExp(`\\nfakeout_signals_total ${signals.length}\\n`), 'signals counted');
+      assert.match(metrics, new RegExp(`\\nfakeout_scores_total ${state.scores.length}\\n`), 'scores counted');
     } finally {
       await t.cleanup();
       rmSync(dir, { recursive: true, force: true });
