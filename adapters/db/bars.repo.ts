@@ -56,10 +56,15 @@ export async function insertBars(db: Db, bars: readonly Bar[]): Promise<number> 
   });
 }
 
-/** Bars of one symbol and timeframe, oldest first; `limit` keeps the oldest `limit`. */
-export async function listBars(db: Db, q: { symbol: string; timeframe: Timeframe; limit?: number }): Promise<Bar[]> {
+/**
+ * Bars, oldest first (then by id); filtered by symbol and/or timeframe when given; `limit` keeps
+ * the oldest `limit`.
+ */
+export async function listBars(db: Db, q: { symbol?: string; timeframe?: Timeframe; limit?: number } = {}): Promise<Bar[]> {
   return withDbErrors('list bars', async () => {
-    let query = db.selectFrom('bars').selectAll().where('symbol', '=', q.symbol).where('timeframe', '=', q.timeframe).orderBy('open_time');
+    let query = db.selectFrom('bars').selectAll().orderBy('open_time').orderBy('id');
+    if (q.symbol !== undefined) query = query.where('symbol', '=', q.symbol);
+    if (q.timeframe !== undefined) query = query.where('timeframe', '=', q.timeframe);
     if (q.limit !== undefined) query = query.limit(q.limit);
     return (await query.execute()).map(fromRow);
   });

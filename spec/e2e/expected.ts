@@ -8,6 +8,7 @@ import { FeatureEngine } from '../../actors/features/feature-engine.ts';
 import { scoreFeatures, toSignal, DEFAULT_SCORING_PARAMS } from '../../actors/scoring/score.ts';
 import type { Bar, Signal, Timeframe } from '../../actors/domain/messages.ts';
 import { streamMessages } from '../../adapters/nats/index.ts';
+import { listBars } from '../../adapters/db/index.ts';
 import type { FtxRow } from '../helpers/app.ts';
 
 const TF: Record<string, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000 };
@@ -75,19 +76,7 @@ export interface StoredState {
 /** Everything the pipeline stored, in a stable order. */
 export async function dumpState(app: App): Promise<StoredState> {
   const db = app.database.db;
-  const bars = (await db.selectFrom('bars').selectAll().orderBy('id').execute()).map((r) => ({
-    id: r.id,
-    symbol: r.symbol,
-    timeframe: r.timeframe as Timeframe,
-    openTime: Number(r.open_time),
-    closeTime: Number(r.close_time),
-    open: r.open,
-    high: r.high,
-    low: r.low,
-    close: r.close,
-    volume: r.volume,
-    count: r.count,
-  }));
+  const bars = (await listBars(db)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const scores = await db.selectFrom('scores').select(['id', 'score', 'direction']).orderBy('id').execute();
   const signals = await db.selectFrom('signals').select(['id', 'direction', 'score', 'entry', 'stop', 'target']).orderBy('id').execute();
   const raw = await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(db);
