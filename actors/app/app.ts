@@ -99,7 +99,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
-      logger: log,
+      logger: log.child({ actor: 'http' }),
       bodyLimit: config.webhookBodyLimit,
       webhookSecret,
       acceptAlert,

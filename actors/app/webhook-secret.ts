@@ -15,6 +15,6 @@ export function loadWebhookSecret(config: Readonly<Config>, dataDir: string, log
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(24).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  log.info({ file }, 'generated a webhook secret (set FAKEOUT_WEBHOOK_SECRET to choose one)');
+  log.info({ actor: 'http', file }, 'generated a webhook secret (set FAKEOUT_WEBHOOK_SECRET to choose one)');
   return secret;
 }
