@@ -6,6 +6,8 @@ import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
 import { barId, timeframeMs } from '../../actors/domain/messages.ts';
 import { FeatureEngine } from '../../actors/features/index.ts';
 import { DEFAULT_SCORING_PARAMS, scoreFeatures, toSignal } from '../../actors/scoring/index.ts';
+// The same deterministic PRNG the tests use (mulberry32): one implementation.
+import { seededRandom as mulberry32 } from '../../spec/bars/seeded-random.ts';
 
 export interface ScoringBenchResult {
   bars: number;
@@ -23,18 +25,6 @@ const TIMEFRAMES: readonly Timeframe[] = ['1m', '5m'];
 const CHUNK = 10_000;
 /** 2024-01-02T00:00:00Z */
 const START_MS = 1_704_153_600_000;
-
-/** mulberry32: tiny, fast, and the same sequence on every machine for a given seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * An endless interleaving of random-walk bars over every symbol × timeframe (bar i belongs to
