@@ -161,7 +161,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) }));
   try {
     await supervisor.start();
-    await untilStarted(supervisor, 60_000);
+    await untilStarted(supervisor, clock, 60_000);
   } catch (err) {
     await supervisor.stop().catch(() => undefined);
     await messaging.close();
@@ -170,7 +170,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   }
 
   const waitForIdle: App['waitForIdle'] = async ({ timeoutMs = 600_000, pollMs = 250 } = {}) => {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     const consumers = await Promise.all([
       bus.openConsumer('RAW', 'raw-archiver'),
       bus.openConsumer('RAW', 'bar-builder'),
@@ -179,7 +179,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     ]);
     let idleRounds = 0;
     while (idleRounds < 2) {
-      if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
+      if (clock.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, pollMs));
       const replay = findNode(supervisor.tree(), 'replay');
       const replayBusy = replay !== undefined && replay.status !== 'stopped';
@@ -233,12 +233,12 @@ export function findNode(node: SupervisionNode, id: string): SupervisionNode | u
  * loads its checkpoint, binds its consumer) on its own. Callers of startApp want a running
  * system, so wait until no worker is still `starting`.
  */
-async function untilStarted(supervisor: Supervisor, timeoutMs: number): Promise<void> {
+async function untilStarted(supervisor: Supervisor, clock: Clock, timeoutMs: number): Promise<void> {
   const starting = (n: SupervisionNode): string[] =>
     n.kind === 'worker' ? (n.state === 'starting' || n.status === 'starting' ? [n.path] : []) : (n.children ?? []).flatMap(starting);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   for (let left = starting(supervisor.tree()); left.length > 0; left = starting(supervisor.tree())) {
-    if (Date.now() > deadline) throw new Error(`actors still starting after ${timeoutMs} ms: ${left.join(', ')}`);
+    if (clock.now() > deadline) throw new Error(`actors still starting after ${timeoutMs} ms: ${left.join(', ')}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

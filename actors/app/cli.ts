@@ -37,7 +37,7 @@ function progressPrinter(): (p: ReplayProgress) => void {
       process.stderr.write(`replay ${p.file}: SKIPPED — ${p.error}\n`);
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
     if (!p.done && now - last < 1000) return;
     last = now;
     process.stderr.write(

@@ -2,6 +2,7 @@
  * The end-of-replay summary: what the pipeline stored, read back from Postgres.
  */
 import { countBarsByTimeframe, countRawEvents, countScores, countSignalsBySymbol, topSignals } from '../../adapters/db/index.ts';
+import { formatUtc } from '../../adapters/time/index.ts';
 import type { Signal } from '../domain/messages.ts';
 import type { AnyDb } from '../stage/ports.ts';
 
@@ -37,7 +38,7 @@ export function formatSummary(s: Summary): string {
   for (const g of s.top) {
     const f = g.features;
     lines.push(
-      `  ${g.symbol} ${g.timeframe} ${new Date(g.openTime).toISOString()} ${g.direction.toUpperCase()} score ${n(g.score)}` +
+      `  ${g.symbol} ${g.timeframe} ${formatUtc(g.openTime)} ${g.direction.toUpperCase()} score ${n(g.score)}` +
         `  entry ${g.entry} stop ${n(g.stop, 5)} target ${n(g.target, 5)}`,
       `      range ${f.rangeLow}..${f.rangeHigh}  atr ${n(f.atr, 5)}  break↑ ${n(f.breakoutUpAtr)} break↓ ${n(f.breakoutDownAtr)} ATR` +
         `  back-inside ↑${n(f.closeBackInsideUpAtr)} ↓${n(f.closeBackInsideDownAtr)} ATR  wick ↑${n(f.upperWickRatio)} ↓${n(f.lowerWickRatio)}  vol×${n(f.volumeRatio)}`,

@@ -12,3 +12,8 @@ export interface Clock {
 export const systemClock: Clock = Object.freeze({
   now: (): number => Date.now(),
 });
+
+/** An instant as ISO 8601 in UTC (`2022-01-01T11:38:00.000Z`), for display. */
+export function formatUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}

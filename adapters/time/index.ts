@@ -1,5 +1,5 @@
 /** Time adapter: the clock, timestamp normalisation, local-day conversion, trading sessions. */
-export { systemClock, type Clock } from './clock.ts';
+export { formatUtc, systemClock, type Clock } from './clock.ts';
 export { normalizeTimestamp, type NormalizeOptions } from './normalize.ts';
 export { localMsOfDayToUtc, localDayConverter, type LocalDayConverter } from './local-day.ts';
 export { tradingSessions, SESSION_SPECS, type SessionName, type TradingSessions } from './sessions.ts';
