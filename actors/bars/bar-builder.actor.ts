@@ -21,6 +21,10 @@ export function barBuilderStage(timeframes: readonly Timeframe[]): StageDefiniti
         : new BarBuilder({ timeframes: [...timeframes] });
       return { apply: (envelope) => builder.apply(envelope.event), snapshot: () => builder.snapshot() };
     },
+    drift(snapshot) {
+      const kept = (snapshot as BarBuilderSnapshot).timeframes;
+      return [...new Set(kept)].sort().join(',') === [...new Set(timeframes)].sort().join(',') ? undefined : `FAKEOUT_TIMEFRAMES=${timeframes.join(',')} but the checkpoint builds ${kept.join(',')}`;
+    },
     toPublish: (bars) =>
       bars.map((bar) => ({ subject: `bars.${symbolToken(bar.symbol)}.${bar.timeframe}`, id: bar.id, value: bar })),
     persist: async (tx, bars) => {

@@ -41,6 +41,13 @@ export function featureEngineStage(opts: FeatureStageOptions): StageDefinition<B
         snapshot: () => engine.snapshot(),
       };
     },
+    drift(snapshot) {
+      const s = snapshot as FeatureEngineSnapshot;
+      const diffs: string[] = [];
+      if (s.lookback !== opts.lookback) diffs.push(`FAKEOUT_LOOKBACK=${opts.lookback} but the checkpoint uses ${s.lookback}`);
+      if (s.atrPeriod !== opts.atrPeriod) diffs.push(`FAKEOUT_ATR_PERIOD=${opts.atrPeriod} but the checkpoint uses ${s.atrPeriod}`);
+      return diffs.length > 0 ? diffs.join('; ') : undefined;
+    },
     toPublish: (features) =>
       features.map((f) => ({ subject: `features.${symbolToken(f.symbol)}.${f.timeframe}`, id: f.id, value: f })),
     persist: async () => undefined,

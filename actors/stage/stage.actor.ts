@@ -36,6 +36,12 @@ export interface StageDefinition<In, Out> {
   create(snapshot: unknown | undefined): StageProcessor<In, Out>;
   toPublish(outputs: readonly Out[]): OutboundMessage[];
   persist(tx: AnyDb, outputs: readonly Out[]): Promise<void>;
+  /**
+   * What differs between a checkpoint's settings and the current config, if anything. The
+   * checkpoint's settings are kept (its open bars and windows were built with them); the stage
+   * says so at start rather than silently ignoring the config.
+   */
+  drift?(snapshot: unknown): string | undefined;
   /** called once the batch's transaction committed (counters, not effects) */
   afterCommit?(outputs: readonly Out[]): void;
 }
@@ -72,6 +78,8 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
 
   const prepare = fromPromise(async () => {
     const cp = await loadCheckpoint<unknown>(deps.db, def.name);
+    const drift = cp ? def.drift?.(cp.state) : undefined;
+    if (drift) log.warn({ drift }, 'config differs from the checkpoint; the checkpoint settings stay in force (use a new FAKEOUT_DATA_DIR / database to apply them)');
     processor = def.create(cp?.state);
     lastSeq = cp ? cp.lastSeq : (await deps.bus.firstSeq(def.stream)) - 1;
     consumer = await deps.bus.openConsumer(def.stream, def.name);
