@@ -6,7 +6,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connectNats, startNatsServer, type NatsConnection, type NatsServerProcess, type NatsUser } from '../../adapters/nats/index.ts';
+import {
+  applyTopology,
+  connectNats,
+  jetstream,
+  jetstreamManager,
+  startNatsServer,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type NatsServerProcess,
+  type NatsUser,
+} from '../../adapters/nats/index.ts';
 
 export type TestNats = {
   url: string;
@@ -57,4 +68,12 @@ export async function startTestNats(opts: { configFile?: string } = {}): Promise
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test server with the project's topology applied and a `pipeline` JetStream client on it. */
+export async function startTestJetStream(): Promise<{ t: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> {
+  const t = await startTestNats();
+  const nc = await t.connect('pipeline');
+  await applyTopology(nc);
+  return { t, nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
 }

@@ -17,7 +17,7 @@ import {
   type JetStreamManager,
 } from '../../adapters/nats/index.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
-import { startTestNats, type TestNats } from '../helpers/nats-server.ts';
+import { startTestJetStream, startTestNats, type TestNats } from '../helpers/nats-server.ts';
 
 const s = suite('nats users and permissions (nats.conf)');
 let t: TestNats;
@@ -25,11 +25,7 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 
 s.before(async () => {
-  t = await startTestNats();
-  const nc = await t.connect('pipeline');
-  await applyTopology(nc);
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
+  ({ t, js, jsm } = await startTestJetStream());
   await publishJson(js, 'raw.tv.AAPL', 'keep-1', { price: 1 });
 });
 s.after(async () => {

@@ -1,9 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  applyTopology,
-  jetstream,
-  jetstreamManager,
   publishJson,
   publishMany,
   streamInfo,
@@ -11,7 +8,7 @@ import {
   type JetStreamManager,
 } from '../../adapters/nats/index.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
-import { startTestNats, type TestNats } from '../helpers/nats-server.ts';
+import { startTestJetStream, type TestNats } from '../helpers/nats-server.ts';
 
 const s = suite('nats publish');
 let t: TestNats;
@@ -19,11 +16,7 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 
 s.before(async () => {
-  t = await startTestNats();
-  const nc = await t.connect('pipeline');
-  await applyTopology(nc);
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
+  ({ t, js, jsm } = await startTestJetStream());
 });
 s.after(async () => {
   await t?.cleanup();
