@@ -6,10 +6,9 @@
  */
 import type { TickEvent } from '../../domain/messages.ts';
 import { formatMismatch } from './format-errors.ts';
-import type { FormatParser, ParsedRow } from './replay-file.ts';
-import { badRow, priceProblem, textLines, toNumber } from './row-checks.ts';
-import { openNamedCsv, rowTime } from './tick-csv.ts';
-import { splitRow } from './csv-header.ts';
+import type { FormatParser } from './replay-file.ts';
+import { badRow, priceProblem, toNumber } from './row-checks.ts';
+import { namedCsvRows, openNamedCsv } from './tick-csv.ts';
 
 export const parseQuoteCsv: FormatParser = ({ name, text, opts }) => {
   const { header, timeCol, timeName, symbol } = openNamedCsv('quote-csv', name, text, opts.symbol);
@@ -22,29 +21,14 @@ export const parseQuoteCsv: FormatParser = ({ name, text, opts }) => {
   const width = Math.max(timeCol, bidCol, askCol) + 1;
   const zone = opts.zone ?? 'UTC';
 
-  function* rows(): Generator<ParsedRow> {
-    for (const { line, text: row } of textLines(text)) {
-      if (line === header.line) continue;
-      const f = splitRow(row, header.delimiter);
-      if (f.length < width) {
-        yield badRow(line, `expected at least ${width} columns, found ${f.length}`);
-        continue;
-      }
-      const ts = rowTime(line, f[timeCol], timeName, zone);
-      if (typeof ts !== 'number') {
-        yield ts;
-        continue;
-      }
+  const rows = () =>
+    namedCsvRows(text, header, width, timeCol, timeName, zone, (f, line, ts) => {
       const bid = toNumber(f[bidCol]);
       const ask = toNumber(f[askCol]);
       const p = priceProblem('bid', bid, f[bidCol]) ?? priceProblem('ask', ask, f[askCol]);
-      if (p) {
-        yield badRow(line, p.reason, p.field);
-        continue;
-      }
+      if (p) return badRow(line, p.reason, p.field);
       const event: TickEvent = { kind: 'tick', symbol, ts, price: (bid + ask) / 2, size: 1 };
-      yield { line, event };
-    }
-  }
+      return { line, event };
+    });
   return { symbol, rows };
 };

@@ -42,6 +42,35 @@ export function rowTime(line: number, field: string | undefined, timeName: strin
   }
 }
 
+/**
+ * The rows of a CSV whose columns were found by name: the header skipped, short rows and bad
+ * times reported; `toRow` turns the remaining fields (time already parsed) into a row.
+ */
+export function* namedCsvRows(
+  text: string,
+  header: CsvHeader,
+  width: number,
+  timeCol: number,
+  timeName: string,
+  zone: string,
+  toRow: (fields: string[], line: number, ts: number) => ParsedRow,
+): Generator<ParsedRow> {
+  for (const { line, text: row } of textLines(text)) {
+    if (line === header.line) continue;
+    const f = splitRow(row, header.delimiter);
+    if (f.length < width) {
+      yield badRow(line, `expected at least ${width} columns, found ${f.length}`);
+      continue;
+    }
+    const ts = rowTime(line, f[timeCol], timeName, zone);
+    if (typeof ts !== 'number') {
+      yield ts;
+      continue;
+    }
+    yield toRow(f, line, ts);
+  }
+}
+
 export const parseTickCsv: FormatParser = ({ name, text, opts }) => {
   const { header, timeCol, timeName, symbol } = openNamedCsv('tick-csv', name, text, opts.symbol);
   const priceCol = header.columns.indexOf('price');
@@ -50,29 +79,14 @@ export const parseTickCsv: FormatParser = ({ name, text, opts }) => {
   const width = Math.max(timeCol, priceCol, sizeCol) + 1;
   const zone = opts.zone ?? 'UTC';
 
-  function* rows(): Generator<ParsedRow> {
-    for (const { line, text: row } of textLines(text)) {
-      if (line === header.line) continue;
-      const f = splitRow(row, header.delimiter);
-      if (f.length < width) {
-        yield badRow(line, `expected at least ${width} columns, found ${f.length}`);
-        continue;
-      }
-      const ts = rowTime(line, f[timeCol], timeName, zone);
-      if (typeof ts !== 'number') {
-        yield ts;
-        continue;
-      }
+  const rows = () =>
+    namedCsvRows(text, header, width, timeCol, timeName, zone, (f, line, ts) => {
       const price = toNumber(f[priceCol]);
       const size = sizeCol === -1 ? 1 : toNumber(f[sizeCol]);
       const p = priceProblem('price', price, f[priceCol]) ?? amountProblem('size', size, f[sizeCol]);
-      if (p) {
-        yield badRow(line, p.reason, p.field);
-        continue;
-      }
+      if (p) return badRow(line, p.reason, p.field);
       const event: TickEvent = { kind: 'tick', symbol, ts, price, size };
-      yield { line, event };
-    }
-  }
+      return { line, event };
+    });
   return { symbol, rows };
 };
