@@ -12,8 +12,9 @@ import { TIME_COLUMNS, findColumn, readHeader, splitRow } from './csv-header.ts'
 import { symbolFromFileName } from './file-names.ts';
 import { formatMismatch } from './format-errors.ts';
 import { inferTimeframe, smallestStep } from './infer-timeframe.ts';
-import type { FormatParser, ParsedRow } from './replay-file.ts';
+import type { FormatParser } from './replay-file.ts';
 import { badRow, barProblem, textLines, toNumber } from './row-checks.ts';
+import { namedCsvRows } from './named-csv.ts';
 import { chooseSymbol } from './symbol.ts';
 
 /** How many leading rows the timeframe inference looks at. */
@@ -65,21 +66,8 @@ export const parseOhlcvCsv: FormatParser = ({ name, text, opts }) => {
     return tf;
   }
 
-  function* rows(): Generator<ParsedRow> {
-    for (const { line, text: row } of textLines(text)) {
-      if (line === headerLine) continue;
-      const f = splitRow(row, delimiter);
-      if (f.length < width) {
-        yield badRow(line, `expected at least ${width} columns, found ${f.length}`);
-        continue;
-      }
-      let ts: number;
-      try {
-        ts = normalizeTimestamp(f[col.time] ?? '', { zone });
-      } catch (err) {
-        yield badRow(line, `${timeName}: ${err instanceof Error ? err.message : String(err)}`, timeName);
-        continue;
-      }
+  const rows = () =>
+    namedCsvRows(text, header, width, col.time, timeName, zone, (f, line, ts) => {
       const raw = { open: f[col.open], high: f[col.high], low: f[col.low], close: f[col.close], volume: col.volume === -1 ? '0' : f[col.volume] };
       const o = toNumber(raw.open);
       const h = toNumber(raw.high);
@@ -87,13 +75,9 @@ export const parseOhlcvCsv: FormatParser = ({ name, text, opts }) => {
       const c = toNumber(raw.close);
       const v = toNumber(raw.volume);
       const p = barProblem(o, h, l, c, v, raw);
-      if (p) {
-        yield badRow(line, p.reason, p.field);
-        continue;
-      }
+      if (p) return badRow(line, p.reason, p.field);
       const event: BarEvent = { kind: 'bar', symbol, ts, timeframe, open: o, high: h, low: l, close: c, volume: v };
-      yield { line, event };
-    }
-  }
+      return { line, event };
+    });
   return { symbol, rows };
 };

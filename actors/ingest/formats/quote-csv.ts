@@ -8,7 +8,8 @@ import type { TickEvent } from '../../domain/messages.ts';
 import { formatMismatch } from './format-errors.ts';
 import type { FormatParser } from './replay-file.ts';
 import { badRow, priceProblem, toNumber } from './row-checks.ts';
-import { namedCsvRows, openNamedCsv } from './tick-csv.ts';
+import { namedCsvRows } from './named-csv.ts';
+import { openNamedCsv } from './tick-csv.ts';
 
 export const parseQuoteCsv: FormatParser = ({ name, text, opts }) => {
   const { header, timeCol, timeName, symbol } = openNamedCsv('quote-csv', name, text, opts.symbol);

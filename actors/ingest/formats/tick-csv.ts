@@ -4,13 +4,13 @@
  * (optional: 1 per row, a tick count, when absent). Timestamps as in ohlcv-csv (zone-less strings
  * in `opts.zone`, default UTC). Symbol from `opts.symbol`, else from the file name.
  */
-import { normalizeTimestamp } from '../../../adapters/time/index.ts';
 import type { TickEvent } from '../../domain/messages.ts';
-import { TIME_COLUMNS, findColumn, readHeader, splitRow, type CsvHeader } from './csv-header.ts';
+import { TIME_COLUMNS, findColumn, readHeader, type CsvHeader } from './csv-header.ts';
 import { symbolFromFileName } from './file-names.ts';
 import { formatMismatch } from './format-errors.ts';
 import type { FormatName, FormatParser, ParsedRow } from './replay-file.ts';
-import { amountProblem, badRow, priceProblem, textLines, toNumber } from './row-checks.ts';
+import { amountProblem, badRow, priceProblem, toNumber } from './row-checks.ts';
+import { namedCsvRows } from './named-csv.ts';
 import { chooseSymbol } from './symbol.ts';
 
 /** Accepted names for the size column of tick-csv. */
@@ -31,44 +31,6 @@ export function openNamedCsv(
   }
   const symbol = chooseSymbol(format, name, given, symbolFromFileName(name));
   return { header, timeCol, timeName: header.columns[timeCol] ?? 'time', symbol };
-}
-
-/** Reads the time field of a row, or returns the bad row to yield. */
-export function rowTime(line: number, field: string | undefined, timeName: string, zone: string): number | ParsedRow {
-  try {
-    return normalizeTimestamp(field ?? '', { zone });
-  } catch (err) {
-    return badRow(line, `${timeName}: ${err instanceof Error ? err.message : String(err)}`, timeName);
-  }
-}
-
-/**
- * The rows of a CSV whose columns were found by name: the header skipped, short rows and bad
- * times reported; `toRow` turns the remaining fields (time already parsed) into a row.
- */
-export function* namedCsvRows(
-  text: string,
-  header: CsvHeader,
-  width: number,
-  timeCol: number,
-  timeName: string,
-  zone: string,
-  toRow: (fields: string[], line: number, ts: number) => ParsedRow,
-): Generator<ParsedRow> {
-  for (const { line, text: row } of textLines(text)) {
-    if (line === header.line) continue;
-    const f = splitRow(row, header.delimiter);
-    if (f.length < width) {
-      yield badRow(line, `expected at least ${width} columns, found ${f.length}`);
-      continue;
-    }
-    const ts = rowTime(line, f[timeCol], timeName, zone);
-    if (typeof ts !== 'number') {
-      yield ts;
-      continue;
-    }
-    yield toRow(f, line, ts);
-  }
 }
 
 export const parseTickCsv: FormatParser = ({ name, text, opts }) => {
