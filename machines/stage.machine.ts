@@ -16,6 +16,7 @@
  * checkpoint. A stage never repairs itself in place.
  */
 import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { errorText } from '../actors/domain/errors.ts';
 
 export interface StageContext {
   stage: string;
@@ -42,11 +43,6 @@ export type StageEvent =
   | { type: 'BATCH'; processed: number; skipped: number; bad: number }
   | { type: 'WORK_DONE' }
   | { type: 'WORK_ERROR'; error: string };
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
 
 export const stageMachine = setup({
   types: {
@@ -89,7 +85,7 @@ export const stageMachine = setup({
         onDone: { target: 'running' },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => `prepare failed: ${describe(event.error)}` }),
+          actions: assign({ error: ({ event }) => `prepare failed: ${errorText(event.error)}` }),
         },
       },
       on: {
@@ -122,7 +118,7 @@ export const stageMachine = setup({
         onDone: { target: 'stopped' },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => `drain failed: ${describe(event.error)}` }),
+          actions: assign({ error: ({ event }) => `drain failed: ${errorText(event.error)}` }),
         },
       },
     },

@@ -13,15 +13,10 @@ import type { WorkerSpec } from './child-spec.ts';
 import { DEFAULT_SHUTDOWN_MS } from './child-spec.ts';
 import type { ChildExit } from './restart-strategy.ts';
 import type { ScheduledTask, SupervisorDeps } from './supervision-event.ts';
+import { errorText } from '../actors/domain/errors.ts';
 
 /** Text of a reason that may be a string, an Error, or anything else. */
-export function describeReason(reason: unknown): string {
-  if (reason instanceof Error) {
-    const code = (reason as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${reason.message}` : reason.message;
-  }
-  return typeof reason === 'string' ? reason : String(reason);
-}
+export const describeReason: (reason: unknown) => string = errorText;
 
 interface SnapshotLike {
   status?: string;

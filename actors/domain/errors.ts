@@ -55,3 +55,15 @@ export class FakeoutError extends Error {
 export function isFakeoutError(err: unknown, code?: ErrorCode): err is FakeoutError {
   return err instanceof FakeoutError && (code === undefined || err.code === code);
 }
+
+/**
+ * One line for a log or a crash reason: `CODE: message` when the error carries a code (a
+ * FakeoutError, or a library error with a string code), else its message.
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return typeof err === 'string' ? err : String(err);
+}

@@ -12,7 +12,7 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { getIngestProgress, saveIngestProgress } from '../../adapters/db/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
-import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
+import { errorText, FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import type { RawEnvelope } from '../domain/messages.ts';
 import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
@@ -153,7 +153,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         }
         sendBack({ type: 'WORK_DONE' });
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorText(err);
         log.error({ reason }, 'replay crashed');
         sendBack({ type: 'WORK_ERROR', error: reason });
       }

@@ -16,7 +16,7 @@
  */
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
-import { FakeoutError } from '../domain/errors.ts';
+import { errorText, FakeoutError } from '../domain/errors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
 import type { AnyDb, Bus, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
@@ -62,10 +62,6 @@ export type StageActor = ActorRefFrom<typeof stageMachine>;
 type FaultPoint = 'after-publish' | 'after-commit';
 const faultCounts = new Map<string, number>();
 
-function describe(err: unknown): string {
-  if (err instanceof FakeoutError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Starts one incarnation of the stage as a running XState actor (a supervisor child's `start`). */
 export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: StageDeps): StageActor {
@@ -139,7 +135,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
             input = def.decode(m.value);
           } catch (err) {
             bad++;
-            log.warn({ seq: m.seq, subject: m.subject, reason: describe(err) }, 'bad message skipped');
+            log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');
             continue;
           }
           for (const out of p.apply(input, m.seq)) outputs.push(out);
@@ -188,8 +184,8 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         if (!consumer || !processor) throw new Error('stage not prepared');
         while (!stopping) await runBatch(consumer, processor);
       } catch (err) {
-        log.error({ reason: describe(err) }, 'stage crashed');
-        sendBack({ type: 'WORK_ERROR', error: describe(err) });
+        log.error({ reason: errorText(err) }, 'stage crashed');
+        sendBack({ type: 'WORK_ERROR', error: errorText(err) });
       }
     })();
     return () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ERROR_CODES, FakeoutError, isFakeoutError, type ErrorCode } from '../../actors/domain/errors.ts';
+import { ERROR_CODES, errorText, FakeoutError, isFakeoutError, type ErrorCode } from '../../actors/domain/errors.ts';
 
 const s = suite('error registry');
 
@@ -147,6 +147,14 @@ s('isFakeoutError recognises the class, with and without a code', () => {
   assert.not.ok(isFakeoutError({ name: 'FakeoutError', code: 'FAKEOUT_ERR_NATS_PUBLISH', status: 503 }));
   assert.not.ok(isFakeoutError(undefined));
   assert.not.ok(isFakeoutError(null, 'FAKEOUT_ERR_NATS_PUBLISH'));
+});
+
+s('errorText gives CODE: message for coded errors and the message otherwise', () => {
+  assert.is(errorText(new FakeoutError('FAKEOUT_ERR_STAGE_FAULT', 'boom')), 'FAKEOUT_ERR_STAGE_FAULT: boom');
+  assert.is(errorText(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED: refused');
+  assert.is(errorText(Object.assign(new Error('odd'), { code: 42 })), 'odd');
+  assert.is(errorText('plain text'), 'plain text');
+  assert.is(errorText(7), '7');
 });
 
 s.run();
