@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openDatabase, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
+import { TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
@@ -52,8 +53,6 @@ export interface App {
   waitForIdle(opts?: { timeoutMs?: number; pollMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
-
-export const STAGE_NAMES = ['raw-archiver', 'bar-builder', 'feature-engine', 'scoring-engine'] as const;
 
 export async function startApp(opts: StartOptions): Promise<App> {
   const { config, log } = opts;
@@ -171,12 +170,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
 
   const waitForIdle: App['waitForIdle'] = async ({ timeoutMs = 600_000, pollMs = 250 } = {}) => {
     const deadline = clock.now() + timeoutMs;
-    const consumers = await Promise.all([
-      bus.openConsumer('RAW', 'raw-archiver'),
-      bus.openConsumer('RAW', 'bar-builder'),
-      bus.openConsumer('BARS', 'feature-engine'),
-      bus.openConsumer('FEATURES', 'scoring-engine'),
-    ]);
+    // Every durable consumer the topology declares is a stage of this pipeline.
+    const consumers = await Promise.all(TOPOLOGY.consumers.map((c) => bus.openConsumer(c.stream, c.durable)));
     let idleRounds = 0;
     while (idleRounds < 2) {
       if (clock.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
