@@ -179,7 +179,14 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       }
     };
 
+    // POLICY: one consume loop at a time. Leaving `running` (PAUSE) only asks the loop to stop
+    // after its in-flight batch; a RESUME that comes before that batch is durable must not start
+    // a second loop beside it (two loops would apply, publish and checkpoint the same processor
+    // concurrently). The new loop starts once the previous one has returned.
+    const previous = loop;
     loop = (async () => {
+      await previous;
+      if (stopping) return;
       try {
         if (!consumer || !processor) throw new Error('stage not prepared');
         while (!stopping) await runBatch(consumer, processor);
