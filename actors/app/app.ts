@@ -36,6 +36,8 @@ export interface StartOptions {
   clock?: Clock;
   /** called if the root supervisor gives up (restart intensity exceeded at the top) */
   onFatal?: (reason: string) => void;
+  /** every supervision event (start, crash, restart, escalation), after it is logged and counted */
+  onSupervision?: (e: SupervisionEvent) => void;
 }
 
 export interface App {
@@ -156,6 +158,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     const line = { actor, path: e.path, event: e.type, reason: e.reason, restarts: e.restarts, delayMs: e.delayMs };
     if (e.type === 'crashed' || e.type === 'escalated') log.warn(line, `supervision: ${e.type}`);
     else log.info(line, `supervision: ${e.type}`);
+    opts.onSupervision?.(e);
   };
   supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) }));
   try {

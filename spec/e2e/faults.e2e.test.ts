@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findNode } from '../../actors/app/app.ts';
 import { startTestApp, writeFtxSlice, type TestApp } from '../helpers/app.ts';
 import { dumpState, type StoredState } from './expected.ts';
+import type { SupervisionEvent } from '../../supervision/index.ts';
 
 const s = suite('fault injection');
 const ROWS = 6000;
@@ -20,16 +21,42 @@ let baseline: StoredState;
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function run(fault?: { stage: string; times: number }): Promise<{ state: StoredState; restarts: number }> {
-  const t: TestApp = await startTestApp({ replay: [{ path: slicePath, symbol: 'BTC-PERP' }] });
+/** Where one injected fault landed, read from the supervision events (not from our own bookkeeping). */
+interface Landing {
+  stage: string;
+  /** the runner's step the crash happened at: after-publish, after-commit or idle */
+  point: string;
+  /** a `restarted` event for the same path followed the crash */
+  restarted: boolean;
+}
+
+/** Reads the supervision events: each crash of a stage by an injected fault, where it fired, and whether a restart followed. */
+function landings(events: SupervisionEvent[]): Landing[] {
+  const out: Landing[] = [];
+  events.forEach((e, i) => {
+    if (e.type !== 'crashed') return;
+    const stage = e.path.split('/').pop()!;
+    const m = /fault injected into ([a-z-]+) \(([a-z-]+)\)/.exec(e.reason ?? '');
+    // A crash that does not name the runner's step was forced by the supervisor's timeout: the
+    // fault never reached the loop, and the test must say so rather than count it.
+    const point = m && m[1] === stage ? m[2]! : `forced (${e.reason})`;
+    const restarted = events.slice(i + 1).some((later) => later.type === 'restarted' && later.path === e.path);
+    out.push({ stage, point, restarted });
+  });
+  return out;
+}
+
+async function run(fault?: { stage: string; times: number }): Promise<{ state: StoredState; landed: Landing[] }> {
+  const events: SupervisionEvent[] = [];
+  const t: TestApp = await startTestApp({ replay: [{ path: slicePath, symbol: 'BTC-PERP' }], onSupervision: (e) => events.push(e) });
   try {
-    let restarts = 0;
     if (fault) {
       const path = `fakeout/pipeline/${fault.stage}`;
       for (let injected = 0; injected < fault.times; ) {
         await wait(250);
         const node = findNode(t.app.tree(), fault.stage)!;
-        if (node.status === 'running' && node.state === 'running' && t.app.supervisor.injectFault(path, `test fault ${injected + 1}`)) {
+        if (node.status === 'running' && node.state === 'running') {
+          assert.ok(t.app.supervisor.injectFault(path, `test fault ${injected + 1}`), 'the supervisor accepted the fault');
           injected++;
           // let it crash and come back before the next one
           for (let i = 0; i < 40 && findNode(t.app.tree(), fault.stage)!.restarts < injected; i++) await wait(100);
@@ -37,11 +64,23 @@ async function run(fault?: { stage: string; times: number }): Promise<{ state: S
       }
     }
     await t.app.waitForIdle({ timeoutMs: 180_000 });
-    restarts = findNode(t.app.tree(), fault?.stage ?? 'bar-builder')!.restarts;
-    return { state: await dumpState(t.app), restarts };
+    return { state: await dumpState(t.app), landed: landings(events) };
   } finally {
     await t.cleanup();
   }
+}
+
+/** Every crash was one of ours, landed in the runner's loop (not forced) and was followed by a restart. */
+function assertLanded(landed: Landing[], stage: string, times: number) {
+  const mine = landed.filter((l) => l.stage === stage);
+  assert.is(mine.length, times, `${stage} crashed ${times} times (got ${JSON.stringify(landed)})`);
+  for (const l of mine) {
+    assert.ok(l.point === 'after-publish' || l.point === 'after-commit', `${stage} fault landed in a dangerous window, not ${l.point}`);
+    assert.ok(l.restarted, `${stage} was restarted after the crash at ${l.point}`);
+  }
+  const points = new Set(mine.map((l) => l.point));
+  assert.ok(points.has('after-publish') && points.has('after-commit'), `${stage}: faults hit both windows (${[...points].join(', ')})`);
+  assert.is(landed.length, mine.length, 'no other actor crashed');
 }
 
 function assertSame(got: StoredState, want: StoredState) {
@@ -68,25 +107,35 @@ s('a run without faults produces bars, scores and signals', () => {
 });
 
 s('crashing the feature-engine three times mid-replay changes nothing in the result', async () => {
-  const { state, restarts } = await run({ stage: 'feature-engine', times: 3 });
-  assert.ok(restarts >= 3, `restarted ${restarts} times`);
+  const { state, landed } = await run({ stage: 'feature-engine', times: 3 });
+  assertLanded(landed, 'feature-engine', 3);
   assertSame(state, baseline);
 });
 
 s('crashing the bar-builder three times mid-replay changes nothing in the result', async () => {
-  const { state, restarts } = await run({ stage: 'bar-builder', times: 3 });
-  assert.ok(restarts >= 3, `restarted ${restarts} times`);
+  const { state, landed } = await run({ stage: 'bar-builder', times: 3 });
+  assertLanded(landed, 'bar-builder', 3);
   assertSame(state, baseline);
 });
 
 s('crashing the scoring-engine and the raw-archiver changes nothing in the result', async () => {
-  const t = await startTestApp({ replay: [{ path: slicePath, symbol: 'BTC-PERP' }] });
+  const events: SupervisionEvent[] = [];
+  const t = await startTestApp({ replay: [{ path: slicePath, symbol: 'BTC-PERP' }], onSupervision: (e) => events.push(e) });
   try {
     for (const stage of ['scoring-engine', 'raw-archiver', 'scoring-engine', 'raw-archiver']) {
+      const before = landings(events).filter((l) => l.stage === stage).length;
+      for (let i = 0; i < 40 && findNode(t.app.tree(), stage)?.state !== 'running'; i++) await wait(100);
       await wait(300);
-      t.app.supervisor.injectFault(`fakeout/pipeline/${stage}`, 'test');
+      assert.ok(t.app.supervisor.injectFault(`fakeout/pipeline/${stage}`, 'test'), `${stage} accepted the fault`);
+      for (let i = 0; i < 60 && landings(events).filter((l) => l.stage === stage && l.restarted).length <= before; i++) await wait(100);
     }
     await t.app.waitForIdle({ timeoutMs: 180_000 });
+    const landed = landings(events);
+    for (const stage of ['scoring-engine', 'raw-archiver']) {
+      const mine = landed.filter((l) => l.stage === stage);
+      assert.is(mine.length, 2, `${stage} crashed twice`);
+      for (const l of mine) assert.ok(l.restarted, `${stage} restarted after ${l.point}`);
+    }
     assertSame(await dumpState(t.app), baseline);
   } finally {
     await t.cleanup();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '../../adapters/log/index.ts';
 import { loadConfig } from '../../actors/domain/config.ts';
-import { startApp, type App } from '../../actors/app/app.ts';
+import { startApp, type App, type StartOptions } from '../../actors/app/app.ts';
 import type { ReplayRequest } from '../../actors/ingest/replay.actor.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -64,6 +64,7 @@ export async function startTestApp(opts: {
   replay?: ReplayRequest[];
   env?: Record<string, string>;
   dataDir?: string;
+  onSupervision?: StartOptions['onSupervision'];
 }): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fakeout-e2e-'));
   let databaseUrl: string | undefined;
@@ -86,7 +87,7 @@ export async function startTestApp(opts: {
   };
   const logStream = createWriteStream(join(dataDir, 'test.log'), { flags: 'a' });
   const log = createLogger('info', logStream);
-  const launch = (replay?: ReplayRequest[]) => startApp({ config: loadConfig(env), log, replay: replay ?? opts.replay ?? [] });
+  const launch = (replay?: ReplayRequest[]) => startApp({ config: loadConfig(env), log, replay: replay ?? opts.replay ?? [], onSupervision: opts.onSupervision });
   let app = await launch();
   const t: TestApp = {
     app,
