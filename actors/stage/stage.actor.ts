@@ -5,13 +5,17 @@
  * One batch, in this order (POLICY: ack only after the effect is durable):
  *   1. fetch up to `batchSize` messages; plan them against the checkpoint (batch-plan.ts);
  *   2. apply the contiguous run to the processor (pure, in memory);
+ *   2b. when the stage has one, run its asynchronous effect (a broker call) on the outputs; every
+ *      effect carries an idempotency key and its target recognises a repeat (see `effect`);
  *   3. publish the outputs downstream, each with its deterministic Nats-Msg-Id, awaiting acks;
  *   4. in ONE Postgres transaction: insert the outputs (ON CONFLICT DO NOTHING on their ids)
  *      and save the checkpoint {last applied stream seq, processor snapshot};
  *   5. ack the applied and skipped messages; nak the deferred ones.
  * A crash between 3 and 4 republishes the same ids (deduplicated by JetStream within the
  * duplicate window, and by the primary keys in Postgres). A crash between 4 and 5 redelivers
- * messages at or below the checkpoint, which are skipped. Either way a restarted incarnation
+ * messages at or below the checkpoint, which are skipped. A crash after the effect and before the
+ * commit re-applies the same inputs to the restored processor and re-runs the effect with the same
+ * keys, which its target answers with the first result instead of acting twice. Either way a restarted incarnation
  * rebuilds the processor from the checkpoint and the final state is the same.
  */
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
@@ -44,6 +48,19 @@ export interface StageDefinition<In, Out> {
   drift?(snapshot: unknown): string | undefined;
   /** called once the batch's transaction committed (counters, not effects) */
   afterCommit?(outputs: readonly Out[]): void;
+  /**
+   * The stage's one asynchronous effect on the outside world (an order sent to a broker), run on
+   * the batch's outputs after `apply` and before anything is published or committed; it returns
+   * the outputs to publish and persist (typically with the effect's result recorded on them).
+   *
+   * POLICY: exactly once at the target, not at-most-once here. Each effect carries an
+   * idempotency key derived from the input (a client order id from the signal id), and the target
+   * refuses a second request with that key and reports the first one's result (as exchanges do
+   * with client order ids). A batch that crashes after its effect and before its commit runs the
+   * effect again after the restart, with the same keys; the target answers "already done"; the
+   * outputs are the same.
+   */
+  effect?(outputs: readonly Out[]): Promise<Out[]>;
 }
 
 export interface StageDeps {
@@ -59,7 +76,7 @@ export interface StageDeps {
 export type StageActor = ActorRefFrom<typeof stageMachine>;
 
 /** Where an injected fault fires; alternates so tests hit both dangerous windows. */
-type FaultPoint = 'after-publish' | 'after-commit';
+type FaultPoint = 'after-effect' | 'after-publish' | 'after-commit';
 const faultCounts = new Map<string, number>();
 
 
@@ -91,7 +108,8 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       if (event.type !== 'FAULT') return;
       const n = (faultCounts.get(def.name) ?? 0) + 1;
       faultCounts.set(def.name, n);
-      fault = { reason: event.reason ?? 'injected', at: n % 2 === 1 ? 'after-publish' : 'after-commit' };
+      const points: FaultPoint[] = def.effect ? ['after-effect', 'after-publish', 'after-commit'] : ['after-publish', 'after-commit'];
+      fault = { reason: event.reason ?? 'injected', at: points[(n - 1) % points.length]! };
     });
     const check = (point: FaultPoint | 'idle') => {
       if (fault && (point === 'idle' || point === fault.at)) {
@@ -141,17 +159,19 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           for (const out of p.apply(input, m.seq)) outputs.push(out);
         }
         const newLast = plan.apply.length > 0 ? plan.apply[plan.apply.length - 1]!.seq : lastSeq;
-        const outbound = def.toPublish(outputs);
+        const settledOutputs = def.effect && outputs.length > 0 ? await def.effect(outputs) : outputs;
+        if (def.effect) check('after-effect');
+        const outbound = def.toPublish(settledOutputs);
         if (outbound.length > 0) await deps.bus.publishMany(outbound);
         check('after-publish');
         if (newLast !== lastSeq) {
           const snapshot = p.snapshot();
           await deps.db.transaction().execute(async (tx) => {
-            await def.persist(tx, outputs);
+            await def.persist(tx, settledOutputs);
             await saveCheckpoint(tx, def.name, newLast, snapshot);
           });
           lastSeq = newLast;
-          def.afterCommit?.(outputs);
+          def.afterCommit?.(settledOutputs);
         }
         check('after-commit');
         for (const m of plan.apply) m.ack();

@@ -5,7 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startStageActor, type StageDefinition } from '../../actors/stage/stage.actor.ts';
-import type { Bus, DeliveredMessage, Logger, OutboundMessage } from '../../actors/stage/ports.ts';
+import type { Logger } from '../../actors/stage/ports.ts';
+import { memoryBus } from './memory-bus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const s = suite('stage runner: pause and resume');
@@ -14,48 +15,6 @@ let tdb: TestDatabase;
 const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
 const noMetrics = { observeBatch() {}, setPending() {} };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A stream of the numbers 1..n on one durable consumer; every fetch takes `fetchMs`. */
-function memoryBus(n: number, fetchMs: number) {
-  const queue = Array.from({ length: n }, (_, i) => i + 1);
-  const published: number[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const bus: Bus = {
-    async openConsumer() {
-      return {
-        async fetchBatch(max: number): Promise<DeliveredMessage[]> {
-          inFlight++;
-          maxInFlight = Math.max(maxInFlight, inFlight);
-          await wait(fetchMs);
-          inFlight--;
-          const taken = queue.splice(0, max);
-          return taken.map((seq) => ({
-            seq,
-            subject: 'test.numbers',
-            value: seq,
-            ack() {},
-            nak() {
-              queue.push(seq);
-              queue.sort((a, b) => a - b);
-            },
-          }));
-        },
-        async pending() {
-          return { numPending: queue.length, ackPending: 0 };
-        },
-      };
-    },
-    async publishMany(items: OutboundMessage[]) {
-      for (const it of items) published.push(it.value as number);
-      return items.map((_, i) => ({ seq: published.length - items.length + i + 1, duplicate: false }));
-    },
-    async firstSeq() {
-      return 1;
-    },
-  };
-  return { bus, published, maxInFlight: () => maxInFlight, left: () => queue.length };
-}
 
 const echo: StageDefinition<number, number> = {
   name: 'echo',
