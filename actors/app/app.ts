@@ -7,24 +7,19 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openDatabase, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
-import { TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
 import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
-import { rawArchiverStage } from '../archive/index.ts';
-import { barBuilderStage } from '../bars/bar-builder.actor.ts';
 import type { Config } from '../domain/config.ts';
-import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
-import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
-import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
+import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { validateScoringParams } from '../scoring/score.ts';
-import type { Bus } from '../stage/ports.ts';
-import { startStageActor, type StageDefinition } from '../stage/stage.actor.ts';
+import { startStageActor } from '../stage/stage.actor.ts';
 import { openMessaging, type Messaging } from './messaging.ts';
+import { entriesFor, hasWebhookIntake, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
-import { buildTree } from './tree.ts';
+import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
 
 export interface StartOptions {
@@ -44,7 +39,6 @@ export interface App {
   readonly config: Readonly<Config>;
   readonly log: Logger;
   readonly database: Database;
-  readonly bus: Bus;
   readonly messaging: Messaging;
   readonly metrics: Metrics;
   readonly supervisor: Supervisor;
@@ -70,7 +64,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
   });
 
   const metrics = createMetrics();
-  const messaging = await openMessaging(config, dataDir, log);
+  const role = config.role;
+  const topology = topologyFor(role);
+  const messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology });
   let database: Database;
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir });
@@ -78,7 +74,6 @@ export async function startApp(opts: StartOptions): Promise<App> {
     await messaging.close();
     throw err;
   }
-  const { bus } = messaging;
   const db = database.db;
   const stageMetrics = {
     observeBatch(stage: string, seconds: number, c: { processed: number; skipped: number; bad: number }) {
@@ -91,12 +86,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
       metrics.consumerPending.set({ consumer }, pending);
     },
   };
-  const stageDeps = { bus, db, metrics: stageMetrics, log, batchSize: config.batchSize };
-  const stage = <I, O>(def: StageDefinition<I, O>) => ({ id: def.name, start: () => startStageActor(def, stageDeps) });
 
   let httpUrl: string | undefined;
-  const webhookSecret = config.role === 'all' ? loadWebhookSecret(config, dataDir, log) : '';
-  const acceptAlert = createAlertIntake({ bus, clock, zone: config.exchangeZone });
+  const intake = hasWebhookIntake(role);
+  const webhookSecret = intake ? loadWebhookSecret(config, dataDir, log) : '';
+  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone }) : undefined;
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
@@ -126,30 +120,35 @@ export async function startApp(opts: StartOptions): Promise<App> {
     });
   };
 
-  const replayFiles = opts.replay ?? config.replayFiles.map((path) => ({ path }));
-  const countIngested = (outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', k: number) =>
-    metrics.ingested.inc({ source: 'replay', outcome }, k);
-  const tree = buildTree(config.role, {
-    natsServer: messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined,
-    stages: [
-      stage(rawArchiverStage),
-      stage(barBuilderStage(config.timeframes)),
-      stage(featureEngineStage({ lookback: config.lookback, atrPeriod: config.atrPeriod })),
-      stage(
-        scoringEngineStage(scoring, {
-          onCommitted: (scores, signals) => {
-            if (scores) metrics.scores.inc(scores);
-            if (signals) metrics.signals.inc(signals);
-          },
-        }),
-      ),
-    ],
-    http: startHttp,
-    replay:
-      replayFiles.length > 0
-        ? () => startReplayActor({ bus, db, clock, log, files: replayFiles, zone: config.exchangeZone, countIngested, onProgress: opts.onReplayProgress })
-        : undefined,
-  });
+  const ctx: RoleContext = {
+    config,
+    log,
+    clock,
+    db,
+    scoring,
+    bus: (user) => messaging.bus(user),
+    replayFiles: opts.replay ?? config.replayFiles.map((path) => ({ path })),
+    onReplayProgress: opts.onReplayProgress,
+    countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
+    onScored: (scores, signals) => {
+      if (scores) metrics.scores.inc(scores);
+      if (signals) metrics.signals.inc(signals);
+    },
+  };
+  // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
+  const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
+  for (const entry of entriesFor(role)) {
+    let start: TreeWorker['start'] | undefined;
+    if (entry.kind === 'stage') {
+      const def = entry.stage(ctx);
+      const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize };
+      start = () => startStageActor(def, deps);
+    } else {
+      start = entry.start(ctx);
+    }
+    if (start) workers.push({ id: entry.id, group: entry.group, ...workerPolicy(entry), start });
+  }
+  const tree = buildTree(workers, messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined);
 
   const listener = (e: SupervisionEvent) => {
     metrics.supervisionEvents.inc({ type: e.type });
@@ -173,8 +172,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
 
   const waitForIdle: App['waitForIdle'] = async ({ timeoutMs = 600_000, pollMs = 250 } = {}) => {
     const deadline = clock.now() + timeoutMs;
-    // Every durable consumer the topology declares is a stage of this pipeline.
-    const consumers = await Promise.all(TOPOLOGY.consumers.map((c) => bus.openConsumer(c.stream, c.durable)));
+    // Every durable consumer of the role's topology is one of its stages.
+    const reader = messaging.bus(messaging.users.includes('pipeline') ? 'pipeline' : messaging.users[0]!);
+    const consumers = await Promise.all(topology.consumers.map((c) => reader.openConsumer(c.stream, c.durable)));
     let idleRounds = 0;
     while (idleRounds < 2) {
       if (clock.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
@@ -200,7 +200,6 @@ export async function startApp(opts: StartOptions): Promise<App> {
     config,
     log,
     database,
-    bus,
     messaging,
     metrics,
     supervisor,

@@ -1,23 +1,28 @@
 /**
  * NATS for this process: NATS_URL when configured, else an embedded nats-server (the
  * project's nats.conf, a free port, its store under the data directory) run as the supervised
- * `nats-server` worker. A restarted embedded server keeps its port and passwords, so the
- * client simply reconnects and every durable consumer carries on.
+ * `nats-server` worker. Its passwords are generated once into `<dataDir>/nats/users.json`
+ * (owner-only) and reused; a restarted embedded server keeps its port and passwords, so the
+ * clients simply reconnect and every durable consumer carries on.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   applyTopology,
   connectNats,
+  jetstreamManager,
   startNatsServer,
   type NatsConnection,
   type NatsCredentials,
   type NatsServerProcess,
   type NatsUser,
+  type Topology,
 } from '../../adapters/nats/index.ts';
+import { loadOrCreateNatsUsers } from '../../adapters/nats/credentials-file.ts';
+import { FakeoutError } from '../domain/errors.ts';
 import { createBus, type NatsBus } from '../../adapters/nats/bus.ts';
 import type { Logger } from '../../adapters/log/index.ts';
-import type { Config } from '../domain/config.ts';
+import { natsPasswordOf, natsPasswordVariable, type Config } from '../domain/config.ts';
 import type { ServiceHooks } from './service.actor.ts';
 
 export const NATS_CONF = resolve(fileURLToPath(new URL('../../nats.conf', import.meta.url)));
@@ -45,6 +50,7 @@ export class EmbeddedNats {
   async ensure(): Promise<void> {
     if (this.proc && !this.exited) return;
     this.exited = false;
+    this.users ??= loadOrCreateNatsUsers(resolve(this.dataDir, 'nats'));
     this.proc = await startNatsServer({ dataDir: this.dataDir, configFile: NATS_CONF, port: this.port, users: this.users });
     this.port = this.proc.port;
     this.users = this.proc.users;
@@ -75,61 +81,124 @@ export class EmbeddedNats {
 }
 
 export interface Messaging {
-  nc: NatsConnection;
-  bus: NatsBus;
   embedded: EmbeddedNats | undefined;
+  /** the connection of one NATS user this process connects as */
+  connection(user: NatsUser): NatsConnection;
+  /** the bus on that user's connection */
+  bus(user: NatsUser): NatsBus;
+  /** the users this process is connected as */
+  users: readonly NatsUser[];
   isConnected(): boolean;
   close(): Promise<void>;
 }
 
-export async function openMessaging(config: Readonly<Config>, dataDir: string, log: Logger): Promise<Messaging> {
+export interface MessagingOptions {
+  /** the NATS users to connect as (one connection each) */
+  users: readonly NatsUser[];
+  /** the streams and consumers the role needs, applied as `admin` when its password is known */
+  topology: Topology;
+}
+
+/**
+ * Opens NATS for a process: starts the embedded server when NATS_URL is unset, applies the
+ * role's topology as the `admin` user (then closes that connection: no long-lived connection
+ * holds admin rights), and opens one connection per user the role's actors authenticate as.
+ * With NATS_URL and no admin password the topology must already exist; a missing stream or
+ * consumer is then a clear start-up error naming it.
+ */
+export async function openMessaging(config: Readonly<Config>, dataDir: string, log: Logger, opts: MessagingOptions): Promise<Messaging> {
   let embedded: EmbeddedNats | undefined;
-  let nc: NatsConnection;
+  let servers: string;
+  const credentials = (user: NatsUser): NatsCredentials | undefined => {
+    if (embedded) return embedded.credentials(user);
+    const pass = natsPasswordOf(config, user);
+    return pass === undefined ? undefined : { user, pass };
+  };
   if (config.natsUrl) {
-    nc = await connectNats({
-      servers: config.natsUrl,
-      user: config.natsUser,
-      pass: config.natsPassword,
-      credsFile: config.natsCreds,
-      name: `fakeout-${config.role}`,
-    });
+    servers = config.natsUrl;
+    const missing = opts.users.filter((u) => natsPasswordOf(config, u) === undefined);
+    if (missing.length > 0) {
+      throw new FakeoutError(
+        'FAKEOUT_ERR_CONFIG_INVALID',
+        `${natsPasswordVariable(missing[0]!)}: role ${config.role} connects as NATS user${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; set ${missing.map(natsPasswordVariable).join(', ')}`,
+        { details: { field: natsPasswordVariable(missing[0]!) } },
+      );
+    }
   } else {
     embedded = new EmbeddedNats(dataDir, log);
     await embedded.ensure();
-    const creds = embedded.credentials('pipeline');
-    try {
-      nc = await connectNats({ servers: embedded.url, user: creds.user, pass: creds.pass, name: `fakeout-${config.role}` });
-    } catch (err) {
-      await embedded.stop();
-      throw err;
-    }
+    servers = embedded.url;
   }
-  try {
-    await applyTopology(nc);
-  } catch (err) {
-    await nc.close().catch(() => undefined);
+  const connections = new Map<NatsUser, NatsConnection>();
+  const closeAll = async () => {
+    await Promise.allSettled([...connections.values()].map((nc) => nc.close()));
     await embedded?.stop();
+  };
+  try {
+    const admin = credentials('admin');
+    if (admin) {
+      const nc = await connectNats({ servers, user: admin.user, pass: admin.pass, name: `fakeout-${config.role}-admin` });
+      try {
+        await applyTopology(nc, opts.topology);
+      } finally {
+        await nc.close().catch(() => undefined);
+      }
+    }
+    for (const user of opts.users) {
+      const c = credentials(user)!;
+      connections.set(user, await connectNats({ servers, user: c.user, pass: c.pass, name: `fakeout-${config.role}-${user}` }));
+    }
+    if (!admin) await checkTopology(connections.values().next().value!, opts.topology);
+  } catch (err) {
+    await closeAll();
     throw err;
   }
-  const bus = await createBus(nc);
+  const buses = new Map<NatsUser, NatsBus>();
+  for (const [user, nc] of connections) buses.set(user, await createBus(nc));
   // A client that reconnects forever is never "closed"; health follows its status events.
-  let connected = true;
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'close') connected = false;
-      else if (s.type === 'reconnect') connected = true;
-    }
-  })().catch(() => undefined);
-  return {
-    nc,
-    bus,
-    embedded,
-    isConnected: () => connected && !nc.isClosed(),
-    async close() {
-      await nc.close().catch(() => undefined);
-      // The supervisor normally stops the embedded server as its last child; this covers
-      // the paths where the tree never started.
-      await embedded?.stop();
-    },
+  const down = new Set<NatsUser>();
+  for (const [user, nc] of connections) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'close') down.add(user);
+        else if (s.type === 'reconnect') down.delete(user);
+      }
+    })().catch(() => undefined);
+  }
+  const pick = <T>(m: Map<NatsUser, T>, user: NatsUser): T => {
+    const v = m.get(user);
+    if (v === undefined) throw new Error(`this process (role ${config.role}) is not connected as NATS user ${user}`);
+    return v;
   };
+  return {
+    embedded,
+    users: [...connections.keys()],
+    connection: (user) => pick(connections, user),
+    bus: (user) => pick(buses, user),
+    isConnected: () => down.size === 0 && [...connections.values()].every((nc) => !nc.isClosed()),
+    // The supervisor normally stops the embedded server as its last child; this covers the
+    // paths where the tree never started.
+    close: closeAll,
+  };
+}
+
+/** Without admin rights: every stream and consumer the role needs must already be there. */
+async function checkTopology(nc: NatsConnection, topology: Topology): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const st of topology.streams) {
+    await jsm.streams.info(st.name).catch((err: unknown) => {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `stream ${st.name} is missing and ${natsPasswordVariable('admin')} is unset, so it cannot be created; start once with it set`, {
+        cause: err,
+        details: { field: natsPasswordVariable('admin'), stream: st.name },
+      });
+    });
+  }
+  for (const c of topology.consumers) {
+    await jsm.consumers.info(c.stream, c.durable).catch((err: unknown) => {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `consumer ${c.stream}/${c.durable} is missing and ${natsPasswordVariable('admin')} is unset; start once with it set`, {
+        cause: err,
+        details: { field: natsPasswordVariable('admin'), stream: c.stream, consumer: c.durable },
+      });
+    });
+  }
 }

@@ -4,18 +4,22 @@
  * spec/domain/config.test.ts keeps the two in step.
  */
 import { FakeoutError } from './errors.ts';
+import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
 import { isTimeframe, type Timeframe } from './messages.ts';
 
-export type ProcessRole = 'all' | 'pipeline';
+export type { ProcessRole };
 
 export interface Config {
   role: ProcessRole;
   dataDir: string;
   /** undefined: start an embedded nats-server under dataDir */
   natsUrl: string | undefined;
-  natsUser: string | undefined;
-  natsPassword: string | undefined;
-  natsCreds: string | undefined;
+  /** passwords of the nats.conf users, read with NATS_URL (the embedded server generates its own) */
+  natsAdminPassword: string | undefined;
+  natsIngestPassword: string | undefined;
+  natsPipelinePassword: string | undefined;
+  natsGatewayPassword: string | undefined;
+  natsOpsPassword: string | undefined;
   /** undefined: embedded PGlite under dataDir */
   databaseUrl: string | undefined;
   host: string;
@@ -46,12 +50,14 @@ export interface ConfigDoc {
 }
 
 export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
-  { name: 'FAKEOUT_ROLE', default: 'all', meaning: 'process role: `all` (everything in one process) or `pipeline` (no intake, no replay)' },
+  { name: 'FAKEOUT_ROLE', default: 'all', meaning: 'process role: `all` (every role in one process), `pipeline` (intake, replay and the stages), `gateway` (execution), `ops` (read-only HTTP); see the role table in docs/architecture.md' },
   { name: 'FAKEOUT_DATA_DIR', default: '.fakeout', meaning: 'where the embedded NATS store, embedded Postgres (PGlite) and the generated webhook secret live' },
   { name: 'NATS_URL', default: '(unset: embedded nats-server)', meaning: 'NATS server URL; unset starts `nats-server` with ./nats.conf on a free port as a supervised child' },
-  { name: 'NATS_USER', default: '(unset)', meaning: 'NATS user name when NATS_URL is set' },
-  { name: 'NATS_PASSWORD', default: '(unset)', meaning: 'NATS password when NATS_URL is set' },
-  { name: 'NATS_CREDS', default: '(unset)', meaning: 'path of a NATS .creds file (instead of user/password)' },
+  { name: 'FAKEOUT_NATS_ADMIN_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `admin` NATS user, which applies the JetStream topology at start; unset: the topology must already exist' },
+  { name: 'FAKEOUT_NATS_INGEST_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `ingest` NATS user (webhook intake, replay); needed by roles all and pipeline' },
+  { name: 'FAKEOUT_NATS_PIPELINE_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `pipeline` NATS user (the stages); needed by roles all and pipeline' },
+  { name: 'FAKEOUT_NATS_GATEWAY_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `gateway` NATS user (execution); needed by roles all and gateway' },
+  { name: 'FAKEOUT_NATS_OPS_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the read-only `ops` NATS user; needed by roles all and ops' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'Postgres connection string; unset runs embedded PGlite under FAKEOUT_DATA_DIR/pglite' },
   { name: 'HOST', default: '127.0.0.1', meaning: 'HTTP listen address (webhook, /actors, /metrics, /healthz)' },
   { name: 'PORT', default: '8080', meaning: 'HTTP port; 0 picks a free one' },
@@ -101,8 +107,8 @@ const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && 
 
 /** Reads and validates the configuration; throws FAKEOUT_ERR_CONFIG_INVALID naming the variable. */
 export function loadConfig(env: Env): Readonly<Config> {
-  const role = text(env, 'FAKEOUT_ROLE') ?? 'all';
-  if (role !== 'all' && role !== 'pipeline') fail('FAKEOUT_ROLE', `expected all or pipeline, got ${JSON.stringify(role)}`);
+  const role = (text(env, 'FAKEOUT_ROLE') ?? 'all') as ProcessRole;
+  if (!PROCESS_ROLES.includes(role)) fail('FAKEOUT_ROLE', `expected one of ${PROCESS_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
 
   const tfs = (text(env, 'FAKEOUT_TIMEFRAMES') ?? '1m,5m,15m,1h').split(',').map((s) => s.trim()).filter(Boolean);
   if (tfs.length === 0) fail('FAKEOUT_TIMEFRAMES', 'expected at least one timeframe');
@@ -128,9 +134,11 @@ export function loadConfig(env: Env): Readonly<Config> {
     role,
     dataDir: text(env, 'FAKEOUT_DATA_DIR') ?? '.fakeout',
     natsUrl,
-    natsUser: text(env, 'NATS_USER'),
-    natsPassword: text(env, 'NATS_PASSWORD'),
-    natsCreds: text(env, 'NATS_CREDS'),
+    natsAdminPassword: text(env, 'FAKEOUT_NATS_ADMIN_PASSWORD'),
+    natsIngestPassword: text(env, 'FAKEOUT_NATS_INGEST_PASSWORD'),
+    natsPipelinePassword: text(env, 'FAKEOUT_NATS_PIPELINE_PASSWORD'),
+    natsGatewayPassword: text(env, 'FAKEOUT_NATS_GATEWAY_PASSWORD'),
+    natsOpsPassword: text(env, 'FAKEOUT_NATS_OPS_PASSWORD'),
     databaseUrl,
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: num(env, 'PORT', 8080, isInt(0, 65535), 'an integer port 0..65535'),
@@ -149,4 +157,21 @@ export function loadConfig(env: Env): Readonly<Config> {
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
   } satisfies Config);
+}
+
+/** The configured password of one NATS user (NATS_URL deployments), by the variable nats.conf reads too. */
+export function natsPasswordOf(config: Readonly<Config>, user: NatsUser): string | undefined {
+  const byUser: Record<NatsUser, string | undefined> = {
+    admin: config.natsAdminPassword,
+    ingest: config.natsIngestPassword,
+    pipeline: config.natsPipelinePassword,
+    gateway: config.natsGatewayPassword,
+    ops: config.natsOpsPassword,
+  };
+  return byUser[user];
+}
+
+/** The variable to set for a user's password (for error messages). */
+export function natsPasswordVariable(user: NatsUser): string {
+  return NATS_PASSWORD_ENV[user];
 }

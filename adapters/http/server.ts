@@ -33,10 +33,10 @@ export interface HttpServerOptions {
   logger: HttpLogger;
   /** Largest webhook body in bytes; default {@link DEFAULT_BODY_LIMIT}. */
   bodyLimit?: number;
-  /** The TradingView shared secret (compared in constant time); must not be empty. */
+  /** The TradingView shared secret (compared in constant time); must not be empty when `acceptAlert` is given. */
   webhookSecret: string;
-  /** Validates an authenticated alert and publishes it to RAW; throws FakeoutError. */
-  acceptAlert: AcceptAlert;
+  /** Validates an authenticated alert and publishes it to RAW; throws FakeoutError. Absent: no webhook route (a role without intake). */
+  acceptAlert?: AcceptAlert | undefined;
   /** JSON for `GET /actors`. */
   actorsTree: () => unknown;
   metrics: Metrics;
@@ -75,12 +75,14 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
       });
 
   installErrorHandlers(app);
-  app.register(webhookRoutes, {
-    bodyLimit,
-    webhookSecret: opts.webhookSecret,
-    acceptAlert: opts.acceptAlert,
-    metrics: opts.metrics,
-  });
+  if (opts.acceptAlert) {
+    app.register(webhookRoutes, {
+      bodyLimit,
+      webhookSecret: opts.webhookSecret,
+      acceptAlert: opts.acceptAlert,
+      metrics: opts.metrics,
+    });
+  }
   app.register(actorsRoutes, { actorsTree: opts.actorsTree });
   app.register(metricsRoutes, {
     metrics: opts.metrics,

@@ -13,17 +13,10 @@ import { connect } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import { clearServerPid, recordServerPid, stopOrphanedServer } from './orphan.ts';
 
-/** The NATS users declared in nats.conf, one per process role. */
-export const NATS_USERS = ['pipeline', 'gateway', 'ops'] as const;
-export type NatsUser = (typeof NATS_USERS)[number];
-export type NatsCredentials = { user: string; pass: string };
+import { NATS_PASSWORD_ENV, NATS_USERS, type NatsUser } from '../../actors/domain/identities.ts';
 
-/** The environment variable nats.conf reads each user's password from. */
-export const NATS_PASSWORD_ENV: Readonly<Record<NatsUser, string>> = Object.freeze({
-  pipeline: 'FAKEOUT_NATS_PIPELINE_PASSWORD',
-  gateway: 'FAKEOUT_NATS_GATEWAY_PASSWORD',
-  ops: 'FAKEOUT_NATS_OPS_PASSWORD',
-});
+export { NATS_PASSWORD_ENV, NATS_USERS, type NatsUser };
+export type NatsCredentials = { user: string; pass: string };
 
 export type StartNatsServerOptions = {
   /** the server stores JetStream under `<dataDir>/nats/jetstream` and logs to `<dataDir>/nats/server.log` */
@@ -83,10 +76,10 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
     });
   }
 
-  const users = opts.users ?? generateUsers();
+  const users = opts.users ?? generateNatsUsers();
   for (const u of NATS_USERS) {
     if (!SAFE_PASSWORD.test(users[u].pass)) {
-      throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `the ${u} password must match ${SAFE_PASSWORD} (see generateUsers)`, {
+      throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `the ${u} password must match ${SAFE_PASSWORD} (see generateNatsUsers)`, {
         details: { user: u },
       });
     }
@@ -153,7 +146,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
       storeDir,
       pid,
       host,
-      creds: users.pipeline,
+      creds: users.admin,
       exited,
       timeoutMs: opts.readyTimeoutMs ?? 10_000,
     });
@@ -206,12 +199,12 @@ function trackExit(child: ChildProcess): ExitState {
  * value as a config token, so a value like `1e5` would become a number and fail; a letter
  * prefix and [0-9a-f] keep it a plain string.
  */
-/** What survives nats-server's re-parsing of an environment value unchanged (see generateUsers). */
+/** What survives nats-server's re-parsing of an environment value unchanged (see generateNatsUsers). */
 const SAFE_PASSWORD = /^[A-Za-z][A-Za-z0-9]{15,}$/;
 
-function generateUsers(): Record<NatsUser, NatsCredentials> {
-  const make = (user: NatsUser): NatsCredentials => ({ user, pass: `fo${randomBytes(24).toString('hex')}` });
-  return { pipeline: make('pipeline'), gateway: make('gateway'), ops: make('ops') };
+/** Fresh random passwords for every nats.conf user (`fo` + 48 hex: see SAFE_PASSWORD). */
+export function generateNatsUsers(): Record<NatsUser, NatsCredentials> {
+  return Object.fromEntries(NATS_USERS.map((user) => [user, { user, pass: `fo${randomBytes(24).toString('hex')}` }])) as Record<NatsUser, NatsCredentials>;
 }
 
 async function waitForReady(args: {

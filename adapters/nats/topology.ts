@@ -79,6 +79,17 @@ export const TOPOLOGY: Topology = Object.freeze({
     { name: 'FEATURES', subjects: ['features.>'], description: 'per-bar features', duplicateWindowMs: 60 * MINUTE_MS, immutable: false },
     { name: 'SCORES', subjects: ['scores.>'], description: 'every fakeout score', duplicateWindowMs: 60 * MINUTE_MS, immutable: false },
     { name: 'SIGNALS', subjects: ['signals.>'], description: 'scores at or above the trigger', duplicateWindowMs: 60 * MINUTE_MS, immutable: false },
+    // ORDERS: the execution side's record (intents, approvals, rejections, sends, fills,
+    // positions). Only the gateway user publishes here (nats.conf). A day of duplicate window:
+    // an order id must never be accepted twice however late a redelivery comes.
+    {
+      name: 'ORDERS',
+      subjects: ['orders.>', 'fills.>', 'positions.>'],
+      description: 'order intents, approvals, sends, fills and positions; gateway only',
+      duplicateWindowMs: 24 * 60 * MINUTE_MS,
+      immutable: true,
+    },
+    { name: 'AUDIT', subjects: ['audit.>'], description: 'the audit log, mirrored; append-only', duplicateWindowMs: 60 * MINUTE_MS, immutable: true },
   ]),
   consumers: Object.freeze([
     { stream: 'RAW', durable: 'raw-archiver', description: 'mirrors RAW into Postgres raw_events', ...PIPELINE_CONSUMER },

@@ -130,11 +130,11 @@ async function main(): Promise<void> {
     const { result: a, app } = await benchPipeline(file, cleanup);
     say(`(a) ${fmt(a.ticksPerSecond)} ticks/s; (b) raw JetStream with ${fmt(a.ticks)} messages…`);
     const peakA = maxRssMiB();
-    const { js, jsm } = app.messaging.bus;
+    const { js, jsm } = app.messaging.bus('pipeline');
     const natsPids = childPids('nats-server');
     const natsBefore = totalCpuSeconds(natsPids);
     const nodeBefore = process.cpuUsage();
-    const b = await benchJetStream({ nc: app.messaging.nc, js, jsm }, a.ticks);
+    const b = await benchJetStream({ nc: app.messaging.connection('pipeline'), js, jsm }, a.ticks);
     const nodeB = process.cpuUsage(nodeBefore);
     const natsAfter = totalCpuSeconds(natsPids);
     const cpuB = {

@@ -20,9 +20,11 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_ROLE: 'role',
   FAKEOUT_DATA_DIR: 'dataDir',
   NATS_URL: 'natsUrl',
-  NATS_USER: 'natsUser',
-  NATS_PASSWORD: 'natsPassword',
-  NATS_CREDS: 'natsCreds',
+  FAKEOUT_NATS_ADMIN_PASSWORD: 'natsAdminPassword',
+  FAKEOUT_NATS_INGEST_PASSWORD: 'natsIngestPassword',
+  FAKEOUT_NATS_PIPELINE_PASSWORD: 'natsPipelinePassword',
+  FAKEOUT_NATS_GATEWAY_PASSWORD: 'natsGatewayPassword',
+  FAKEOUT_NATS_OPS_PASSWORD: 'natsOpsPassword',
   DATABASE_URL: 'databaseUrl',
   HOST: 'host',
   PORT: 'port',
@@ -47,9 +49,11 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_ROLE: 'pipeline',
   FAKEOUT_DATA_DIR: '/var/lib/fakeout',
   NATS_URL: 'nats://10.0.0.5:4222',
-  NATS_USER: 'pipeline',
-  NATS_PASSWORD: 'pw',
-  NATS_CREDS: '/etc/fakeout/pipeline.creds',
+  FAKEOUT_NATS_ADMIN_PASSWORD: 'foadmin0123456789',
+  FAKEOUT_NATS_INGEST_PASSWORD: 'foingest0123456789',
+  FAKEOUT_NATS_PIPELINE_PASSWORD: 'fopipeline0123456789',
+  FAKEOUT_NATS_GATEWAY_PASSWORD: 'fogateway0123456789',
+  FAKEOUT_NATS_OPS_PASSWORD: 'foops0123456789',
   DATABASE_URL: 'postgres://fakeout@db/fakeout',
   HOST: '0.0.0.0',
   PORT: '9090',
@@ -153,7 +157,7 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.targetR, 2);
   assert.is(c.stopBufferAtr, 0.1);
   assert.is(c.batchSize, 500);
-  for (const k of ['natsUrl', 'natsUser', 'natsPassword', 'natsCreds', 'databaseUrl', 'webhookSecret'] as const) {
+  for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
 });

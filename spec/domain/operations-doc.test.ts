@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildTree } from '../../actors/app/tree.ts';
+import { buildTree, type TreeWorker } from '../../actors/app/tree.ts';
+import { entriesFor, HTTP_WORKER, workerPolicy } from '../../actors/app/roles.ts';
 import { createMetrics, INGEST_OUTCOMES, INGEST_SOURCES, STAGE_OUTCOMES } from '../../adapters/metrics/index.ts';
 import { TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { ChildSpec, SupervisorSpec } from '../../supervision/index.ts';
@@ -107,8 +108,11 @@ s('the supervision tree drawing matches buildTree for role all', () => {
   const never = () => {
     throw new Error('not started in this test');
   };
-  const stages = ['raw-archiver', 'bar-builder', 'feature-engine', 'scoring-engine'].map((id) => ({ id, start: never }));
-  const tree = buildTree('all', { natsServer: never, stages, http: never, replay: never });
+  const workers: TreeWorker[] = [
+    { ...HTTP_WORKER, start: never },
+    ...entriesFor('all').map((e) => ({ id: e.id, group: e.group, ...workerPolicy(e), start: never })),
+  ];
+  const tree = buildTree(workers, never);
   const drawing = /## The supervision tree[\s\S]*?```\n([\s\S]*?)```/.exec(md)?.[1] ?? '';
   assert.ok(drawing.length > 0, 'the page draws the tree');
   const lines = drawing.split('\n');

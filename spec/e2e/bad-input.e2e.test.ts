@@ -40,7 +40,7 @@ async function stored(): Promise<{ raw: number; onStream: number; rows: unknown[
   const db = t.app.database.db;
   const raw = (await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(db)).rows[0]!.n;
   const rows = await db.selectFrom('raw_events').select(['seq', 'id', 'row_sha256']).orderBy('seq').execute();
-  return { raw, onStream: (await streamInfo(t.app.messaging.bus.jsm, 'RAW')).messages, rows };
+  return { raw, onStream: (await streamInfo(t.app.messaging.bus('pipeline').jsm, 'RAW')).messages, rows };
 }
 
 s.before(async () => {

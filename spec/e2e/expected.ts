@@ -80,7 +80,7 @@ export async function dumpState(app: App): Promise<StoredState> {
   const scores = await db.selectFrom('scores').select(['id', 'score', 'direction']).orderBy('id').execute();
   const signals = await db.selectFrom('signals').select(['id', 'direction', 'score', 'entry', 'stop', 'target']).orderBy('id').execute();
   const raw = await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(db);
-  const msgs = await streamMessages(app.messaging.bus.js, 'SIGNALS');
+  const msgs = await streamMessages(app.messaging.bus('pipeline').js, 'SIGNALS');
   return {
     bars,
     scores,

@@ -15,7 +15,7 @@ import { jetstream, streamMessages } from '../../adapters/nats/index.ts';
 import type { Signal } from '../../actors/domain/messages.ts';
 import { REPO, writeFtxSlice } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
-import { startTestNats } from '../helpers/nats-server.ts';
+import { natsPasswordEnv, startTestNats } from '../helpers/nats-server.ts';
 import { expectedBars, expectedSignals, sameBar } from './expected.ts';
 
 const s = suite('kill and restart');
@@ -29,7 +29,7 @@ function startProcess(env: Record<string, string>): { child: ChildProcess; stdou
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.resume();
+  child.stderr!.on('data', (d) => process.env.RESTART_DEBUG && process.stderr.write(d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, stdout: () => out, exited };
 }
@@ -53,8 +53,7 @@ s('a process killed mid-replay and started again ends in the same state as one t
     const slice = writeFtxSlice(dir, ROWS, 'btc-perp-20211231-20220201_1m.csv');
     const env = {
       NATS_URL: nats.url,
-      NATS_USER: nats.users.pipeline.user,
-      NATS_PASSWORD: nats.users.pipeline.pass,
+      ...natsPasswordEnv(nats.users),
       DATABASE_URL: pg.url!,
       FAKEOUT_DATA_DIR: join(dir, 'data'),
       FAKEOUT_REPLAY: slice.path,

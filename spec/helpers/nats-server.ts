@@ -11,6 +11,8 @@ import {
   connectNats,
   jetstream,
   jetstreamManager,
+  NATS_PASSWORD_ENV,
+  NATS_USERS,
   startNatsServer,
   type JetStreamClient,
   type JetStreamManager,
@@ -70,10 +72,19 @@ export async function startTestNats(opts: { configFile?: string } = {}): Promise
   };
 }
 
-/** A test server with the project's topology applied and a `pipeline` JetStream client on it. */
-export async function startTestJetStream(): Promise<{ t: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager }> {
+/**
+ * A test server with the project's topology applied (as `admin`, as fakeout does at start), a
+ * `pipeline` JetStream client and manager, and an `ingest` client for raw market data (the only
+ * user allowed to publish `raw.>`).
+ */
+export async function startTestJetStream(): Promise<{ t: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; ingest: JetStreamClient }> {
   const t = await startTestNats();
+  await applyTopology(await t.connect('admin'));
   const nc = await t.connect('pipeline');
-  await applyTopology(nc);
-  return { t, nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+  return { t, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), ingest: jetstream(await t.connect('ingest')) };
+}
+
+/** The FAKEOUT_NATS_<USER>_PASSWORD variables for a test server's users, as a NATS_URL deployment sets them. */
+export function natsPasswordEnv(users: NatsServerProcess['users']): Record<string, string> {
+  return Object.fromEntries(NATS_USERS.map((u) => [NATS_PASSWORD_ENV[u], users[u].pass]));
 }

@@ -15,10 +15,11 @@ import { startTestJetStream, type TestNats } from '../helpers/nats-server.ts';
 const s = suite('nats consume');
 let t: TestNats;
 let js: JetStreamClient;
+let ingest: JetStreamClient;
 let jsm: JetStreamManager;
 
 s.before(async () => {
-  ({ t, js, jsm } = await startTestJetStream());
+  ({ t, js, jsm, ingest } = await startTestJetStream());
 });
 s.after(async () => {
   await t?.cleanup();
@@ -57,8 +58,8 @@ s('fetchBatch returns as soon as max messages have arrived, decoded, with stream
 s('a nak-ed message is redelivered, flagged redelivered; an acked one is not', async () => {
   const c = await openBatchConsumer(js, jsm, 'RAW', 'bar-builder');
   await drain(c);
-  await publishJson(js, 'raw.tv.MSFT', 'nak-1', { n: 1 });
-  await publishJson(js, 'raw.tv.MSFT', 'nak-2', { n: 2 });
+  await publishJson(ingest, 'raw.tv.MSFT', 'nak-1', { n: 1 });
+  await publishJson(ingest, 'raw.tv.MSFT', 'nak-2', { n: 2 });
   const first = await c.fetchBatch(2, 2_000);
   assert.equal(first.map((m) => m.value), [{ n: 1 }, { n: 2 }]);
   first[0]?.ack();
@@ -74,7 +75,7 @@ s('a nak-ed message is redelivered, flagged redelivered; an acked one is not', a
 s('pending counts undelivered and unacked messages', async () => {
   const c = await openBatchConsumer(js, jsm, 'RAW', 'raw-archiver');
   await drain(c);
-  await publishMany(js, [1, 2, 3].map((i) => ({ subject: 'raw.tv.IBM', id: `p-${i}`, value: i })));
+  await publishMany(ingest, [1, 2, 3].map((i) => ({ subject: 'raw.tv.IBM', id: `p-${i}`, value: i })));
   const one = await c.fetchBatch(1, 1_000);
   assert.is(one.length, 1);
   assert.equal(await c.pending(), { numPending: 2, ackPending: 1 }); // 3 published, 1 delivered unacked

@@ -123,9 +123,11 @@ s('an explicit port is used as given', async () => {
 s('a restart with the same port, users and dataDir lets a connected client carry on, messages kept', async () => {
   const dataDir = join(scratch, 'restart');
   const first = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
-  const nc = await connectNats({ servers: first.url, ...first.users.pipeline, name: 'restart-client' });
+  const admin = await connectNats({ servers: first.url, ...first.users.admin, name: 'restart-admin' });
+  await applyTopology(admin);
+  await admin.close();
+  const nc = await connectNats({ servers: first.url, ...first.users.ingest, name: 'restart-client' });
   try {
-    await applyTopology(nc);
     await publishJson(jetstream(nc), 'raw.tv.AAPL', 'before-restart', { n: 1 });
     const reconnected = (async () => {
       for await (const st of nc.status()) if (st.type === 'reconnect') return true;
@@ -151,7 +153,7 @@ s('a restart with the same port, users and dataDir lets a connected client carry
 });
 
 s('a password nats-server would re-parse as something else is refused up front', async () => {
-  const users = { pipeline: { user: 'pipeline', pass: '1e5' }, gateway: { user: 'gateway', pass: 'x' }, ops: { user: 'ops', pass: 'y' } };
+  const users = { admin: { user: 'admin', pass: 'fo0123456789abcdef0' }, ingest: { user: 'ingest', pass: 'fo0123456789abcdef1' }, pipeline: { user: 'pipeline', pass: '1e5' }, gateway: { user: 'gateway', pass: 'x' }, ops: { user: 'ops', pass: 'y' } };
   try {
     await startNatsServer({ dataDir: join(scratch, 'badpass'), configFile: PROJECT_NATS_CONF, users });
     assert.unreachable('should not start');

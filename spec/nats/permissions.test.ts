@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JetStreamApiError } from '@nats-io/jetstream';
+import { AckPolicy, JetStreamApiError } from '@nats-io/jetstream';
 import { AuthorizationError, PermissionViolationError } from '@nats-io/transport-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,8 +13,11 @@ import {
   openBatchConsumer,
   publishJson,
   streamInfo,
+  NATS_USERS,
   type JetStreamClient,
   type JetStreamManager,
+  type NatsConnection,
+  type NatsUser,
 } from '../../adapters/nats/index.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
 import { startTestJetStream, startTestNats, type TestNats } from '../helpers/nats-server.ts';
@@ -23,10 +26,27 @@ const s = suite('nats users and permissions (nats.conf)');
 let t: TestNats;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
+/** one JetStream client and manager per nats.conf user */
+const as: Partial<Record<NatsUser, { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; violations: string[] }>> = {};
+const user = (u: NatsUser) => as[u]!;
 
 s.before(async () => {
   ({ t, js, jsm } = await startTestJetStream());
-  await publishJson(js, 'raw.tv.AAPL', 'keep-1', { price: 1 });
+  for (const u of NATS_USERS) {
+    const nc = await t.connect(u);
+    const violations: string[] = [];
+    // The server's `-ERR 'Permissions Violation …'` for a plain publish (a pull request) arrives
+    // as an async status event of the connection, not as the fetch's rejection.
+    void (async () => {
+      for await (const st of nc.status()) if (st.type === 'error' && st.error instanceof PermissionViolationError) violations.push(st.error.message);
+    })();
+    as[u] = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc), violations };
+  }
+  await publishJson(user('ingest').js, 'raw.tv.AAPL', 'keep-1', { price: 1 });
+  await publishJson(js, 'signals.AAPL', 'sig-0', { score: 75 });
+  await publishJson(user('gateway').js, 'orders.approved.AAPL', 'approved-0', { orderId: 'o-0' });
+  // the gateway's durable consumer on approved orders, created by admin as at start-up
+  await user('admin').jsm.consumers.add('ORDERS', { durable_name: 'execution-gateway', ack_policy: AckPolicy.Explicit, filter_subject: 'orders.approved.>' });
 });
 s.after(async () => {
   await t?.cleanup();
@@ -47,67 +67,110 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-s('pipeline may publish to raw.>', async () => {
-  const ack = await publishJson(js, 'raw.tv.AAPL', 'pipe-1', { price: 2 });
-  assert.is(ack.duplicate, false);
+/** The server refused it as a permissions violation (not a JetStream answer, not a timeout). */
+async function refusedByServer(p: Promise<unknown>, what: string): Promise<void> {
+  const err = await rejection(p);
+  const byPermission = causeChain(err).some((e) => e instanceof PermissionViolationError) || (isFakeoutError(err) && err.info.reason === 'permission');
+  assert.ok(byPermission, `${what}: refused by the server's permissions, got ${String(err)}`);
+}
+
+const DATA_SUBJECTS = ['raw.tv.AAPL', 'bars.AAPL.1m', 'features.AAPL.1m', 'scores.AAPL.1m', 'signals.AAPL', 'orders.intent.AAPL', 'orders.approved.AAPL', 'fills.AAPL', 'positions.AAPL', 'audit.test'];
+/** Who may publish each data subject; everything else is refused. */
+const PUBLISHERS: Record<string, NatsUser[]> = {
+  raw: ['ingest'],
+  bars: ['pipeline'],
+  features: ['pipeline'],
+  scores: ['pipeline'],
+  signals: ['pipeline'],
+  orders: ['gateway'],
+  fills: ['gateway'],
+  positions: ['gateway'],
+  audit: ['gateway'],
+};
+
+s('each user may publish exactly the data subjects nats.conf grants it, and the server refuses the rest', async () => {
+  for (const u of NATS_USERS) {
+    for (const subject of DATA_SUBJECTS) {
+      const allowed = PUBLISHERS[subject.split('.')[0]!]!.includes(u);
+      const publish = publishJson(user(u).js, subject, `${u}-${subject}`, { by: u });
+      if (allowed) assert.is((await publish).duplicate, false, `${u} may publish ${subject}`);
+      else await refusedByServer(publish, `${u} publishing ${subject}`);
+    }
+  }
 });
 
-s('ops may not publish to raw.>: a permission error, and nothing is stored', async () => {
-  const before = await streamInfo(jsm, 'RAW');
-  const ops = jetstream(await t.connect('ops'));
-  const err = await rejection(publishJson(ops, 'raw.tv.AAPL', 'ops-1', { price: 3 }));
-  assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
-  assert.is(err.info.reason, 'permission');
-  assert.ok(causeChain(err).some((e) => e instanceof PermissionViolationError));
-  assert.equal(await streamInfo(jsm, 'RAW'), before);
+s('ops cannot publish anything, and nothing it tried was stored', async () => {
+  const before = await Promise.all(['RAW', 'SIGNALS', 'ORDERS'].map((st) => streamInfo(jsm, st)));
+  for (const subject of DATA_SUBJECTS) await refusedByServer(publishJson(user('ops').js, subject, `ops-again-${subject}`, {}), `ops publishing ${subject}`);
+  assert.equal(await Promise.all(['RAW', 'SIGNALS', 'ORDERS'].map((st) => streamInfo(jsm, st))), before);
 });
 
-s('ops can read stream and consumer info and a stored message, but cannot create a consumer', async () => {
-  const opsJsm = await jetstreamManager(await t.connect('ops'));
+s('only gateway can consume orders.approved.*: it fetches and acks; pipeline, ingest and ops are refused', async () => {
+  for (const u of ['pipeline', 'ingest'] as const) {
+    const c = openBatchConsumer(user(u).js, user(u).jsm, 'ORDERS', 'execution-gateway').then((c) => c.fetchBatch(10, 500));
+    await refusedByServer(c, `${u} reading approved orders`);
+  }
+  // ops may look at the consumer's info, but its pull request is refused by the server
+  const opsConsumer = await openBatchConsumer(user('ops').js, user('ops').jsm, 'ORDERS', 'execution-gateway');
+  const got = await opsConsumer.fetchBatch(10, 500).catch(() => []);
+  assert.equal(got, [], 'ops got no approved order');
+  assert.ok(
+    user('ops').violations.some((v) => v.includes('$JS.API.CONSUMER.MSG.NEXT.ORDERS.execution-gateway')),
+    `the server reported ops' pull as a permissions violation: ${JSON.stringify(user('ops').violations)}`,
+  );
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'ORDERS', 'execution-gateway');
+  const batch = await c.fetchBatch(10, 1_000);
+  assert.equal(batch.map((m) => m.value), [{ orderId: 'o-0' }, { by: 'gateway' }]);
+  for (const m of batch) m.ack();
+});
+
+s('ingest cannot read orders or signals, not even a stored message by sequence', async () => {
+  for (const stream of ['ORDERS', 'SIGNALS']) {
+    await refusedByServer(user('ingest').jsm.streams.getMessage(stream, { seq: 1 }), `ingest reading ${stream} by sequence`);
+    await refusedByServer(user('ingest').jsm.consumers.add(stream, { durable_name: `ingest-${stream}`, ack_policy: AckPolicy.Explicit }), `ingest creating a consumer on ${stream}`);
+  }
+});
+
+s('ops reads stream and consumer info and a stored message, but cannot create a consumer', async () => {
+  const opsJsm = user('ops').jsm;
   assert.ok((await opsJsm.streams.info('RAW')).state.messages >= 1);
   assert.is((await opsJsm.consumers.info('RAW', 'bar-builder')).name, 'bar-builder');
   const stored = await opsJsm.streams.getMessage('RAW', { seq: 1 });
   assert.equal(stored?.json(), { price: 1 });
-  const err = await rejection(opsJsm.consumers.add('RAW', { durable_name: 'ops-sneaky', ack_policy: 'explicit' }));
-  assert.ok(causeChain(err).some((e) => e instanceof PermissionViolationError), String(err));
-});
-
-s('gateway may not publish market data or signals', async () => {
-  const gw = jetstream(await t.connect('gateway'));
-  for (const subject of ['raw.tv.AAPL', 'signals.AAPL']) {
-    const err = await rejection(publishJson(gw, subject, `gw-${subject}`, {}));
-    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), subject);
-    assert.is(err.info.reason, 'permission', subject);
-  }
+  await refusedByServer(opsJsm.consumers.add('RAW', { durable_name: 'ops-sneaky', ack_policy: AckPolicy.Explicit }), 'ops creating a consumer');
 });
 
 s('gateway reads signals through its own durable pull consumer and acks them', async () => {
-  await publishJson(js, 'signals.AAPL', 'sig-1', { score: 80 });
-  const gwNc = await t.connect('gateway');
-  const gwJsm = await jetstreamManager(gwNc);
-  await gwJsm.consumers.add('SIGNALS', { durable_name: 'execution-gateway', ack_policy: 'explicit' });
-  const c = await openBatchConsumer(jetstream(gwNc), gwJsm, 'SIGNALS', 'execution-gateway');
+  await user('admin').jsm.consumers.add('SIGNALS', { durable_name: 'execution-gateway', ack_policy: AckPolicy.Explicit });
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'SIGNALS', 'execution-gateway');
   const batch = await c.fetchBatch(10, 1_000);
-  assert.equal(batch.map((m) => m.value), [{ score: 80 }]);
-  batch[0]?.ack();
-  assert.equal(await c.fetchBatch(10, 1_000), []);
+  assert.ok(batch.length >= 1);
+  assert.equal(batch[0]?.value, { score: 75 });
+  for (const m of batch) m.ack();
+  assert.equal(await c.fetchBatch(10, 500), []);
 });
 
-s('pipeline may not purge or delete a stream: refused by permissions before the stream sees it', async () => {
-  const before = await streamInfo(jsm, 'RAW');
-  for (const attempt of [jsm.streams.purge('RAW'), jsm.streams.delete('RAW')]) {
-    const err = await rejection(attempt);
-    assert.ok(causeChain(err).some((e) => e instanceof PermissionViolationError), String(err));
+s('nobody but admin can delete or purge a stream: the server refuses the others before the stream sees it', async () => {
+  for (const u of ['ingest', 'pipeline', 'gateway', 'ops'] as const) {
+    const before = await streamInfo(jsm, 'BARS');
+    await refusedByServer(user(u).jsm.streams.purge('BARS'), `${u} purging BARS`);
+    await refusedByServer(user(u).jsm.streams.delete('BARS'), `${u} deleting BARS`);
+    await refusedByServer(user(u).jsm.streams.deleteMessage('BARS', 1), `${u} deleting a BARS message`);
+    await refusedByServer(user(u).jsm.streams.update('RAW', { deny_purge: false, deny_delete: false }), `${u} lifting RAW's locks`);
+    assert.equal(await streamInfo(jsm, 'BARS'), before, `${u}: BARS unchanged`);
   }
-  assert.equal(await streamInfo(jsm, 'RAW'), before);
+  // admin may: so the refusals above are the users', not the stream's
+  await user('admin').jsm.streams.purge('BARS');
+  assert.is((await streamInfo(jsm, 'BARS')).messages, 0);
 });
 
-s('RAW itself refuses to delete a message (JetStream API error), even for pipeline', async () => {
+s('RAW itself refuses to delete a message or purge (JetStream API error), even for admin', async () => {
   const before = await streamInfo(jsm, 'RAW');
-  const err = await rejection(jsm.streams.deleteMessage('RAW', 1));
+  const err = await rejection(user('admin').jsm.streams.deleteMessage('RAW', 1));
   assert.instance(err, JetStreamApiError);
   // 10057 = JSStreamMsgDeleteFailedF, "message delete not permitted" (observed on nats-server 2.9.10)
   assert.is((err as JetStreamApiError).code, 10057);
+  assert.instance(await rejection(user('admin').jsm.streams.purge('RAW')), JetStreamApiError);
   assert.equal(await streamInfo(jsm, 'RAW'), before);
 });
 

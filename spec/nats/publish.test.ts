@@ -1,6 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  applyTopology,
+  jetstream,
+  jetstreamManager,
   publishJson,
   publishMany,
   streamInfo,
@@ -8,23 +14,38 @@ import {
   type JetStreamManager,
 } from '../../adapters/nats/index.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
-import { startTestJetStream, type TestNats } from '../helpers/nats-server.ts';
+import { startTestJetStream, startTestNats, type TestNats } from '../helpers/nats-server.ts';
 
 const s = suite('nats publish');
 let t: TestNats;
 let js: JetStreamClient;
+let ingest: JetStreamClient;
+let open: TestNats;
+let openJs: JetStreamClient;
+let openJsm: JetStreamManager;
+let confDir = '';
 let jsm: JetStreamManager;
 
 s.before(async () => {
-  ({ t, js, jsm } = await startTestJetStream());
+  ({ t, js, jsm, ingest } = await startTestJetStream());
+  // A server without users, so a subject no stream captures is a JetStream answer, not a permission error.
+  confDir = await mkdtemp(join(tmpdir(), 'fakeout-nats-conf-'));
+  await writeFile(join(confDir, 'open.conf'), 'jetstream {\n}\n');
+  open = await startTestNats({ configFile: join(confDir, 'open.conf') });
+  const openNc = await open.connect();
+  await applyTopology(openNc);
+  openJs = jetstream(openNc);
+  openJsm = await jetstreamManager(openNc);
 });
 s.after(async () => {
   await t?.cleanup();
+  await open?.cleanup();
+  await rm(confDir, { recursive: true, force: true });
 });
 
 s('the same msgId published twice is stored once and the second ack is flagged duplicate', async () => {
-  const first = await publishJson(js, 'raw.tv.AAPL', 'evt-1', { price: 1 });
-  const second = await publishJson(js, 'raw.tv.AAPL', 'evt-1', { price: 1 });
+  const first = await publishJson(ingest, 'raw.tv.AAPL', 'evt-1', { price: 1 });
+  const second = await publishJson(ingest, 'raw.tv.AAPL', 'evt-1', { price: 1 });
   assert.equal(first, { seq: 1, duplicate: false });
   assert.equal(second, { seq: 1, duplicate: true });
   assert.equal(await streamInfo(jsm, 'RAW'), { messages: 1, lastSeq: 1 });
@@ -53,7 +74,7 @@ s('publishMany repeated with the same ids stores nothing new', async () => {
 
 s('a subject no stream captures fails with FAKEOUT_ERR_NATS_PUBLISH, reason no-stream', async () => {
   try {
-    await publishJson(js, 'audit.nowhere', 'a-1', {});
+    await publishJson(openJs, 'nowhere.at.all', 'a-1', {});
     assert.unreachable('should have thrown');
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
@@ -65,18 +86,18 @@ s('a subject no stream captures fails with FAKEOUT_ERR_NATS_PUBLISH, reason no-s
 s('publishMany reports the first failing item after attempting all of them', async () => {
   const items = [
     { subject: 'signals.AAPL', id: 'sig-ok-1', value: 1 },
-    { subject: 'audit.nowhere', id: 'bad', value: 2 },
+    { subject: 'nowhere.at.all', id: 'bad', value: 2 },
     { subject: 'signals.AAPL', id: 'sig-ok-2', value: 3 },
   ];
   try {
-    await publishMany(js, items);
+    await publishMany(openJs, items);
     assert.unreachable('should have thrown');
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
     assert.is(err.info.index, 1);
     assert.is(err.info.failed, 1);
   }
-  assert.is((await streamInfo(jsm, 'SIGNALS')).messages, 2);
+  assert.is((await streamInfo(openJsm, 'SIGNALS')).messages, 2);
 });
 
 s.run();

@@ -19,7 +19,7 @@ let jsm: JetStreamManager;
 
 s.before(async () => {
   t = await startTestNats();
-  nc = await t.connect('pipeline');
+  nc = await t.connect('admin');
   jsm = await jetstreamManager(nc);
 });
 s.after(async () => {
@@ -33,7 +33,7 @@ s('applies twice without error and leaves one of each stream and consumer', asyn
   await applyTopology(nc);
   const names: string[] = [];
   for await (const n of jsm.streams.names()) names.push(n);
-  assert.equal(names.sort(), ['BARS', 'FEATURES', 'RAW', 'SCORES', 'SIGNALS']);
+  assert.equal(names.sort(), ['AUDIT', 'BARS', 'FEATURES', 'ORDERS', 'RAW', 'SCORES', 'SIGNALS']);
   const rawConsumers: string[] = [];
   for await (const c of jsm.consumers.list('RAW')) rawConsumers.push(c.name);
   assert.equal(rawConsumers.sort(), ['bar-builder', 'raw-archiver']);
@@ -94,7 +94,7 @@ s('every pipeline consumer is a durable explicit-ack pull consumer from the star
 });
 
 s('a changed declaration updates the stream in place and keeps its messages', async () => {
-  await jetstream(nc).publish('raw.tv.KEEP', '{}');
+  await jetstream(await t.connect('ingest')).publish('raw.tv.KEEP', '{}');
   const before = (await jsm.streams.info('BARS')).config.duplicate_window;
   const changed: Topology = {
     streams: TOPOLOGY.streams.map((x) => (x.name === 'BARS' ? { ...x, duplicateWindowMs: 30 * 60_000 } : x)),

@@ -1,0 +1,139 @@
+/**
+ * The role table: every actor of fakeout, the process role that runs it, the supervisor group
+ * it runs under, the NATS user its connection authenticates as, and the streams it reads and
+ * writes. Each process role's supervision tree (tree.ts), the NATS users it connects as
+ * (messaging.ts) and the topology subset it needs (`topologyFor`) are derived from this table,
+ * so adding an actor is its pure logic, its machine, its stage definition and ONE entry here.
+ *
+ * Role `all` runs every entry in one process, still one NATS connection per user, so the
+ * server's permissions isolate the actors exactly as they would across processes.
+ */
+import type { AnyActorRef } from 'xstate';
+import { TOPOLOGY, type Topology } from '../../adapters/nats/index.ts';
+import type { Logger } from '../../adapters/log/index.ts';
+import type { Clock } from '../../adapters/time/index.ts';
+import { rawArchiverStage } from '../archive/index.ts';
+import { barBuilderStage } from '../bars/bar-builder.actor.ts';
+import type { Config } from '../domain/config.ts';
+import type { NatsUser, ProcessRole } from '../domain/identities.ts';
+import { featureEngineStage } from '../features/feature-engine.actor.ts';
+import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
+import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
+import type { ScoringParams } from '../scoring/score.ts';
+import type { AnyDb, Bus } from '../stage/ports.ts';
+import type { StageDefinition } from '../stage/stage.actor.ts';
+
+/** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
+export const ACTOR_GROUPS = ['pipeline', 'execution', 'intake'] as const;
+export type ActorGroup = (typeof ACTOR_GROUPS)[number];
+
+/** What an entry's factory may use: the process's wiring, already opened. */
+export interface RoleContext {
+  config: Readonly<Config>;
+  log: Logger;
+  clock: Clock;
+  db: AnyDb;
+  scoring: ScoringParams;
+  /** the bus of one NATS user (one connection per user) */
+  bus(user: NatsUser): Bus;
+  replayFiles: readonly ReplayRequest[];
+  onReplayProgress?: (p: ReplayProgress) => void;
+  countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', n: number): void;
+  onScored(scores: number, signals: number): void;
+}
+
+interface EntryBase {
+  /** supervision id; for a stage also its durable consumer and checkpoint key */
+  id: string;
+  role: Exclude<ProcessRole, 'all'>;
+  group: ActorGroup;
+  /** the NATS user its connection authenticates as (nats.conf) */
+  natsUser: NatsUser;
+  /** streams it publishes to */
+  writes: readonly string[];
+}
+
+/** A checkpointed stage (actors/stage/stage.actor.ts) reading its own durable consumer. */
+export interface StageEntry extends EntryBase {
+  kind: 'stage';
+  stage(ctx: RoleContext): StageDefinition<never, unknown>;
+}
+
+/** Any other actor; `start` answers undefined when it has nothing to do in this process. */
+export interface ServiceEntry extends EntryBase {
+  kind: 'service';
+  restart: 'permanent' | 'transient';
+  shutdownMs: number;
+  start(ctx: RoleContext): (() => AnyActorRef | Promise<AnyActorRef>) | undefined;
+}
+
+export type ActorEntry = StageEntry | ServiceEntry;
+
+const asStage = <I, O>(def: StageDefinition<I, O>) => def as unknown as StageDefinition<never, unknown>;
+
+/** THE role table. Order within a group is start order. */
+export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
+  { kind: 'stage', id: 'raw-archiver', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: [], stage: () => asStage(rawArchiverStage) },
+  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes)) },
+  {
+    kind: 'stage', id: 'feature-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['FEATURES'],
+    stage: (c) => asStage(featureEngineStage({ lookback: c.config.lookback, atrPeriod: c.config.atrPeriod })),
+  },
+  {
+    kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
+    stage: (c) => asStage(scoringEngineStage(c.scoring, { onCommitted: (scores, signals) => c.onScored(scores, signals) })),
+  },
+  {
+    kind: 'service', id: 'replay', role: 'pipeline', group: 'intake', natsUser: 'ingest', writes: ['RAW'], restart: 'transient', shutdownMs: 15_000,
+    start: (c) =>
+      c.replayFiles.length === 0
+        ? undefined
+        : () =>
+            startReplayActor({
+              bus: c.bus('ingest'), db: c.db, clock: c.clock, log: c.log, files: c.replayFiles, zone: c.config.exchangeZone,
+              countIngested: c.countIngested, onProgress: c.onReplayProgress,
+            }),
+  },
+] satisfies ActorEntry[]);
+
+/** How long a stage gets to finish and commit its in-flight batch at shutdown. */
+export const STAGE_SHUTDOWN_MS = 15_000;
+/** The process's own HTTP server (every role): /actors, /metrics, /healthz, and the webhook where the role ingests. */
+export const HTTP_WORKER = Object.freeze({ id: 'http', group: 'intake' as ActorGroup, restart: 'permanent' as const, shutdownMs: 5_000 });
+
+/** The supervision settings of an entry's worker. */
+export function workerPolicy(entry: ActorEntry): { restart: 'permanent' | 'transient'; shutdownMs: number } {
+  return entry.kind === 'stage' ? { restart: 'permanent', shutdownMs: STAGE_SHUTDOWN_MS } : { restart: entry.restart, shutdownMs: entry.shutdownMs };
+}
+
+/** The entries a process of `role` runs. */
+export function entriesFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE): ActorEntry[] {
+  return table.filter((e) => role === 'all' || e.role === role);
+}
+
+/** Whether the role takes market data in over HTTP (the TradingView webhook, as the `ingest` user). */
+export function hasWebhookIntake(role: ProcessRole): boolean {
+  return role === 'all' || role === 'pipeline';
+}
+
+/** The NATS users a process of `role` connects as, besides `admin` (topology, at start only). */
+export function usersFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE): NatsUser[] {
+  const users = new Set<NatsUser>(entriesFor(role, table).map((e) => e.natsUser));
+  if (hasWebhookIntake(role)) users.add('ingest');
+  // Every process can answer `fakeout status`-style questions about its consumers read-only.
+  if (users.size === 0) users.add('ops');
+  return [...users];
+}
+
+/**
+ * The part of the topology a role needs: the streams its actors read or write and the durable
+ * consumers of its stages. Stage entries read the stream of the consumer named after them.
+ */
+export function topologyFor(role: ProcessRole, topology: Topology = TOPOLOGY, table: readonly ActorEntry[] = ROLE_TABLE): Topology {
+  const entries = entriesFor(role, table);
+  const ids = new Set(entries.filter((e) => e.kind === 'stage').map((e) => e.id));
+  const consumers = topology.consumers.filter((c) => ids.has(c.durable));
+  const streams = new Set<string>([...consumers.map((c) => c.stream), ...entries.flatMap((e) => e.writes)]);
+  if (hasWebhookIntake(role)) streams.add('RAW');
+  return { streams: topology.streams.filter((s) => streams.has(s.name)), consumers };
+}
