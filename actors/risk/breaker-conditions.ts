@@ -160,7 +160,8 @@ export function checkLosses(w: BreakerWindows, t: BreakerThresholds): Trip | und
 export function checkDrawdown(w: BreakerWindows, t: BreakerThresholds): Trip | undefined {
   if (w.equity === null) return undefined;
   const { day, dayStartEquity, lastEquity } = w.equity;
-  const drawdownPct = ((dayStartEquity - lastEquity) / dayStartEquity) * 100;
+  // × 100 before ÷: exact for whole amounts, so 9700 against 10000 is exactly 3, not 2.9999…
+  const drawdownPct = ((dayStartEquity - lastEquity) * 100) / dayStartEquity;
   if (!(drawdownPct > t.dailyDrawdownPct)) return undefined;
   return {
     condition: 'drawdown',
