@@ -1,1 +1,3 @@
 export * from './stage.machine.ts';
+export * from './breaker.machine.ts';
+export * from './gate.machine.ts';

@@ -41,6 +41,16 @@ export interface Config {
   /** files replayed by `fakeout start`; empty = none */
   replayFiles: readonly string[];
   batchSize: number;
+  /** execution gate and circuit breaker (actors/risk/thresholds.ts, docs/risk.md) */
+  gatedTrades: number;
+  regateTrades: number;
+  breakerSlippageRatio: number;
+  breakerSlippageWindow: number;
+  breakerMaxLosses: number;
+  breakerDailyDrawdownPct: number;
+  breakerErrorRate: number;
+  breakerErrorWindow: number;
+  breakerCooldownSeconds: number;
 }
 
 export interface ConfigDoc {
@@ -75,6 +85,15 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_STOP_BUFFER_ATR', default: '0.1', meaning: 'stop placed this many ATR beyond the wick extreme' },
   { name: 'FAKEOUT_REPLAY', default: '(the bundled samples in data/)', meaning: 'comma-separated files `fakeout start` replays; `none` replays nothing' },
   { name: 'FAKEOUT_BATCH_SIZE', default: '500', meaning: 'messages a stage fetches and commits per batch' },
+  { name: 'FAKEOUT_GATED_TRADES', default: '10', meaning: 'human-approved fills before the execution gate first goes live (1..1000)' },
+  { name: 'FAKEOUT_REGATE_TRADES', default: '3', meaning: 'human-approved fills before the gate goes live again after a breaker reset (1..1000)' },
+  { name: 'FAKEOUT_BREAKER_SLIPPAGE_RATIO', default: '1.5', meaning: 'breaker trips when realised/modelled slippage (summed bps over the window) is above this' },
+  { name: 'FAKEOUT_BREAKER_SLIPPAGE_WINDOW', default: '20', meaning: 'fills in the slippage window; judged only once full (1..1000)' },
+  { name: 'FAKEOUT_BREAKER_MAX_LOSSES', default: '5', meaning: 'breaker trips at this many losing trades in a row (1..1000)' },
+  { name: 'FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT', default: '3', meaning: 'breaker trips when equity is more than this % below the UTC day\'s starting equity' },
+  { name: 'FAKEOUT_BREAKER_ERROR_RATE', default: '0.2', meaning: 'breaker trips when order errors plus rejections over the window are above this fraction (0 to below 1)' },
+  { name: 'FAKEOUT_BREAKER_ERROR_WINDOW', default: '20', meaning: 'orders in the error-rate window; judged only once full (1..1000)' },
+  { name: 'FAKEOUT_BREAKER_COOLDOWN', default: '900', meaning: 'seconds the breaker stays open before a human may reset it (0..604800)' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -156,6 +175,15 @@ export function loadConfig(env: Env): Readonly<Config> {
     stopBufferAtr: num(env, 'FAKEOUT_STOP_BUFFER_ATR', 0.1, (n) => n >= 0, 'a non-negative number'),
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
+    gatedTrades: num(env, 'FAKEOUT_GATED_TRADES', 10, isInt(1, 1000), 'an integer 1..1000'),
+    regateTrades: num(env, 'FAKEOUT_REGATE_TRADES', 3, isInt(1, 1000), 'an integer 1..1000'),
+    breakerSlippageRatio: num(env, 'FAKEOUT_BREAKER_SLIPPAGE_RATIO', 1.5, (n) => n > 0, 'a positive number'),
+    breakerSlippageWindow: num(env, 'FAKEOUT_BREAKER_SLIPPAGE_WINDOW', 20, isInt(1, 1000), 'an integer 1..1000'),
+    breakerMaxLosses: num(env, 'FAKEOUT_BREAKER_MAX_LOSSES', 5, isInt(1, 1000), 'an integer 1..1000'),
+    breakerDailyDrawdownPct: num(env, 'FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT', 3, (n) => n > 0 && n < 100, 'a percentage in (0, 100)'),
+    breakerErrorRate: num(env, 'FAKEOUT_BREAKER_ERROR_RATE', 0.2, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
+    breakerErrorWindow: num(env, 'FAKEOUT_BREAKER_ERROR_WINDOW', 20, isInt(1, 1000), 'an integer 1..1000'),
+    breakerCooldownSeconds: num(env, 'FAKEOUT_BREAKER_COOLDOWN', 900, isInt(0, 604800), 'whole seconds 0..604800'),
   } satisfies Config);
 }
 

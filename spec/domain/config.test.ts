@@ -42,6 +42,15 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_STOP_BUFFER_ATR: 'stopBufferAtr',
   FAKEOUT_REPLAY: 'replayFiles',
   FAKEOUT_BATCH_SIZE: 'batchSize',
+  FAKEOUT_GATED_TRADES: 'gatedTrades',
+  FAKEOUT_REGATE_TRADES: 'regateTrades',
+  FAKEOUT_BREAKER_SLIPPAGE_RATIO: 'breakerSlippageRatio',
+  FAKEOUT_BREAKER_SLIPPAGE_WINDOW: 'breakerSlippageWindow',
+  FAKEOUT_BREAKER_MAX_LOSSES: 'breakerMaxLosses',
+  FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT: 'breakerDailyDrawdownPct',
+  FAKEOUT_BREAKER_ERROR_RATE: 'breakerErrorRate',
+  FAKEOUT_BREAKER_ERROR_WINDOW: 'breakerErrorWindow',
+  FAKEOUT_BREAKER_COOLDOWN: 'breakerCooldownSeconds',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -71,6 +80,15 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_STOP_BUFFER_ATR: '0.25',
   FAKEOUT_REPLAY: 'a.csv',
   FAKEOUT_BATCH_SIZE: '100',
+  FAKEOUT_GATED_TRADES: '20',
+  FAKEOUT_REGATE_TRADES: '5',
+  FAKEOUT_BREAKER_SLIPPAGE_RATIO: '2',
+  FAKEOUT_BREAKER_SLIPPAGE_WINDOW: '50',
+  FAKEOUT_BREAKER_MAX_LOSSES: '4',
+  FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT: '2.5',
+  FAKEOUT_BREAKER_ERROR_RATE: '0.1',
+  FAKEOUT_BREAKER_ERROR_WINDOW: '10',
+  FAKEOUT_BREAKER_COOLDOWN: '60',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -157,6 +175,15 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.targetR, 2);
   assert.is(c.stopBufferAtr, 0.1);
   assert.is(c.batchSize, 500);
+  assert.is(c.gatedTrades, 10);
+  assert.is(c.regateTrades, 3);
+  assert.is(c.breakerSlippageRatio, 1.5);
+  assert.is(c.breakerSlippageWindow, 20);
+  assert.is(c.breakerMaxLosses, 5);
+  assert.is(c.breakerDailyDrawdownPct, 3);
+  assert.is(c.breakerErrorRate, 0.2);
+  assert.is(c.breakerErrorWindow, 20);
+  assert.is(c.breakerCooldownSeconds, 900);
   for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -228,6 +255,23 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_TARGET_R', '0'],
     ['FAKEOUT_STOP_BUFFER_ATR', '-0.1'],
     ['FAKEOUT_LOOKBACK', 'Infinity'],
+    ['FAKEOUT_GATED_TRADES', '0'],
+    ['FAKEOUT_GATED_TRADES', '2.5'],
+    ['FAKEOUT_REGATE_TRADES', '0'],
+    ['FAKEOUT_REGATE_TRADES', '1001'],
+    ['FAKEOUT_BREAKER_SLIPPAGE_RATIO', '0'],
+    ['FAKEOUT_BREAKER_SLIPPAGE_RATIO', 'x'],
+    ['FAKEOUT_BREAKER_SLIPPAGE_WINDOW', '0'],
+    ['FAKEOUT_BREAKER_MAX_LOSSES', '0'],
+    ['FAKEOUT_BREAKER_MAX_LOSSES', '1.5'],
+    ['FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT', '0'],
+    ['FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT', '100'],
+    ['FAKEOUT_BREAKER_ERROR_RATE', '1'],
+    ['FAKEOUT_BREAKER_ERROR_RATE', '-0.1'],
+    ['FAKEOUT_BREAKER_ERROR_WINDOW', '1001'],
+    ['FAKEOUT_BREAKER_COOLDOWN', '-1'],
+    ['FAKEOUT_BREAKER_COOLDOWN', '1.5'],
+    ['FAKEOUT_BREAKER_COOLDOWN', '604801'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });
@@ -252,6 +296,12 @@ s('values at the edges of their ranges are accepted', () => {
   assert.is(loadConfig({ FAKEOUT_BATCH_SIZE: '1' }).batchSize, 1);
   assert.is(loadConfig({ FAKEOUT_BATCH_SIZE: '10000' }).batchSize, 10000);
   assert.is(loadConfig({ FAKEOUT_STOP_BUFFER_ATR: '0' }).stopBufferAtr, 0);
+  assert.is(loadConfig({ FAKEOUT_GATED_TRADES: '1' }).gatedTrades, 1);
+  assert.is(loadConfig({ FAKEOUT_REGATE_TRADES: '1000' }).regateTrades, 1000);
+  assert.is(loadConfig({ FAKEOUT_BREAKER_ERROR_RATE: '0' }).breakerErrorRate, 0);
+  assert.is(loadConfig({ FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT: '99.9' }).breakerDailyDrawdownPct, 99.9);
+  assert.is(loadConfig({ FAKEOUT_BREAKER_COOLDOWN: '0' }).breakerCooldownSeconds, 0);
+  assert.is(loadConfig({ FAKEOUT_BREAKER_COOLDOWN: '604800' }).breakerCooldownSeconds, 604800);
   assert.is(loadConfig({ NATS_URL: '127.0.0.1:4222' }).natsUrl, '127.0.0.1:4222');
   assert.is(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db');
 });
