@@ -17,6 +17,7 @@ import { barBuilderStage } from '../bars/bar-builder.actor.ts';
 import type { Config } from '../domain/config.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
+import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
 import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import { validateScoringParams } from '../scoring/score.ts';
@@ -94,7 +95,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
 
   let httpUrl: string | undefined;
   const webhookSecret = config.role === 'all' ? loadWebhookSecret(config, dataDir, log) : '';
-  const acceptAlert = createAlertIntake({ bus, clock, zone: config.exchangeZone });
+  const timeLimits = timeLimitsFromConfig(config);
+  const acceptAlert = createAlertIntake({ bus, clock, zone: config.exchangeZone, timeLimits });
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
@@ -145,7 +147,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     http: startHttp,
     replay:
       replayFiles.length > 0
-        ? () => startReplayActor({ bus, db, clock, log, files: replayFiles, zone: config.exchangeZone, countIngested, onProgress: opts.onReplayProgress })
+        ? () => startReplayActor({ bus, db, clock, log, files: replayFiles, zone: config.exchangeZone, timeLimits, countIngested, onProgress: opts.onReplayProgress })
         : undefined,
   });
 

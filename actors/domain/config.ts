@@ -37,6 +37,14 @@ export interface Config {
   /** files replayed by `fakeout start`; empty = none */
   replayFiles: readonly string[];
   batchSize: number;
+  /** event time window (actors/ingest/plausibility.ts): tolerated clock skew into the future */
+  timeSkewSeconds: number;
+  /** webhook events may start at most this many days before now */
+  webhookMaxAgeDays: number;
+  /** a replay row may start at most this many days after the latest accepted row of its file */
+  replayMaxGapDays: number;
+  /** `YYYY-MM-DD` (UTC): no event may start before this day */
+  timeFloor: string;
 }
 
 export interface ConfigDoc {
@@ -69,6 +77,10 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_STOP_BUFFER_ATR', default: '0.1', meaning: 'stop placed this many ATR beyond the wick extreme' },
   { name: 'FAKEOUT_REPLAY', default: '(the bundled samples in data/)', meaning: 'comma-separated files `fakeout start` replays; `none` replays nothing' },
   { name: 'FAKEOUT_BATCH_SIZE', default: '500', meaning: 'messages a stage fetches and commits per batch' },
+  { name: 'FAKEOUT_TIME_SKEW_SECONDS', default: '60', meaning: 'clock skew tolerated into the future: an event (a bar: its end) later than now + this is refused (`docs/bars.md`)' },
+  { name: 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', default: '7', meaning: 'a webhook event starting more than this many days before now is refused' },
+  { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
+  { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -95,6 +107,13 @@ function num(env: Env, name: string, dflt: number, check: (n: number) => boolean
   const n = Number(raw);
   if (!Number.isFinite(n) || !check(n)) fail(name, `expected ${expect}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** `raw` must be a `YYYY-MM-DD` calendar date that exists (its users read it as UTC midnight). */
+function isoDate(name: string, raw: string): string {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(`${raw}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== raw) fail(name, `expected a date YYYY-MM-DD, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
@@ -148,5 +167,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     stopBufferAtr: num(env, 'FAKEOUT_STOP_BUFFER_ATR', 0.1, (n) => n >= 0, 'a non-negative number'),
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
+    timeSkewSeconds: num(env, 'FAKEOUT_TIME_SKEW_SECONDS', 60, isInt(0, 86_400), 'an integer 0..86400 (seconds)'),
+    webhookMaxAgeDays: num(env, 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', 7, (n) => n > 0 && n <= 3650, 'a number of days in (0, 3650]'),
+    replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
+    timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
   } satisfies Config);
 }

@@ -40,6 +40,10 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_STOP_BUFFER_ATR: 'stopBufferAtr',
   FAKEOUT_REPLAY: 'replayFiles',
   FAKEOUT_BATCH_SIZE: 'batchSize',
+  FAKEOUT_TIME_SKEW_SECONDS: 'timeSkewSeconds',
+  FAKEOUT_WEBHOOK_MAX_AGE_DAYS: 'webhookMaxAgeDays',
+  FAKEOUT_REPLAY_MAX_GAP_DAYS: 'replayMaxGapDays',
+  FAKEOUT_TIME_FLOOR: 'timeFloor',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -67,6 +71,10 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_STOP_BUFFER_ATR: '0.25',
   FAKEOUT_REPLAY: 'a.csv',
   FAKEOUT_BATCH_SIZE: '100',
+  FAKEOUT_TIME_SKEW_SECONDS: '5',
+  FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '1.5',
+  FAKEOUT_REPLAY_MAX_GAP_DAYS: '400',
+  FAKEOUT_TIME_FLOOR: '1900-01-01',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -153,6 +161,10 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.targetR, 2);
   assert.is(c.stopBufferAtr, 0.1);
   assert.is(c.batchSize, 500);
+  assert.is(c.timeSkewSeconds, 60);
+  assert.is(c.webhookMaxAgeDays, 7);
+  assert.is(c.replayMaxGapDays, 31);
+  assert.is(c.timeFloor, '1980-01-01');
   for (const k of ['natsUrl', 'natsUser', 'natsPassword', 'natsCreds', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -224,6 +236,13 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_TARGET_R', '0'],
     ['FAKEOUT_STOP_BUFFER_ATR', '-0.1'],
     ['FAKEOUT_LOOKBACK', 'Infinity'],
+    ['FAKEOUT_TIME_SKEW_SECONDS', '-1'],
+    ['FAKEOUT_TIME_SKEW_SECONDS', '1.5'],
+    ['FAKEOUT_WEBHOOK_MAX_AGE_DAYS', '0'],
+    ['FAKEOUT_REPLAY_MAX_GAP_DAYS', 'forever'],
+    ['FAKEOUT_TIME_FLOOR', '1980'],
+    ['FAKEOUT_TIME_FLOOR', '1980-02-30'],
+    ['FAKEOUT_TIME_FLOOR', '0'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });
