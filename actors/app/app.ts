@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
 import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
-import { barBuilderStage } from '../bars/bar-builder.actor.ts';
+import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
 import type { Config } from '../domain/config.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
@@ -133,7 +133,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     natsServer: messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined,
     stages: [
       stage(rawArchiverStage),
-      stage(barBuilderStage(config.timeframes)),
+      stage(barBuilderStage(config.timeframes, reportBarEvents(log.child({ actor: 'bar-builder' }), (outcome, n) => metrics.barEvents.inc({ outcome }, n)))),
       stage(featureEngineStage({ lookback: config.lookback, atrPeriod: config.atrPeriod })),
       stage(
         scoringEngineStage(scoring, {
