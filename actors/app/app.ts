@@ -14,6 +14,7 @@ import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } f
 import type { Config } from '../domain/config.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
+import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
 import { openMessaging, type Messaging } from './messaging.ts';
@@ -90,7 +91,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let httpUrl: string | undefined;
   const intake = hasWebhookIntake(role);
   const webhookSecret = intake ? loadWebhookSecret(config, dataDir, log) : '';
-  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone }) : undefined;
+  const timeLimits = timeLimitsFromConfig(config);
+  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits }) : undefined;
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
@@ -126,6 +128,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
     clock,
     db,
     scoring,
+    timeLimits,
+    countBarEvents: (outcome, n) => metrics.barEvents.inc({ outcome }, n),
     bus: (user) => messaging.bus(user),
     replayFiles: opts.replay ?? config.replayFiles.map((path) => ({ path })),
     onReplayProgress: opts.onReplayProgress,

@@ -13,10 +13,12 @@ import { TOPOLOGY, type Topology } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
-import { barBuilderStage } from '../bars/bar-builder.actor.ts';
+import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
+import type { BarBuilderStats } from '../bars/bar-builder.ts';
 import type { Config } from '../domain/config.ts';
 import type { NatsUser, ProcessRole } from '../domain/identities.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
+import type { TimeLimits } from '../ingest/plausibility.ts';
 import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
 import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import type { ScoringParams } from '../scoring/score.ts';
@@ -34,6 +36,8 @@ export interface RoleContext {
   clock: Clock;
   db: AnyDb;
   scoring: ScoringParams;
+  timeLimits: TimeLimits;
+  countBarEvents(outcome: keyof BarBuilderStats, n: number): void;
   /** the bus of one NATS user (one connection per user) */
   bus(user: NatsUser): Bus;
   replayFiles: readonly ReplayRequest[];
@@ -74,7 +78,7 @@ const asStage = <I, O>(def: StageDefinition<I, O>) => def as unknown as StageDef
 /** THE role table. Order within a group is start order. */
 export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   { kind: 'stage', id: 'raw-archiver', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: [], stage: () => asStage(rawArchiverStage) },
-  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes)) },
+  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes, reportBarEvents(c.log.child({ actor: 'bar-builder' }), c.countBarEvents))) },
   {
     kind: 'stage', id: 'feature-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['FEATURES'],
     stage: (c) => asStage(featureEngineStage({ lookback: c.config.lookback, atrPeriod: c.config.atrPeriod })),
@@ -90,7 +94,7 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
         ? undefined
         : () =>
             startReplayActor({
-              bus: c.bus('ingest'), db: c.db, clock: c.clock, log: c.log, files: c.replayFiles, zone: c.config.exchangeZone,
+              bus: c.bus('ingest'), db: c.db, clock: c.clock, log: c.log, files: c.replayFiles, zone: c.config.exchangeZone, timeLimits: c.timeLimits,
               countIngested: c.countIngested, onProgress: c.onReplayProgress,
             }),
   },

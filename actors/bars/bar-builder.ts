@@ -15,13 +15,36 @@ export interface BarBuilderOptions {
   timeframes?: readonly Timeframe[];
 }
 
-/** Counters kept across snapshots. */
+/** Counters kept across snapshots. Every event applied is counted in exactly one of them. */
 export interface BarBuilderStats {
-  /** events dropped because they belong to a bucket that was already emitted */
+  /** events dropped because they belong to a bucket that was already emitted (or re-send an input bar already folded in) */
   late: number;
   /** events folded into at least one series */
   applied: number;
+  /** input bars of a timeframe that builds none of the configured ones */
+  ignored: number;
 }
+
+/** What the builder tells about one late event (see {@link BarBuilder.takeLate}). Plain JSON. */
+export interface LateEvent {
+  symbol: string;
+  kind: MarketEvent['kind'];
+  /** the event's time (a bar: its open) */
+  ts: number;
+  /** an input bar's own timeframe */
+  inputTimeframe?: Timeframe;
+  /** the timeframe whose series refused it (the finest one that did) */
+  timeframe: Timeframe;
+  /** open time of the bucket it belongs to in that timeframe: the bar it would have gone into */
+  barOpenTime: number;
+  /** the series accepts only events starting at or after this: its open bucket's start, or the end of its last emitted bar */
+  openFrom: number;
+  /** 'closed': its bucket was already emitted; 'resent': an input bar of that open time was already folded in */
+  why: 'closed' | 'resent';
+}
+
+/** How many late events {@link BarBuilder.takeLate} keeps the details of between two calls; the rest are only counted. */
+export const LATE_DETAILS_KEPT = 100;
 
 /** The bucket being filled for one series. Plain JSON. */
 export interface OpenBucketState {
@@ -36,6 +59,8 @@ export interface OpenBucketState {
   firstTs: number;
   /** event time that set `close` (latest seen; ties take the last arrival) */
   lastTs: number;
+  /** a bucket built from input bars: the open times of those folded in (a second one of the same time is a re-send) */
+  inputs?: number[];
 }
 
 /** State of one `symbol|timeframe` series. Plain JSON. */
@@ -68,7 +93,9 @@ export interface BarBuilderSnapshot {
  */
 export class BarBuilder {
   readonly timeframes: readonly Timeframe[];
-  readonly stats: BarBuilderStats = { late: 0, applied: 0 };
+  readonly stats: BarBuilderStats = { late: 0, applied: 0, ignored: 0 };
+  /** details of the late events since the last takeLate(), at most LATE_DETAILS_KEPT; not part of the snapshot */
+  private lateDetails: LateEvent[] = [];
 
   /** canonical state, keyed `${symbol}|${timeframe}` */
   private readonly series = new Map<string, SeriesState>();
@@ -116,7 +143,10 @@ export class BarBuilder {
       inMs = TIMEFRAME_MS[event.timeframe];
       o = event.open; h = event.high; l = event.low; c = event.close; v = event.volume;
     }
-    if (targets.length === 0) return [];
+    if (targets.length === 0) {
+      this.stats.ignored++;
+      return [];
+    }
     const ts = event.ts;
     const symbol = event.symbol;
     let row = this.rows.get(symbol);
@@ -132,8 +162,16 @@ export class BarBuilder {
       const ms = this.ms[i]!;
       const start = Math.floor(ts / ms) * ms;
       const floor = s.bucket !== null ? s.bucket.openTime : s.closedUntil;
-      if (floor !== null && start < floor) {
+      const closed = floor !== null && start < floor;
+      // An input bar is a closed bar: a second one with the same open time is a re-send (or a
+      // correction), which would count its volume twice if folded in.
+      if (closed || (inMs > 0 && s.bucket?.inputs?.includes(ts) === true)) {
         this.stats.late++;
+        if (this.lateDetails.length < LATE_DETAILS_KEPT) {
+          const late: LateEvent = { symbol, kind: event.kind, ts, timeframe: s.timeframe, barOpenTime: start, openFrom: floor!, why: closed ? 'closed' : 'resent' };
+          if (event.kind === 'bar') late.inputTimeframe = event.timeframe;
+          this.lateDetails.push(late);
+        }
         return [];
       }
     }
@@ -156,8 +194,10 @@ export class BarBuilder {
       }
       if (b === null) {
         b = { openTime: start, open: o, high: h, low: l, close: c, volume: v, count: 1, firstTs: ts, lastTs: ts };
+        if (inMs > 0) b.inputs = [ts];
         s.bucket = b;
       } else {
+        b.inputs?.push(ts);
         if (h > b.high) b.high = h;
         if (l < b.low) b.low = l;
         b.volume += v;
@@ -169,6 +209,17 @@ export class BarBuilder {
       if (inMs > 0 && ts + inMs >= start + ms) out.push(this.close(s, b, ms));
     }
     this.stats.applied++;
+    return out;
+  }
+
+  /**
+   * The late events since the previous call (oldest first, at most {@link LATE_DETAILS_KEPT};
+   * `stats.late` counts them all), and forgets them. For the wiring to log: the builder itself
+   * has no logger.
+   */
+  takeLate(): LateEvent[] {
+    const out = this.lateDetails;
+    this.lateDetails = [];
     return out;
   }
 
@@ -187,7 +238,7 @@ export class BarBuilder {
       version: 1,
       timeframes: [...this.timeframes],
       stats: { ...this.stats },
-      series: [...this.series.values()].map((s) => ({ ...s, bucket: s.bucket === null ? null : { ...s.bucket } })),
+      series: [...this.series.values()].map((s) => ({ ...s, bucket: copyBucket(s.bucket) })),
     };
   }
 
@@ -199,6 +250,8 @@ export class BarBuilder {
     const builder = new BarBuilder({ timeframes: snapshot.timeframes });
     builder.stats.late = snapshot.stats.late;
     builder.stats.applied = snapshot.stats.applied;
+    // Checkpoints written before `ignored` existed did not count those events.
+    builder.stats.ignored = snapshot.stats.ignored ?? 0;
     for (const saved of snapshot.series) {
       const i = builder.timeframes.indexOf(saved.timeframe);
       if (i < 0) {
@@ -211,7 +264,7 @@ export class BarBuilder {
       }
       const s = builder.createSeries(row, i, saved.symbol);
       s.closedUntil = saved.closedUntil;
-      s.bucket = saved.bucket === null ? null : { ...saved.bucket };
+      s.bucket = copyBucket(saved.bucket);
     }
     return builder;
   }
@@ -229,6 +282,11 @@ export class BarBuilder {
     s.closedUntil = b.openTime + ms;
     return toBar(s, b, ms);
   }
+}
+
+function copyBucket(b: OpenBucketState | null): OpenBucketState | null {
+  if (b === null) return null;
+  return b.inputs === undefined ? { ...b } : { ...b, inputs: [...b.inputs] };
 }
 
 function toBar(s: SeriesState, b: OpenBucketState, ms: number): Bar {

@@ -1,2 +1,2 @@
-export { BarBuilder, DEFAULT_BAR_TIMEFRAMES } from './bar-builder.ts';
-export type { BarBuilderOptions, BarBuilderSnapshot, BarBuilderStats, OpenBucketState, SeriesState } from './bar-builder.ts';
+export { BarBuilder, DEFAULT_BAR_TIMEFRAMES, LATE_DETAILS_KEPT } from './bar-builder.ts';
+export type { BarBuilderOptions, BarBuilderSnapshot, BarBuilderStats, LateEvent, OpenBucketState, SeriesState } from './bar-builder.ts';

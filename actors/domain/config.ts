@@ -51,6 +51,14 @@ export interface Config {
   breakerErrorRate: number;
   breakerErrorWindow: number;
   breakerCooldownSeconds: number;
+  /** event time window (actors/ingest/plausibility.ts): tolerated clock skew into the future */
+  timeSkewSeconds: number;
+  /** webhook events may start at most this many days before now */
+  webhookMaxAgeDays: number;
+  /** a replay row may start at most this many days after the latest accepted row of its file */
+  replayMaxGapDays: number;
+  /** `YYYY-MM-DD` (UTC): no event may start before this day */
+  timeFloor: string;
 }
 
 export interface ConfigDoc {
@@ -94,6 +102,10 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_BREAKER_ERROR_RATE', default: '0.2', meaning: 'breaker trips when order errors plus rejections over the window are above this fraction (0 to below 1)' },
   { name: 'FAKEOUT_BREAKER_ERROR_WINDOW', default: '20', meaning: 'orders in the error-rate window; judged only once full (1..1000)' },
   { name: 'FAKEOUT_BREAKER_COOLDOWN', default: '900', meaning: 'seconds the breaker stays open before a human may reset it (0..604800)' },
+  { name: 'FAKEOUT_TIME_SKEW_SECONDS', default: '60', meaning: 'clock skew tolerated into the future: an event (a bar: its end) later than now + this is refused (`docs/bars.md`)' },
+  { name: 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', default: '7', meaning: 'a webhook event starting more than this many days before now is refused' },
+  { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
+  { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -120,6 +132,13 @@ function num(env: Env, name: string, dflt: number, check: (n: number) => boolean
   const n = Number(raw);
   if (!Number.isFinite(n) || !check(n)) fail(name, `expected ${expect}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** `raw` must be a `YYYY-MM-DD` calendar date that exists (its users read it as UTC midnight). */
+function isoDate(name: string, raw: string): string {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(`${raw}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== raw) fail(name, `expected a date YYYY-MM-DD, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
@@ -184,6 +203,10 @@ export function loadConfig(env: Env): Readonly<Config> {
     breakerErrorRate: num(env, 'FAKEOUT_BREAKER_ERROR_RATE', 0.2, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)'),
     breakerErrorWindow: num(env, 'FAKEOUT_BREAKER_ERROR_WINDOW', 20, isInt(1, 1000), 'an integer 1..1000'),
     breakerCooldownSeconds: num(env, 'FAKEOUT_BREAKER_COOLDOWN', 900, isInt(0, 604800), 'whole seconds 0..604800'),
+    timeSkewSeconds: num(env, 'FAKEOUT_TIME_SKEW_SECONDS', 60, isInt(0, 86_400), 'an integer 0..86400 (seconds)'),
+    webhookMaxAgeDays: num(env, 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', 7, (n) => n > 0 && n <= 3650, 'a number of days in (0, 3650]'),
+    replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
+    timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
   } satisfies Config);
 }
 

@@ -61,7 +61,8 @@ export interface RawEnvelope {
   /**
    * Deterministic dedupe id. Replay: `replay:<first 16 hex of the file's sha256>:<line>` (a line
    * number is unique within one file, and identical prints on different lines stay distinct).
-   * Webhook: `tv:<alert id>` when the alert carries one, else `tv:<sha256 of the canonical body>`.
+   * Webhook: `tv:<alert id>:<16 hex of the event's sha256>` when the alert carries an id, else
+   * `tv:<32 hex of the event's sha256>`: an identical retry is a duplicate, different content is a new event.
    */
   id: string;
   source: RawSource;

@@ -19,11 +19,16 @@ export function replayEnvelope(
 }
 
 /**
- * `tv:<alert id>` when the alert names itself, else `tv:<sha256 of the event>`: TradingView
- * retries a webhook it thinks failed, and the retry must not count twice.
+ * `tv:<alert id>:<16 hex of the event's sha256>` when the alert names itself, else
+ * `tv:<32 hex of the event's sha256>`. TradingView retries a webhook it thinks failed with the
+ * same body, and the retry must not count twice: same event, same id, a JetStream duplicate.
+ * POLICY: the id always covers the content, so a re-send with *different* content (a corrected
+ * bar under the same alert id) is never swallowed by the duplicate window: it is a new event,
+ * kept in RAW, and the bar builder decides by its time whether it still counts (docs/bars.md).
  */
 export function webhookEnvelope(event: MarketEvent, alertId: string | undefined, receivedAt: number, remote: string): RawEnvelope {
-  const id = alertId !== undefined ? `tv:${alertId}` : `tv:${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 32)}`;
+  const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
+  const id = alertId !== undefined ? `tv:${alertId}:${hash.slice(0, 16)}` : `tv:${hash.slice(0, 32)}`;
   return { id, source: 'tradingview', receivedAt, event, origin: { remote } };
 }
 

@@ -1,6 +1,7 @@
 /**
  * replay: reads market-data files (CSV/JSON, zipped or not) and publishes every good row to RAW
- * as a RawEnvelope, reporting each bad row with its line number and reason.
+ * as a RawEnvelope, reporting each bad row with its line number and reason. A row whose time is
+ * outside the file's plausibility window (plausibility.ts) is a bad row too: never published.
  *
  * Progress is durable: after each batch is acknowledged by JetStream, `ingest_progress` records
  * the last line published for that file (keyed by the sha256 of its bytes). A restarted replay,
@@ -17,7 +18,9 @@ import type { RawEnvelope } from '../domain/messages.ts';
 import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
 import { rawSubject, replayEnvelope } from './envelope.ts';
+import { badRow } from './formats/row-checks.ts';
 import { readReplayFile, type FormatName } from './formats/index.ts';
+import { replayAnchor, ReplayTimeWindow, type TimeLimits } from './plausibility.ts';
 
 export interface ReplayRequest {
   path: string;
@@ -43,6 +46,8 @@ export interface ReplayDeps {
   log: Logger;
   files: readonly ReplayRequest[];
   zone: string;
+  /** the event-time window (timeLimitsFromConfig) */
+  timeLimits: TimeLimits;
   batchSize?: number;
   countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', n: number): void;
   onProgress?(p: ReplayProgress): void;
@@ -94,6 +99,12 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
       };
       const startAfter = p.linesDone;
       log.info({ file: file.fileName, format: file.format, symbol: file.symbol, resumeAfterLine: startAfter }, 'replay started');
+      // The window sees every row from line 1, also those published before a restart, so that
+      // its reference is the one an uninterrupted run would have had at each line.
+      const anchorTimes = function* () {
+        for (const r of file.rows()) if (!('error' in r)) yield r.event.ts;
+      };
+      const window = new ReplayTimeWindow(deps.timeLimits, replayAnchor(anchorTimes(), deps.timeLimits));
       let batch: RawEnvelope[] = [];
       let lastLine = startAfter;
       let badInBatch = 0;
@@ -121,9 +132,11 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         batch = [];
         badInBatch = 0;
       };
-      for (const row of file.rows()) {
-        if (row.line <= startAfter) continue;
+      for (const parsed of file.rows()) {
+        const problem = 'error' in parsed ? undefined : window.check(parsed.event, deps.clock.now());
+        if (parsed.line <= startAfter) continue;
         if (stopping) break;
+        const row = problem ? badRow(parsed.line, problem.reason, problem.field) : parsed;
         lastLine = row.line;
         if ('error' in row) {
           p.badRows++;

@@ -29,6 +29,13 @@ export interface StageProcessor<In, Out> {
   apply(input: In, seq: number): Out[];
   /** plain JSON; `create(snapshot)` must continue exactly where this left off */
   snapshot(): unknown;
+  /**
+   * Called once the batch this processor applied is committed (after the definition's
+   * afterCommit): the place to report what the processor noticed while applying (counters,
+   * logs), exactly once per committed batch. A batch that fails is never reported: the next
+   * incarnation starts from the checkpoint with a new processor.
+   */
+  afterCommit?(): void;
 }
 
 export interface StageDefinition<In, Out> {
@@ -172,6 +179,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           });
           lastSeq = newLast;
           def.afterCommit?.(settledOutputs);
+          p.afterCommit?.();
         }
         check('after-commit');
         for (const m of plan.apply) m.ack();

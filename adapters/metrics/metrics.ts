@@ -25,6 +25,14 @@ export const STAGE_OUTCOMES = ['processed', 'skipped', 'bad'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
 
 /**
+ * What the bar builder did with one market event (actors/bars/bar-builder.ts stats): folded into
+ * a bar (`applied`), dropped because its bar was already emitted or it re-sent an input bar
+ * (`late`; kept in RAW, logged), or an input bar too coarse for every configured timeframe (`ignored`).
+ */
+export const BAR_EVENT_OUTCOMES = ['applied', 'late', 'ignored'] as const;
+export type BarEventOutcome = (typeof BAR_EVENT_OUTCOMES)[number];
+
+/**
  * Buckets of `fakeout_stage_duration_seconds`: 0.5 ms to 5 s, roughly 1-2.5-5 per decade. A batch
  * under 0.5 ms is "instant" and one over 5 s is a stall; both ends only need to be told apart.
  */
@@ -48,6 +56,8 @@ export interface Metrics {
   readonly consumerPending: Gauge<'consumer'>;
   /** `fakeout_ingested_total{source,outcome}`: source is an {@link IngestSource}, outcome an {@link IngestOutcome}. */
   readonly ingested: Counter<'source' | 'outcome'>;
+  /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
+  readonly barEvents: Counter<'outcome'>;
   /** `fakeout_supervision_events_total{type}`: start, crash, restart, escalation… */
   readonly supervisionEvents: Counter<'type'>;
   /** `fakeout_signals_total`: signals emitted (score ≥ trigger). No symbol label, see the POLICY above. */
@@ -110,6 +120,12 @@ export function createMetrics(): Metrics {
     labelNames: ['source', 'outcome'] as const,
     registers,
   });
+  const barEvents = new Counter({
+    name: 'fakeout_bar_events_total',
+    help: 'Market events the bar builder handled, by outcome (applied, late, ignored).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const supervisionEvents = new Counter({
     name: 'fakeout_supervision_events_total',
     help: 'Supervision events (start, crash, restart, escalation, ...).',
@@ -132,6 +148,7 @@ export function createMetrics(): Metrics {
   for (const source of INGEST_SOURCES) {
     for (const outcome of INGEST_OUTCOMES) ingested.inc({ source, outcome }, 0);
   }
+  for (const outcome of BAR_EVENT_OUTCOMES) barEvents.inc({ outcome }, 0);
 
   const statesSeen = new Map<string, Set<string>>();
   function setActorState(actor: string, state: string): void {
@@ -152,6 +169,7 @@ export function createMetrics(): Metrics {
     stageMessages,
     consumerPending,
     ingested,
+    barEvents,
     supervisionEvents,
     signals,
     scores,

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BarBuilder, type BarBuilderSnapshot } from '../../actors/bars/index.ts';
+import { BarBuilder, LATE_DETAILS_KEPT, type BarBuilderSnapshot } from '../../actors/bars/index.ts';
 import type { Bar, BarEvent, MarketEvent, TickEvent, Timeframe } from '../../actors/domain/messages.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -39,7 +39,7 @@ s('emits a bar only when a tick of a later bucket arrives, with exact OHLCV', ()
   // 5m bucket B: O 100, H 103, L 99, C 103 (tick at B+1m), V 7+5 = 12, 5 ticks
   assert.equal(ohlcvc(at5[1]!), [100, 103, 99, 103, 12, 5]);
   assert.is(at5[1]!.closeTime, B + 5 * M);
-  assert.equal(b.stats, { late: 0, applied: 6 });
+  assert.equal(b.stats, { late: 0, applied: 6, ignored: 0 });
 });
 
 s('invents no bars for empty buckets across a gap', () => {
@@ -62,7 +62,7 @@ s('drops a tick older than the open bucket, counts it, and keeps every timeframe
   const fiveMin = closed.find((x) => x.timeframe === '5m')!;
   // The late tick fell inside the still-open 5m bucket but is dropped there too: H 12 not 50, 3 ticks 10, 11, 12.
   assert.equal(ohlcvc(fiveMin), [10, 12, 10, 12, 3, 3]);
-  assert.equal(b.stats, { late: 1, applied: 4 });
+  assert.equal(b.stats, { late: 1, applied: 4, ignored: 0 });
 });
 
 s('folds out-of-order ticks inside the open bucket by event time', () => {
@@ -139,14 +139,61 @@ s('never builds a lower timeframe from a 5m input, and drops a redelivered 5m ba
   assert.equal(out.map((x) => [x.timeframe, x.openTime, ...ohlcvc(x)]), [['5m', B, 10, 12, 9, 11, 100, 1]]);
   assert.equal(b.openBars().map((x) => x.timeframe), ['15m', '1h'], 'no 1m anywhere');
   assert.equal(b.apply(inBar(B, '5m', 10, 12, 9, 11, 100)), []);
-  assert.equal(b.stats, { late: 1, applied: 1 });
+  assert.equal(b.stats, { late: 1, applied: 1, ignored: 0 });
+});
+
+s('tells which bar a late event would have gone into and where its series stood, once', () => {
+  const b = new BarBuilder({ timeframes: ['1m', '5m'] });
+  b.apply(tick(B + 70_000, 10));
+  b.apply(tick(B + 130_000, 11)); // emits 1m B+1m; the open 1m bucket is B+2m
+  assert.equal(b.takeLate(), [], 'nothing late yet');
+  b.apply(tick(B + 100_000, 50));
+  // 1m is the finest series that refuses it: its bucket B+1m, the series open from B+2m.
+  assert.equal(b.takeLate(), [{ symbol: 'BTCUSDT', kind: 'tick', ts: B + 100_000, timeframe: '1m', barOpenTime: B + M, openFrom: B + 2 * M, why: 'closed' }]);
+  assert.equal(b.takeLate(), [], 'taken once');
+  assert.is(b.stats.late, 1);
+});
+
+s('a re-sent input bar (same open time, other content) is late, not folded into the open bucket twice', () => {
+  const b = new BarBuilder({ timeframes: ['5m'] });
+  b.apply(inBar(B, '1m', 100, 101, 99, 100.5, 10));
+  b.apply(inBar(B + M, '1m', 101, 102, 100, 101.5, 20));
+  assert.equal(b.apply(inBar(B + M, '1m', 101, 200, 100, 150, 99)), [], 'correction of a closed 1m input');
+  assert.equal(b.takeLate(), [{ symbol: 'ES', kind: 'bar', ts: B + M, inputTimeframe: '1m', timeframe: '5m', barOpenTime: B, openFrom: B, why: 'resent' }]);
+  b.apply(inBar(B + 2 * M, '1m', 102, 103, 101, 102.5, 30));
+  b.apply(inBar(B + 3 * M, '1m', 103, 104, 102, 103.5, 40));
+  const [five] = b.apply(inBar(B + 4 * M, '1m', 104, 105, 103, 104.5, 50));
+  // O 100, H 105 (not 200), L 99, C 104.5, V 10+20+30+40+50 = 150 (not +99), 5 inputs
+  assert.equal(ohlcvc(five!), [100, 105, 99, 104.5, 150, 5]);
+  assert.equal(b.stats, { late: 1, applied: 5, ignored: 0 });
+  // the re-send check survives a snapshot
+  const c = new BarBuilder({ timeframes: ['5m'] });
+  c.apply(inBar(B, '1m', 100, 101, 99, 100.5, 10));
+  const restored = BarBuilder.restore(JSON.parse(JSON.stringify(c.snapshot())) as BarBuilderSnapshot);
+  restored.apply(inBar(B, '1m', 100, 101, 99, 100.5, 10));
+  assert.is(restored.stats.late, 1);
+});
+
+s('keeps the details of at most LATE_DETAILS_KEPT late events between takes, and counts them all', () => {
+  const b = new BarBuilder({ timeframes: ['1m'] });
+  b.apply(tick(B + 10 * M, 10));
+  for (let k = 0; k < LATE_DETAILS_KEPT + 50; k++) b.apply(tick(B + k, 9));
+  assert.is(b.stats.late, LATE_DETAILS_KEPT + 50);
+  const late = b.takeLate();
+  assert.is(late.length, LATE_DETAILS_KEPT);
+  assert.equal([late[0]!.ts, late.at(-1)!.ts], [B, B + LATE_DETAILS_KEPT - 1], 'the oldest ones');
+});
+
+s('a checkpoint written before ignored events were counted restores with ignored = 0', () => {
+  const snap = { version: 1, timeframes: ['1m'], stats: { late: 2, applied: 3 }, series: [] } as unknown as BarBuilderSnapshot;
+  assert.equal(BarBuilder.restore(snap).stats, { late: 2, applied: 3, ignored: 0 });
 });
 
 s('ignores an input bar coarser than every configured timeframe', () => {
   const b = new BarBuilder({ timeframes: ['1m', '5m'] });
   assert.equal(b.apply(inBar(B, '1h', 1, 2, 0, 1, 9)), []);
   assert.equal(b.openBars(), []);
-  assert.equal(b.stats, { late: 0, applied: 0 });
+  assert.equal(b.stats, { late: 0, applied: 0, ignored: 1 });
 });
 
 s('refuses an unknown timeframe naming the field', () => {

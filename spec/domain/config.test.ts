@@ -51,6 +51,10 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_BREAKER_ERROR_RATE: 'breakerErrorRate',
   FAKEOUT_BREAKER_ERROR_WINDOW: 'breakerErrorWindow',
   FAKEOUT_BREAKER_COOLDOWN: 'breakerCooldownSeconds',
+  FAKEOUT_TIME_SKEW_SECONDS: 'timeSkewSeconds',
+  FAKEOUT_WEBHOOK_MAX_AGE_DAYS: 'webhookMaxAgeDays',
+  FAKEOUT_REPLAY_MAX_GAP_DAYS: 'replayMaxGapDays',
+  FAKEOUT_TIME_FLOOR: 'timeFloor',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -89,6 +93,10 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_BREAKER_ERROR_RATE: '0.1',
   FAKEOUT_BREAKER_ERROR_WINDOW: '10',
   FAKEOUT_BREAKER_COOLDOWN: '60',
+  FAKEOUT_TIME_SKEW_SECONDS: '5',
+  FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '1.5',
+  FAKEOUT_REPLAY_MAX_GAP_DAYS: '400',
+  FAKEOUT_TIME_FLOOR: '1900-01-01',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -184,6 +192,10 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.breakerErrorRate, 0.2);
   assert.is(c.breakerErrorWindow, 20);
   assert.is(c.breakerCooldownSeconds, 900);
+  assert.is(c.timeSkewSeconds, 60);
+  assert.is(c.webhookMaxAgeDays, 7);
+  assert.is(c.replayMaxGapDays, 31);
+  assert.is(c.timeFloor, '1980-01-01');
   for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -272,6 +284,13 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_BREAKER_COOLDOWN', '-1'],
     ['FAKEOUT_BREAKER_COOLDOWN', '1.5'],
     ['FAKEOUT_BREAKER_COOLDOWN', '604801'],
+    ['FAKEOUT_TIME_SKEW_SECONDS', '-1'],
+    ['FAKEOUT_TIME_SKEW_SECONDS', '1.5'],
+    ['FAKEOUT_WEBHOOK_MAX_AGE_DAYS', '0'],
+    ['FAKEOUT_REPLAY_MAX_GAP_DAYS', 'forever'],
+    ['FAKEOUT_TIME_FLOOR', '1980'],
+    ['FAKEOUT_TIME_FLOOR', '1980-02-30'],
+    ['FAKEOUT_TIME_FLOOR', '0'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });

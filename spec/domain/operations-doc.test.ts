@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildTree, type TreeWorker } from '../../actors/app/tree.ts';
 import { entriesFor, HTTP_WORKER, workerPolicy } from '../../actors/app/roles.ts';
-import { createMetrics, INGEST_OUTCOMES, INGEST_SOURCES, STAGE_OUTCOMES } from '../../adapters/metrics/index.ts';
+import { BAR_EVENT_OUTCOMES, createMetrics, INGEST_OUTCOMES, INGEST_SOURCES, STAGE_OUTCOMES } from '../../adapters/metrics/index.ts';
 import { TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { ChildSpec, SupervisorSpec } from '../../supervision/index.ts';
 
@@ -75,6 +75,8 @@ s('the label values the metrics table lists are the ones the code uses', () => {
   for (const v of [...INGEST_SOURCES, ...INGEST_OUTCOMES]) assert.ok(ingested.includes(v), `fakeout_ingested_total lists ${v}`);
   const stage = ticked(rows.get('fakeout_stage_messages_total')?.[2] ?? '');
   for (const v of STAGE_OUTCOMES) assert.ok(stage.includes(v), `fakeout_stage_messages_total lists ${v}`);
+  const bars = ticked(rows.get('fakeout_bar_events_total')?.[2] ?? '');
+  for (const v of BAR_EVENT_OUTCOMES) assert.ok(bars.includes(v), `fakeout_bar_events_total lists ${v}`);
 });
 
 s('the stream table matches TOPOLOGY: subjects, duplicate window, immutability', () => {

@@ -18,12 +18,15 @@ let dir = '';
 let url = '';
 
 const SECRET = 'test-secret-123';
+// A closed 5m bar about two hours ago: inside the webhook's time window (docs/webhook.md) whenever the test runs.
+const T = Math.floor((Date.now() - 2 * 3_600_000) / 300_000) * 300_000;
+const at = (ms: number) => new Date(ms).toISOString();
 const goodAlert = {
   secret: SECRET,
   symbol: 'BTCUSDT',
   exchange: 'BINANCE',
   interval: '5',
-  time: '2024-03-01T10:05:00Z',
+  time: at(T),
   open: 100,
   high: 110,
   low: 95,
@@ -62,12 +65,12 @@ s('refuses wrong secrets, wrong types, missing fields, oversized and non-JSON bo
   const before = await stored();
   assert.is(before.raw, 1);
   const cases: [string, Promise<Awaited<ReturnType<typeof post>>>, number, string, string?][] = [
-    ['wrong secret', post(JSON.stringify({ ...goodAlert, secret: 'nope', time: '2024-03-01T10:10:00Z' })), 401, 'FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED'],
-    ['no secret', post(JSON.stringify({ ...goodAlert, secret: undefined, time: '2024-03-01T10:10:00Z' })), 401, 'FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED'],
-    ['price as text', post(JSON.stringify({ ...goodAlert, high: 'lots', time: '2024-03-01T10:10:00Z' })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID', 'high'],
-    ['missing symbol', post(JSON.stringify({ ...goodAlert, symbol: undefined, time: '2024-03-01T10:10:00Z' })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID', 'symbol'],
+    ['wrong secret', post(JSON.stringify({ ...goodAlert, secret: 'nope', time: at(T + 300_000) })), 401, 'FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED'],
+    ['no secret', post(JSON.stringify({ ...goodAlert, secret: undefined, time: at(T + 300_000) })), 401, 'FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED'],
+    ['price as text', post(JSON.stringify({ ...goodAlert, high: 'lots', time: at(T + 300_000) })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID', 'high'],
+    ['missing symbol', post(JSON.stringify({ ...goodAlert, symbol: undefined, time: at(T + 300_000) })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID', 'symbol'],
     ['missing time', post(JSON.stringify({ ...goodAlert, time: undefined })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID', 'time'],
-    ['high below low', post(JSON.stringify({ ...goodAlert, high: 90, time: '2024-03-01T10:10:00Z' })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID'],
+    ['high below low', post(JSON.stringify({ ...goodAlert, high: 90, time: at(T + 300_000) })), 400, 'FAKEOUT_ERR_WEBHOOK_INVALID'],
     ['oversized', post(JSON.stringify({ ...goodAlert, pad: 'x'.repeat(20_000) })), 413, 'FAKEOUT_ERR_WEBHOOK_TOO_LARGE'],
     ['not JSON', post('{"secret": "test-secret-123", symbol', { 'content-type': 'text/plain' }), 400, 'FAKEOUT_ERR_WEBHOOK_NOT_JSON'],
   ];
