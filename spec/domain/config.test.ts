@@ -40,6 +40,20 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_STOP_BUFFER_ATR: 'stopBufferAtr',
   FAKEOUT_REPLAY: 'replayFiles',
   FAKEOUT_BATCH_SIZE: 'batchSize',
+  FAKEOUT_STARTING_EQUITY: 'startingEquity',
+  FAKEOUT_RISK_PER_TRADE: 'riskPerTrade',
+  FAKEOUT_TIME_STOP_BARS: 'timeStopBars',
+  FAKEOUT_SPREAD_BPS_EQUITY: 'spreadBpsEquity',
+  FAKEOUT_SPREAD_BPS_FX: 'spreadBpsFx',
+  FAKEOUT_SPREAD_BPS_CRYPTO: 'spreadBpsCrypto',
+  FAKEOUT_FEE_PER_SHARE: 'feePerShare',
+  FAKEOUT_FEE_MIN_EQUITY: 'feeMinEquity',
+  FAKEOUT_FEE_BPS_FX: 'feeBpsFx',
+  FAKEOUT_FEE_BPS_CRYPTO: 'feeBpsCrypto',
+  FAKEOUT_IMPACT_K: 'impactK',
+  FAKEOUT_LOW_LIQ_MULTIPLIER: 'lowLiqMultiplier',
+  FAKEOUT_LOW_LIQ_PERCENTILE: 'lowLiqPercentile',
+  FAKEOUT_NOISE_BPS: 'noiseBps',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -67,6 +81,20 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_STOP_BUFFER_ATR: '0.25',
   FAKEOUT_REPLAY: 'a.csv',
   FAKEOUT_BATCH_SIZE: '100',
+  FAKEOUT_STARTING_EQUITY: '25000',
+  FAKEOUT_RISK_PER_TRADE: '0.01',
+  FAKEOUT_TIME_STOP_BARS: '5',
+  FAKEOUT_SPREAD_BPS_EQUITY: '2',
+  FAKEOUT_SPREAD_BPS_FX: '0.5',
+  FAKEOUT_SPREAD_BPS_CRYPTO: '3',
+  FAKEOUT_FEE_PER_SHARE: '0.0035',
+  FAKEOUT_FEE_MIN_EQUITY: '0.35',
+  FAKEOUT_FEE_BPS_FX: '0.1',
+  FAKEOUT_FEE_BPS_CRYPTO: '5',
+  FAKEOUT_IMPACT_K: '1',
+  FAKEOUT_LOW_LIQ_MULTIPLIER: '3',
+  FAKEOUT_LOW_LIQ_PERCENTILE: '25',
+  FAKEOUT_NOISE_BPS: '0',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -153,6 +181,11 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.targetR, 2);
   assert.is(c.stopBufferAtr, 0.1);
   assert.is(c.batchSize, 500);
+  assert.is(c.startingEquity, 100000);
+  assert.is(c.riskPerTrade, 0.005);
+  assert.is(c.timeStopBars, 20);
+  assert.is(c.impactK, 0.5);
+  assert.is(c.lowLiqMultiplier, 2);
   for (const k of ['natsUrl', 'natsUser', 'natsPassword', 'natsCreds', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -224,6 +257,16 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_TARGET_R', '0'],
     ['FAKEOUT_STOP_BUFFER_ATR', '-0.1'],
     ['FAKEOUT_LOOKBACK', 'Infinity'],
+    ['FAKEOUT_STARTING_EQUITY', '0'],
+    ['FAKEOUT_RISK_PER_TRADE', '0'],
+    ['FAKEOUT_RISK_PER_TRADE', '0.5'],
+    ['FAKEOUT_TIME_STOP_BARS', '0'],
+    ['FAKEOUT_SPREAD_BPS_FX', '-1'],
+    ['FAKEOUT_FEE_BPS_CRYPTO', '-0.1'],
+    ['FAKEOUT_IMPACT_K', '0'],
+    ['FAKEOUT_LOW_LIQ_MULTIPLIER', '0.5'],
+    ['FAKEOUT_LOW_LIQ_PERCENTILE', '100'],
+    ['FAKEOUT_NOISE_BPS', '-0.5'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });
