@@ -33,6 +33,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_EXEC_UNKNOWN_SYMBOL: { status: 400, meaning: 'no instrument is configured for that symbol, so it cannot be sized or traded' },
   FAKEOUT_ERR_EXEC_SNAPSHOT: { status: 500, meaning: 'an execution snapshot (position, liquidity tracker) could not be restored' },
   FAKEOUT_ERR_BROKER_DUPLICATE_ORDER: { status: 409, meaning: 'an order with that client order id was already placed; it is never placed or filled twice' },
+  FAKEOUT_ERR_BROKER_INVALID_ORDER: { status: 400, meaning: 'a broker refused an order as malformed (quantity, side, type, missing execution hints); the message names the field' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
