@@ -3,6 +3,7 @@
  * Every variable is listed (with its default) in CONFIG_DOCS, which the README table mirrors;
  * spec/domain/config.test.ts keeps the two in step.
  */
+import { costModelFromConfig } from '../execution/cost-model.ts';
 import { FakeoutError } from './errors.ts';
 import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
 import { isTimeframe, type Timeframe } from './messages.ts';
@@ -59,6 +60,21 @@ export interface Config {
   replayMaxGapDays: number;
   /** `YYYY-MM-DD` (UTC): no event may start before this day */
   timeFloor: string;
+  /** execution (docs/execution.md): paper equity, sizing, time stop, and the cost model's key parameters */
+  startingEquity: number;
+  riskPerTrade: number;
+  timeStopBars: number;
+  spreadBpsEquity: number;
+  spreadBpsFx: number;
+  spreadBpsCrypto: number;
+  feePerShare: number;
+  feeMinEquity: number;
+  feeBpsFx: number;
+  feeBpsCrypto: number;
+  impactK: number;
+  lowLiqMultiplier: number;
+  lowLiqPercentile: number;
+  noiseBps: number;
 }
 
 export interface ConfigDoc {
@@ -106,6 +122,20 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', default: '7', meaning: 'a webhook event starting more than this many days before now is refused' },
   { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
   { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
+  { name: 'FAKEOUT_STARTING_EQUITY', default: '100000', meaning: 'paper account equity at start, in the quote currency' },
+  { name: 'FAKEOUT_RISK_PER_TRADE', default: '0.005', meaning: 'fraction of equity risked per trade (entry-to-stop distance × quantity)' },
+  { name: 'FAKEOUT_TIME_STOP_BARS', default: '20', meaning: 'a position still open after this many bars is closed at the bar close' },
+  { name: 'FAKEOUT_SPREAD_BPS_EQUITY', default: '1', meaning: 'modelled full bid-ask spread of equities in bps; a market order pays half' },
+  { name: 'FAKEOUT_SPREAD_BPS_FX', default: '1', meaning: 'modelled full bid-ask spread of FX pairs in bps' },
+  { name: 'FAKEOUT_SPREAD_BPS_CRYPTO', default: '2', meaning: 'modelled full bid-ask spread of crypto in bps' },
+  { name: 'FAKEOUT_FEE_PER_SHARE', default: '0.005', meaning: 'equity commission per share' },
+  { name: 'FAKEOUT_FEE_MIN_EQUITY', default: '1', meaning: 'minimum equity commission per order' },
+  { name: 'FAKEOUT_FEE_BPS_FX', default: '0.2', meaning: 'FX commission in bps of notional (minimum 2 per order)' },
+  { name: 'FAKEOUT_FEE_BPS_CRYPTO', default: '10', meaning: 'crypto taker fee in bps of notional' },
+  { name: 'FAKEOUT_IMPACT_K', default: '0.5', meaning: 'k of the square-root impact k·σ·sqrt(qty/bar volume); must be > 0' },
+  { name: 'FAKEOUT_LOW_LIQ_MULTIPLIER', default: '2', meaning: 'spread and impact multiplier for bars outside the main sessions or with thin volume (≥ 1)' },
+  { name: 'FAKEOUT_LOW_LIQ_PERCENTILE', default: '10', meaning: 'a bar whose volume is below this percentile of its trailing window counts as thin' },
+  { name: 'FAKEOUT_NOISE_BPS', default: '0.5', meaning: 'upper bound of the non-negative slippage noise seeded by the client order id, in bps' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -207,6 +237,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     webhookMaxAgeDays: num(env, 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', 7, (n) => n > 0 && n <= 3650, 'a number of days in (0, 3650]'),
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
+    ...executionConfig(env),
   } satisfies Config);
 }
 
@@ -225,4 +256,32 @@ export function natsPasswordOf(config: Readonly<Config>, user: NatsUser): string
 /** The variable to set for a user's password (for error messages). */
 export function natsPasswordVariable(user: NatsUser): string {
   return NATS_PASSWORD_ENV[user];
+}
+
+const nonNegative = (n: number): boolean => n >= 0;
+
+/**
+ * The execution variables. Each is range-checked here (FAKEOUT_ERR_CONFIG_INVALID naming it);
+ * then the cost model as a whole goes through validateCostModel, which refuses a venue whose
+ * costs add up to zero with FAKEOUT_ERR_EXEC_COST_MODEL_INVALID naming the variable.
+ */
+function executionConfig(env: Env) {
+  const c = {
+    startingEquity: num(env, 'FAKEOUT_STARTING_EQUITY', 100000, (n) => n > 0, 'a positive amount'),
+    riskPerTrade: num(env, 'FAKEOUT_RISK_PER_TRADE', 0.005, (n) => n > 0 && n <= 0.1, 'a fraction in (0, 0.1]'),
+    timeStopBars: num(env, 'FAKEOUT_TIME_STOP_BARS', 20, isInt(1, 100000), 'an integer 1..100000'),
+    spreadBpsEquity: num(env, 'FAKEOUT_SPREAD_BPS_EQUITY', 1, nonNegative, 'a non-negative number of bps'),
+    spreadBpsFx: num(env, 'FAKEOUT_SPREAD_BPS_FX', 1, nonNegative, 'a non-negative number of bps'),
+    spreadBpsCrypto: num(env, 'FAKEOUT_SPREAD_BPS_CRYPTO', 2, nonNegative, 'a non-negative number of bps'),
+    feePerShare: num(env, 'FAKEOUT_FEE_PER_SHARE', 0.005, nonNegative, 'a non-negative amount'),
+    feeMinEquity: num(env, 'FAKEOUT_FEE_MIN_EQUITY', 1, nonNegative, 'a non-negative amount'),
+    feeBpsFx: num(env, 'FAKEOUT_FEE_BPS_FX', 0.2, nonNegative, 'a non-negative number of bps'),
+    feeBpsCrypto: num(env, 'FAKEOUT_FEE_BPS_CRYPTO', 10, nonNegative, 'a non-negative number of bps'),
+    impactK: num(env, 'FAKEOUT_IMPACT_K', 0.5, (n) => n > 0, 'a positive number (impact cannot be switched off)'),
+    lowLiqMultiplier: num(env, 'FAKEOUT_LOW_LIQ_MULTIPLIER', 2, (n) => n >= 1, 'a number ≥ 1'),
+    lowLiqPercentile: num(env, 'FAKEOUT_LOW_LIQ_PERCENTILE', 10, (n) => n > 0 && n < 100, 'a percentile in (0, 100)'),
+    noiseBps: num(env, 'FAKEOUT_NOISE_BPS', 0.5, nonNegative, 'a non-negative number of bps'),
+  };
+  costModelFromConfig(c);
+  return c;
 }

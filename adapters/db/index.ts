@@ -10,4 +10,7 @@ export * from './scores.repo.ts';
 export * from './signals.repo.ts';
 export * from './checkpoints.repo.ts';
 export * from './ingest-progress.repo.ts';
+export * from './orders.repo.ts';
+export * from './positions.repo.ts';
+export * from './broker-orders.repo.ts';
 export { inTransaction } from './transaction.ts';

@@ -97,6 +97,86 @@ export interface IngestProgressTable {
   updated_at: UpdatedAt;
 }
 
+/** The gateway's orders: one per signal and leg, keyed by the client order id `<signal id>:<leg>`. */
+export interface OrdersTable {
+  client_order_id: string;
+  signal_id: string;
+  leg: string;
+  symbol: string;
+  side: string;
+  qty: number;
+  status: string;
+  /** the signal's entry (entry leg) or the exit trigger price (exit leg) */
+  decision_price: number;
+  /** the cost model's totalBps predicted before sending */
+  modelled_slippage_bps: number;
+  /** the full modelled breakdown (SlippageBreakdown) */
+  modelled: Json<unknown>;
+  /** the cost-model and sizing parameters in force when it was decided */
+  config: Json<unknown>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The gateway's fills: id `<client order id>:fill`. */
+export interface FillsTable {
+  fill_id: string;
+  client_order_id: string;
+  signal_id: string;
+  leg: string;
+  symbol: string;
+  side: string;
+  qty: number;
+  price: number;
+  fees: number;
+  filled_at: number;
+  /** predicted before sending (orders.modelled_slippage_bps), for the slippage monitor */
+  modelled_bps: number;
+  /** fill vs decision price, adverse > 0; null when the decision price is unknown */
+  realised_bps: number | null;
+  detail: Json<unknown>;
+}
+
+export interface PositionsTable {
+  /** the signal id */
+  id: string;
+  symbol: string;
+  direction: string;
+  status: string;
+  qty: number;
+  entry_price: number;
+  opened_at: number;
+  closed_at: number | null;
+  exit_price: number | null;
+  pnl: number | null;
+  r: number | null;
+  /** PositionSnapshot: restores the Position */
+  snapshot: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
+/** The paper broker's book (what the venue holds), with the fill of each filled order. */
+export interface BrokerOrdersTable {
+  client_order_id: string;
+  symbol: string;
+  venue: string;
+  side: string;
+  qty: number;
+  status: string;
+  placed_at: number;
+  hints: Json<unknown>;
+  /** the fill cursor, from the broker_fill_seq sequence; null until filled */
+  fill_seq: number | null;
+  fill: Json<unknown> | null;
+  updated_at: UpdatedAt;
+}
+
+export interface BrokerStateTable {
+  broker: string;
+  state: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
 /** The whole database, for `Kysely<Schema>`. */
 export interface Schema {
   raw_events: RawEventsTable;
@@ -105,6 +185,11 @@ export interface Schema {
   signals: SignalsTable;
   stage_checkpoints: StageCheckpointsTable;
   ingest_progress: IngestProgressTable;
+  orders: OrdersTable;
+  fills: FillsTable;
+  positions: PositionsTable;
+  broker_orders: BrokerOrdersTable;
+  broker_state: BrokerStateTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;

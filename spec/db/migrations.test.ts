@@ -6,7 +6,7 @@ import { knownMigrations, migrateToLatest } from '../../adapters/db/migrate.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
 import { bar } from './fixtures.ts';
 
-const TABLES = ['bars', 'ingest_progress', 'raw_events', 'scores', 'signals', 'stage_checkpoints'];
+const TABLES = ['bars', 'broker_orders', 'broker_state', 'fills', 'ingest_progress', 'orders', 'positions', 'raw_events', 'scores', 'signals', 'stage_checkpoints'];
 
 for (const kind of testDatabaseKinds) {
   const s = suite<{ t: TestDatabase }>(`migrations (${kind})`);

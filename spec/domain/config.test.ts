@@ -55,6 +55,20 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_WEBHOOK_MAX_AGE_DAYS: 'webhookMaxAgeDays',
   FAKEOUT_REPLAY_MAX_GAP_DAYS: 'replayMaxGapDays',
   FAKEOUT_TIME_FLOOR: 'timeFloor',
+  FAKEOUT_STARTING_EQUITY: 'startingEquity',
+  FAKEOUT_RISK_PER_TRADE: 'riskPerTrade',
+  FAKEOUT_TIME_STOP_BARS: 'timeStopBars',
+  FAKEOUT_SPREAD_BPS_EQUITY: 'spreadBpsEquity',
+  FAKEOUT_SPREAD_BPS_FX: 'spreadBpsFx',
+  FAKEOUT_SPREAD_BPS_CRYPTO: 'spreadBpsCrypto',
+  FAKEOUT_FEE_PER_SHARE: 'feePerShare',
+  FAKEOUT_FEE_MIN_EQUITY: 'feeMinEquity',
+  FAKEOUT_FEE_BPS_FX: 'feeBpsFx',
+  FAKEOUT_FEE_BPS_CRYPTO: 'feeBpsCrypto',
+  FAKEOUT_IMPACT_K: 'impactK',
+  FAKEOUT_LOW_LIQ_MULTIPLIER: 'lowLiqMultiplier',
+  FAKEOUT_LOW_LIQ_PERCENTILE: 'lowLiqPercentile',
+  FAKEOUT_NOISE_BPS: 'noiseBps',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -97,6 +111,20 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '1.5',
   FAKEOUT_REPLAY_MAX_GAP_DAYS: '400',
   FAKEOUT_TIME_FLOOR: '1900-01-01',
+  FAKEOUT_STARTING_EQUITY: '25000',
+  FAKEOUT_RISK_PER_TRADE: '0.01',
+  FAKEOUT_TIME_STOP_BARS: '5',
+  FAKEOUT_SPREAD_BPS_EQUITY: '2',
+  FAKEOUT_SPREAD_BPS_FX: '0.5',
+  FAKEOUT_SPREAD_BPS_CRYPTO: '3',
+  FAKEOUT_FEE_PER_SHARE: '0.0035',
+  FAKEOUT_FEE_MIN_EQUITY: '0.35',
+  FAKEOUT_FEE_BPS_FX: '0.1',
+  FAKEOUT_FEE_BPS_CRYPTO: '5',
+  FAKEOUT_IMPACT_K: '1',
+  FAKEOUT_LOW_LIQ_MULTIPLIER: '3',
+  FAKEOUT_LOW_LIQ_PERCENTILE: '25',
+  FAKEOUT_NOISE_BPS: '0',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -196,6 +224,11 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.webhookMaxAgeDays, 7);
   assert.is(c.replayMaxGapDays, 31);
   assert.is(c.timeFloor, '1980-01-01');
+  assert.is(c.startingEquity, 100000);
+  assert.is(c.riskPerTrade, 0.005);
+  assert.is(c.timeStopBars, 20);
+  assert.is(c.impactK, 0.5);
+  assert.is(c.lowLiqMultiplier, 2);
   for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -291,6 +324,16 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_TIME_FLOOR', '1980'],
     ['FAKEOUT_TIME_FLOOR', '1980-02-30'],
     ['FAKEOUT_TIME_FLOOR', '0'],
+    ['FAKEOUT_STARTING_EQUITY', '0'],
+    ['FAKEOUT_RISK_PER_TRADE', '0'],
+    ['FAKEOUT_RISK_PER_TRADE', '0.5'],
+    ['FAKEOUT_TIME_STOP_BARS', '0'],
+    ['FAKEOUT_SPREAD_BPS_FX', '-1'],
+    ['FAKEOUT_FEE_BPS_CRYPTO', '-0.1'],
+    ['FAKEOUT_IMPACT_K', '0'],
+    ['FAKEOUT_LOW_LIQ_MULTIPLIER', '0.5'],
+    ['FAKEOUT_LOW_LIQ_PERCENTILE', '100'],
+    ['FAKEOUT_NOISE_BPS', '-0.5'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });

@@ -1,0 +1,97 @@
+/**
+ * The paper broker's book, as a port: its orders, their fills and its own state (the liquidity
+ * tracker). Two implementations: {@link MemoryPaperBrokerStore} here, and the Postgres one in
+ * adapters/db/broker-orders.repo.ts, so a restarted process sees the orders it already accepted.
+ */
+import type { VenueType } from '../../actors/execution/instruments.ts';
+import type { BrokerFill, ExecutionHints, OrderSide, OrderStatus } from './broker.ts';
+
+export interface PaperOrderRecord {
+  clientOrderId: string;
+  symbol: string;
+  venue: VenueType;
+  side: OrderSide;
+  qty: number;
+  status: OrderStatus;
+  placedAt: number;
+  hints: ExecutionHints;
+  fill: BrokerFill | null;
+}
+
+export type NewFill = Omit<BrokerFill, 'cursor'>;
+
+export interface PaperBrokerStore {
+  /** Adds a working order; false (and nothing changed) when the client order id exists. */
+  insertOrder(order: PaperOrderRecord): Promise<boolean>;
+  getOrder(clientOrderId: string): Promise<PaperOrderRecord | undefined>;
+  /** Working orders of `symbol`, oldest placement first (then by id). */
+  workingOrders(symbol: string): Promise<PaperOrderRecord[]>;
+  /**
+   * Marks a WORKING order filled with `fill`, giving it the next cursor; undefined (and nothing
+   * changed) when the order is not working. POLICY: this compare-and-set is what makes a second
+   * fill of one order impossible, even from two processes.
+   */
+  recordFill(clientOrderId: string, fill: NewFill): Promise<BrokerFill | undefined>;
+  /** Marks a working order cancelled; false when it is not working. */
+  cancel(clientOrderId: string): Promise<boolean>;
+  /** Fills with a cursor after `afterSeq`, oldest first, at most `limit`. */
+  fillsAfter(afterSeq: number, limit: number): Promise<BrokerFill[]>;
+  loadState(): Promise<unknown>;
+  saveState(state: unknown): Promise<void>;
+}
+
+const copy = <T>(x: T): T => structuredClone(x);
+
+/** An in-process book (tests, replays that need no restart). */
+export class MemoryPaperBrokerStore implements PaperBrokerStore {
+  readonly #orders = new Map<string, PaperOrderRecord>();
+  readonly #fills: BrokerFill[] = [];
+  #state: unknown = undefined;
+
+  async insertOrder(order: PaperOrderRecord): Promise<boolean> {
+    if (this.#orders.has(order.clientOrderId)) return false;
+    this.#orders.set(order.clientOrderId, copy(order));
+    return true;
+  }
+
+  async getOrder(id: string): Promise<PaperOrderRecord | undefined> {
+    const o = this.#orders.get(id);
+    return o === undefined ? undefined : copy(o);
+  }
+
+  async workingOrders(symbol: string): Promise<PaperOrderRecord[]> {
+    return [...this.#orders.values()]
+      .filter((o) => o.symbol === symbol && o.status === 'working')
+      .sort((a, b) => a.placedAt - b.placedAt || (a.clientOrderId < b.clientOrderId ? -1 : 1))
+      .map(copy);
+  }
+
+  async recordFill(id: string, fill: NewFill): Promise<BrokerFill | undefined> {
+    const o = this.#orders.get(id);
+    if (o === undefined || o.status !== 'working') return undefined;
+    const stored: BrokerFill = { ...copy(fill), cursor: String(this.#fills.length + 1) };
+    o.status = 'filled';
+    o.fill = stored;
+    this.#fills.push(stored);
+    return copy(stored);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const o = this.#orders.get(id);
+    if (o === undefined || o.status !== 'working') return false;
+    o.status = 'cancelled';
+    return true;
+  }
+
+  async fillsAfter(afterSeq: number, limit: number): Promise<BrokerFill[]> {
+    return this.#fills.filter((f) => Number(f.cursor) > afterSeq).slice(0, limit).map(copy);
+  }
+
+  async loadState(): Promise<unknown> {
+    return copy(this.#state);
+  }
+
+  async saveState(state: unknown): Promise<void> {
+    this.#state = copy(state);
+  }
+}
