@@ -3,3 +3,4 @@ export * from './totp.ts';
 export * from './lockout.ts';
 export * from './roles.ts';
 export * from './password.ts';
+export * from './auth.service.ts';

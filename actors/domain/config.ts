@@ -37,6 +37,10 @@ export interface Config {
   /** files replayed by `fakeout start`; empty = none */
   replayFiles: readonly string[];
   batchSize: number;
+  /** failed approvals (wrong or reused TOTP codes) within authLockSeconds that lock a user */
+  authMaxFailures: number;
+  /** how long a lock lasts, and how far back failures count */
+  authLockSeconds: number;
 }
 
 export interface ConfigDoc {
@@ -69,6 +73,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_STOP_BUFFER_ATR', default: '0.1', meaning: 'stop placed this many ATR beyond the wick extreme' },
   { name: 'FAKEOUT_REPLAY', default: '(the bundled samples in data/)', meaning: 'comma-separated files `fakeout start` replays; `none` replays nothing' },
   { name: 'FAKEOUT_BATCH_SIZE', default: '500', meaning: 'messages a stage fetches and commits per batch' },
+  { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
+  { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -148,5 +154,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     stopBufferAtr: num(env, 'FAKEOUT_STOP_BUFFER_ATR', 0.1, (n) => n >= 0, 'a non-negative number'),
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
+    authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
+    authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
   } satisfies Config);
 }

@@ -40,6 +40,8 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_STOP_BUFFER_ATR: 'stopBufferAtr',
   FAKEOUT_REPLAY: 'replayFiles',
   FAKEOUT_BATCH_SIZE: 'batchSize',
+  FAKEOUT_AUTH_MAX_FAILURES: 'authMaxFailures',
+  FAKEOUT_AUTH_LOCK_SECONDS: 'authLockSeconds',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -67,6 +69,8 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_STOP_BUFFER_ATR: '0.25',
   FAKEOUT_REPLAY: 'a.csv',
   FAKEOUT_BATCH_SIZE: '100',
+  FAKEOUT_AUTH_MAX_FAILURES: '3',
+  FAKEOUT_AUTH_LOCK_SECONDS: '60',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -153,6 +157,8 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.targetR, 2);
   assert.is(c.stopBufferAtr, 0.1);
   assert.is(c.batchSize, 500);
+  assert.is(c.authMaxFailures, 5);
+  assert.is(c.authLockSeconds, 900);
   for (const k of ['natsUrl', 'natsUser', 'natsPassword', 'natsCreds', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -224,6 +230,10 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_TARGET_R', '0'],
     ['FAKEOUT_STOP_BUFFER_ATR', '-0.1'],
     ['FAKEOUT_LOOKBACK', 'Infinity'],
+    ['FAKEOUT_AUTH_MAX_FAILURES', '0'],
+    ['FAKEOUT_AUTH_MAX_FAILURES', '2.5'],
+    ['FAKEOUT_AUTH_LOCK_SECONDS', '0'],
+    ['FAKEOUT_AUTH_LOCK_SECONDS', '86401'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });
