@@ -11,3 +11,5 @@ export * from './signals.repo.ts';
 export * from './checkpoints.repo.ts';
 export * from './ingest-progress.repo.ts';
 export { inTransaction } from './transaction.ts';
+export * from './users.repo.ts';
+export * from './audit-log.repo.ts';

@@ -1,12 +1,12 @@
 /**
  * TOTP (actors/auth/totp.ts): RFC 6238 Appendix B vectors, the ±1 step window, single use.
- * Codes for the window cases come from a separate 15-line HOTP (RFC 4226 §5.3) below, not from
- * the module under test.
+ * Codes for the window cases come from a separate 15-line HOTP (RFC 4226 §5.3) in
+ * reference-totp.ts, not from the module under test.
  */
-import { createHmac } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { totpCodeAt, totpSecretFromBytes, totpStep, totpUri, verifyTotp } from '../../actors/auth/totp.ts';
+import { referenceCode } from './reference-totp.ts';
 
 const s = suite('totp');
 
@@ -14,16 +14,6 @@ const s = suite('totp');
 const RFC_SEED = Buffer.from('12345678901234567890', 'ascii');
 /** RFC 4648 base32 of that seed: "1234567890" encodes to GEZDGNBVGY3TQOJQ, twice. */
 const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-
-/** RFC 4226 §5.3 dynamic truncation, for 6 digits: the independent reference. */
-function referenceCode(seed: Buffer, step: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', seed).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(bin).padStart(6, '0');
-}
 
 s('the RFC seed becomes the base32 secret authenticator apps expect', () => {
   assert.is(totpSecretFromBytes(RFC_SEED), RFC_SECRET);
