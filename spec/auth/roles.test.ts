@@ -1,4 +1,6 @@
 /** Roles (actors/auth/roles.ts): the permission table, spelled out independently here. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ACTIONS, PERMISSIONS, ROLES, can, isAction, isRole } from '../../actors/auth/roles.ts';
@@ -43,6 +45,22 @@ s('isRole and isAction accept only the listed names', () => {
   assert.not.ok(isRole(undefined));
   assert.ok(isAction('breaker.reset'));
   assert.not.ok(isAction('toString'));
+});
+
+s('the role table in docs/security.md says what PERMISSIONS says', () => {
+  const md = readFileSync(join(resolve(import.meta.dirname, '../..'), 'docs/security.md'), 'utf8');
+  const start = md.indexOf('## Roles');
+  assert.ok(start >= 0, 'docs/security.md has a "## Roles" section');
+  const section = md.slice(start, md.indexOf('\n## ', start + 1));
+  const documented = new Map<string, string[]>();
+  for (const line of section.split('\n')) {
+    const m = /^\|\s*(`[a-z.]+`(?:,\s*`[a-z.]+`)*)[^|]*\|(.*)\|\s*$/.exec(line);
+    if (!m) continue;
+    const roles = m[2]!.split('|').map((c, i) => (c.trim() === '✓' ? ROLES[i] : undefined)).filter((r) => r !== undefined);
+    for (const a of m[1]!.matchAll(/`([a-z.]+)`/g)) documented.set(a[1]!, roles);
+  }
+  assert.equal([...documented.keys()].sort(), [...ACTIONS].sort());
+  for (const action of ACTIONS) assert.equal(documented.get(action), [...PERMISSIONS[action]], action);
 });
 
 s.run();
