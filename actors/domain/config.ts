@@ -75,6 +75,10 @@ export interface Config {
   lowLiqMultiplier: number;
   lowLiqPercentile: number;
   noiseBps: number;
+  /** failed approvals (wrong or reused TOTP codes) within authLockSeconds that lock a user */
+  authMaxFailures: number;
+  /** how long a lock lasts, and how far back failures count */
+  authLockSeconds: number;
 }
 
 export interface ConfigDoc {
@@ -136,6 +140,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_LOW_LIQ_MULTIPLIER', default: '2', meaning: 'spread and impact multiplier for bars outside the main sessions or with thin volume (≥ 1)' },
   { name: 'FAKEOUT_LOW_LIQ_PERCENTILE', default: '10', meaning: 'a bar whose volume is below this percentile of its trailing window counts as thin' },
   { name: 'FAKEOUT_NOISE_BPS', default: '0.5', meaning: 'upper bound of the non-negative slippage noise seeded by the client order id, in bps' },
+  { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
+  { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -238,6 +244,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
     ...executionConfig(env),
+    authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
+    authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
   } satisfies Config);
 }
 

@@ -34,6 +34,19 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_EXEC_SNAPSHOT: { status: 500, meaning: 'an execution snapshot (position, liquidity tracker) could not be restored' },
   FAKEOUT_ERR_BROKER_DUPLICATE_ORDER: { status: 409, meaning: 'an order with that client order id was already placed; it is never placed or filled twice' },
   FAKEOUT_ERR_BROKER_INVALID_ORDER: { status: 400, meaning: 'a broker refused an order as malformed (quantity, side, type, missing execution hints); the message names the field' },
+  FAKEOUT_ERR_AUTH_INVALID: { status: 400, meaning: 'a user name, role, password, TOTP code option or command flag is invalid; the message names the field' },
+  FAKEOUT_ERR_AUTH_USER_EXISTS: { status: 409, meaning: 'a user of that name already exists; nothing was changed' },
+  FAKEOUT_ERR_AUTH_UNKNOWN_USER: { status: 401, meaning: 'no user of that name' },
+  FAKEOUT_ERR_AUTH_FORBIDDEN: { status: 403, meaning: "the user's role does not allow that action" },
+  FAKEOUT_ERR_AUTH_NOT_ENROLLED: { status: 403, meaning: 'the user has no TOTP enrolment, so cannot approve' },
+  FAKEOUT_ERR_AUTH_ALREADY_ENROLLED: { status: 409, meaning: 'the user already has a TOTP enrolment; replacing it must be asked for' },
+  FAKEOUT_ERR_AUTH_TOTP_MALFORMED: { status: 400, meaning: 'the TOTP code is not six digits' },
+  FAKEOUT_ERR_AUTH_TOTP_WRONG: { status: 401, meaning: "the TOTP code does not match the user's secret within one 30 s step" },
+  FAKEOUT_ERR_AUTH_TOTP_REUSED: { status: 401, meaning: 'the TOTP code, or a later one, was already used by this user' },
+  FAKEOUT_ERR_AUTH_LOCKED: { status: 423, meaning: 'the user is locked after repeated failed approvals' },
+  FAKEOUT_ERR_AUDIT_INVALID: { status: 500, meaning: 'an audit entry is malformed; nothing was appended' },
+  FAKEOUT_ERR_AUDIT_CHAIN_BROKEN: { status: 500, meaning: 'the audit log hash chain does not verify; the message names the first broken seq' },
+  FAKEOUT_ERR_SECRETS_FILE: { status: 500, meaning: 'a file that holds a secret (a TOTP enrolment QR code) could not be written' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,3 +14,5 @@ export * from './orders.repo.ts';
 export * from './positions.repo.ts';
 export * from './broker-orders.repo.ts';
 export { inTransaction } from './transaction.ts';
+export * from './users.repo.ts';
+export * from './audit-log.repo.ts';

@@ -178,6 +178,54 @@ export interface BrokerStateTable {
 }
 
 /** The whole database, for `Kysely<Schema>`. */
+export interface UsersTable {
+  name: string;
+  /** one of ROLES (actors/auth/roles.ts); a CHECK constraint holds the list */
+  role: string;
+  /** `scrypt$N$r$p$salt$hash` (actors/auth/password.ts); null: this user has no password */
+  password_hash: string | null;
+  /** epoch ms, from the injected clock */
+  created_at: number;
+}
+
+export interface TotpEnrolmentsTable {
+  user_name: string;
+  /** the base32 TOTP shared secret: a secret (docs/security.md); every read is audited */
+  secret: string;
+  enrolled_at: number;
+}
+
+export interface AuthStateTable {
+  user_name: string;
+  /** the TOTP time step of the last accepted code; codes at or before it are refused as reused */
+  last_used_step: number | null;
+  /** epoch ms of the failures that still count towards a lock */
+  failures: Json<number[]>;
+  /** epoch ms until which approvals are refused; null when not locked */
+  locked_until: number | null;
+}
+
+/** One audit entry, hash-chained in seq order like raw_events (audit-log.repo.ts). */
+export interface AuditLogTable {
+  seq: number;
+  /** epoch ms, from the injected clock */
+  at: number;
+  /** who: a user name, or `cli:<os user>` for an operator at the command line */
+  actor: string;
+  /** what, e.g. `approval.granted`, `approval.refused`, `secret.read`, `user.added` */
+  action: string;
+  /** what it was about, e.g. an order id or `user:alice` */
+  subject: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+  details: Json<Record<string, unknown>>;
+  content_sha256: string;
+  prev_sha256: string;
+  row_sha256: string;
+  stored_at: CreatedAt;
+}
+
+/** The whole database, for `Kysely<Schema>`. */
 export interface Schema {
   raw_events: RawEventsTable;
   bars: BarsTable;
@@ -190,6 +238,10 @@ export interface Schema {
   positions: PositionsTable;
   broker_orders: BrokerOrdersTable;
   broker_state: BrokerStateTable;
+  users: UsersTable;
+  totp_enrolments: TotpEnrolmentsTable;
+  auth_state: AuthStateTable;
+  audit_log: AuditLogTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;
@@ -205,3 +257,5 @@ export type IngestProgressRow = Selectable<IngestProgressTable>;
  * is a `Kysely`, so both fit), so a caller can group several repository calls atomically.
  */
 export type Db = Kysely<Schema>;
+export type UserRow = Selectable<UsersTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

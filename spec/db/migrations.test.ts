@@ -6,7 +6,7 @@ import { knownMigrations, migrateToLatest } from '../../adapters/db/migrate.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
 import { bar } from './fixtures.ts';
 
-const TABLES = ['bars', 'broker_orders', 'broker_state', 'fills', 'ingest_progress', 'orders', 'positions', 'raw_events', 'scores', 'signals', 'stage_checkpoints'];
+const TABLES = ['audit_log', 'auth_state', 'bars', 'broker_orders', 'broker_state', 'fills', 'ingest_progress', 'orders', 'positions', 'raw_events', 'scores', 'signals', 'stage_checkpoints', 'totp_enrolments', 'users'];
 
 for (const kind of testDatabaseKinds) {
   const s = suite<{ t: TestDatabase }>(`migrations (${kind})`);
@@ -15,7 +15,7 @@ for (const kind of testDatabaseKinds) {
   });
   s.after(async (ctx) => ctx.t?.cleanup());
 
-  s('opening a new database creates every table and the append-only trigger', async ({ t }) => {
+  s('opening a new database creates every table and the append-only triggers', async ({ t }) => {
     const { db, kind: actual } = t.database;
     assert.is(actual, kind);
     const tables = await sql<{ table_name: string }>`
@@ -25,6 +25,9 @@ for (const kind of testDatabaseKinds) {
     const triggers = await sql<{ tgname: string }>`
       SELECT tgname FROM pg_trigger WHERE tgrelid = 'raw_events'::regclass AND NOT tgisinternal`.execute(db);
     assert.equal(triggers.rows.map((r) => r.tgname), ['raw_events_append_only']);
+    const auditTriggers = await sql<{ tgname: string }>`
+      SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal`.execute(db);
+    assert.equal(auditTriggers.rows.map((r) => r.tgname), ['audit_log_append_only']);
     const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
     assert.equal(applied.rows.map((r) => r.name), knownMigrations());
   });

@@ -69,6 +69,8 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_LOW_LIQ_MULTIPLIER: 'lowLiqMultiplier',
   FAKEOUT_LOW_LIQ_PERCENTILE: 'lowLiqPercentile',
   FAKEOUT_NOISE_BPS: 'noiseBps',
+  FAKEOUT_AUTH_MAX_FAILURES: 'authMaxFailures',
+  FAKEOUT_AUTH_LOCK_SECONDS: 'authLockSeconds',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -125,6 +127,8 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_LOW_LIQ_MULTIPLIER: '3',
   FAKEOUT_LOW_LIQ_PERCENTILE: '25',
   FAKEOUT_NOISE_BPS: '0',
+  FAKEOUT_AUTH_MAX_FAILURES: '3',
+  FAKEOUT_AUTH_LOCK_SECONDS: '60',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -229,6 +233,8 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.timeStopBars, 20);
   assert.is(c.impactK, 0.5);
   assert.is(c.lowLiqMultiplier, 2);
+  assert.is(c.authMaxFailures, 5);
+  assert.is(c.authLockSeconds, 900);
   for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -334,6 +340,10 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_LOW_LIQ_MULTIPLIER', '0.5'],
     ['FAKEOUT_LOW_LIQ_PERCENTILE', '100'],
     ['FAKEOUT_NOISE_BPS', '-0.5'],
+    ['FAKEOUT_AUTH_MAX_FAILURES', '0'],
+    ['FAKEOUT_AUTH_MAX_FAILURES', '2.5'],
+    ['FAKEOUT_AUTH_LOCK_SECONDS', '0'],
+    ['FAKEOUT_AUTH_LOCK_SECONDS', '86401'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });

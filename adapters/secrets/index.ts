@@ -1,0 +1,2 @@
+/** Files that carry secrets: written owner-only. */
+export * from './qr-png.ts';
