@@ -94,7 +94,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
 
   let httpUrl: string | undefined;
   const webhookSecret = config.role === 'all' ? loadWebhookSecret(config, dataDir, log) : '';
-  const acceptAlert = createAlertIntake({ bus, clock, zone: config.exchangeZone });
+  const acceptAlert = createAlertIntake({ bus, clock, zone: config.exchangeZone, timeframes: config.timeframes });
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({

@@ -3,7 +3,9 @@
  * given only after JetStream acknowledged it (POLICY: 2xx means durably stored).
  */
 import type { Clock } from '../../adapters/time/index.ts';
+import { closedBuckets, type ClosedBucket } from '../bars/bucket.ts';
 import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/messages.ts';
 import type { Bus } from '../stage/ports.ts';
 import { parseAlert } from './alert.ts';
 import { rawSubject, webhookEnvelope } from './envelope.ts';
@@ -12,9 +14,15 @@ export interface AlertIntakeDeps {
   bus: Bus;
   clock: Clock;
   zone: string;
+  /** the configured bar timeframes, to say which of their bars the alert closes */
+  timeframes: readonly Timeframe[];
 }
 
-export type AcceptAlert = (body: Record<string, unknown>, meta: { remote: string }) => Promise<{ id: string; duplicate: boolean }>;
+/** `closes`: the bars the alert completes by itself (actors/bars/bucket.ts), finest first. */
+export type AcceptAlert = (
+  body: Record<string, unknown>,
+  meta: { remote: string },
+) => Promise<{ id: string; duplicate: boolean; closes: ClosedBucket[] }>;
 
 export function createAlertIntake(deps: AlertIntakeDeps): AcceptAlert {
   return async (body, meta) => {
@@ -22,7 +30,7 @@ export function createAlertIntake(deps: AlertIntakeDeps): AcceptAlert {
     const envelope = webhookEnvelope(event, alertId, deps.clock.now(), meta.remote);
     try {
       const [ack] = await deps.bus.publishMany([{ subject: rawSubject(envelope), id: envelope.id, value: envelope }]);
-      return { id: envelope.id, duplicate: ack?.duplicate ?? false };
+      return { id: envelope.id, duplicate: ack?.duplicate ?? false, closes: closedBuckets(event, deps.timeframes) };
     } catch (err) {
       if (isFakeoutError(err, 'FAKEOUT_ERR_INGEST_UNAVAILABLE')) throw err;
       throw new FakeoutError('FAKEOUT_ERR_INGEST_UNAVAILABLE', 'the RAW stream did not acknowledge the alert; nothing was stored, retry', { cause: err });

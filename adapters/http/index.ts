@@ -4,7 +4,7 @@ export { constantTimeEqual } from './constant-time-equal.ts';
 export { errorBody, installErrorHandlers, sendError, toFakeoutError } from './errors.ts';
 export type { ErrorResponse } from './errors.ts';
 export { SECRET_HEADER, WEBHOOK_PATH, webhookRoutes } from './webhook.routes.ts';
-export type { AcceptAlert, WebhookRoutesOptions } from './webhook.routes.ts';
+export type { AcceptAlert, ClosedBar, WebhookRoutesOptions } from './webhook.routes.ts';
 export { actorsRoutes } from './actors.routes.ts';
 export type { ActorsRoutesOptions } from './actors.routes.ts';
 export { metricsRoutes } from './metrics.routes.ts';
