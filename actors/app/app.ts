@@ -5,9 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openDatabase, type Database } from '../../adapters/db/index.ts';
+import { openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
-import { TOPOLOGY } from '../../adapters/nats/index.ts';
+import { followStream, TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
@@ -15,6 +15,7 @@ import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } f
 import { rawArchiverStage } from '../archive/index.ts';
 import { barBuilderStage } from '../bars/bar-builder.actor.ts';
 import type { Config } from '../domain/config.ts';
+import { symbolToken, type Signal } from '../domain/messages.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
@@ -106,6 +107,22 @@ export async function startApp(opts: StartOptions): Promise<App> {
       metrics,
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
+      signals: {
+        recent: (q) => recentSignals(db, q),
+        // Live signals come from the SIGNALS stream, as every hop does; the subject filter is by
+        // symbol token, and the symbol check drops another symbol with the same token.
+        follow: (q, onSignal, onEnd) =>
+          followStream(
+            bus.js,
+            bus.jsm,
+            { stream: 'SIGNALS', ...(q.symbol === undefined ? {} : { filter: `signals.${symbolToken(q.symbol)}` }), ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }) },
+            (m) => {
+              const signal = m.value as Signal;
+              if (q.symbol === undefined || signal?.symbol === q.symbol) onSignal(m.seq, signal);
+            },
+            onEnd,
+          ),
+      },
     });
     let closed = false;
     let onClose: (reason: string) => void = () => undefined;
@@ -135,6 +152,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       stage(featureEngineStage({ lookback: config.lookback, atrPeriod: config.atrPeriod })),
       stage(
         scoringEngineStage(scoring, {
+          log: log.child({ actor: 'scoring-engine' }),
           onCommitted: (scores, signals) => {
             if (scores) metrics.scores.inc(scores);
             if (signals) metrics.signals.inc(signals);

@@ -11,3 +11,7 @@ export { metricsRoutes } from './metrics.routes.ts';
 export type { MetricsRoutesOptions } from './metrics.routes.ts';
 export { healthRoutes } from './health.routes.ts';
 export type { HealthReport, HealthRoutesOptions } from './health.routes.ts';
+export { SIGNALS_PATH, SIGNALS_STREAM_PATH, signalsRoutes, sseEvent } from './signals.routes.ts';
+export type { SignalFeed, SignalsRoutesOptions } from './signals.routes.ts';
+export { DEFAULT_SIGNALS_LIMIT, MAX_SIGNALS_LIMIT, parseSignalsQuery, parseSignalsStreamQuery, parseSince } from './signals-query.ts';
+export type { SignalsQuery, SignalsStreamQuery } from './signals-query.ts';
