@@ -88,7 +88,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics  POST ${url}/webhook/tradingview\n`);
   await app.waitForIdle();
   if (stopping) return;
-  process.stdout.write(formatSummary(await readSummary(app.database.db)));
+  process.stdout.write(formatSummary(await readSummary(app.database.db), { fallbackZone: config.exchangeZone }));
   if (keepServing) {
     process.stdout.write(`serving the webhook on ${url}/webhook/tradingview — Ctrl-C to stop\n`);
     return;

@@ -29,8 +29,8 @@ export interface Follower {
   readonly prefix: string;
 }
 
-/** Name prefix of every follower's consumer, so `nats consumer ls SIGNALS` shows what they are. */
-export const FOLLOWER_PREFIX = 'fakeout_follow';
+/** Name prefix of every follower's consumer, so `nats consumer ls` shows what they are. */
+export const FOLLOWER_PREFIX = 'signal-follower';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -50,7 +50,7 @@ export async function followStream(
 ): Promise<Follower> {
   // A prefix of our own: the library recreates an ordered consumer under a new serial name after
   // a gap or a reconnect, and close() must find whichever one is current.
-  const prefix = `${FOLLOWER_PREFIX}_${randomBytes(6).toString('hex')}`;
+  const prefix = `${FOLLOWER_PREFIX}-${randomBytes(6).toString('hex')}`;
   const consumer = await js.consumers.get(opts.stream, {
     name_prefix: prefix,
     ...(opts.filter === undefined ? {} : { filter_subjects: opts.filter }),
