@@ -3,7 +3,15 @@
  * acks, no durable state, created per reader and deleted when the reader goes.
  */
 import { randomBytes } from 'node:crypto';
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type OrderedConsumerOptions,
+} from '@nats-io/jetstream';
+import { FakeoutError } from '../../actors/domain/errors.ts';
 
 /** One message as a follower sees it. */
 export interface FollowedMessage {
@@ -34,6 +42,18 @@ export const FOLLOWER_PREFIX = 'signal-follower';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+function unavailable(stream: string, err: unknown): FakeoutError {
+  return new FakeoutError('FAKEOUT_ERR_NATS_CONNECT', `cannot follow ${stream}: ${(err as Error).message}`, { cause: err, details: { stream } });
+}
+
+async function openOrdered(js: JetStreamClient, stream: string, options: Partial<OrderedConsumerOptions>): Promise<Consumer> {
+  try {
+    return await js.consumers.get(stream, options);
+  } catch (err) {
+    throw unavailable(stream, err);
+  }
+}
+
 /**
  * Starts following `opts.stream`; `onMessage` is called in stream order. `onEnd` is called once
  * if delivery stops for any reason other than {@link Follower.close} (connection closed).
@@ -51,14 +71,19 @@ export async function followStream(
   // A prefix of our own: the library recreates an ordered consumer under a new serial name after
   // a gap or a reconnect, and close() must find whichever one is current.
   const prefix = `${FOLLOWER_PREFIX}-${randomBytes(6).toString('hex')}`;
-  const consumer = await js.consumers.get(opts.stream, {
+  const consumer = await openOrdered(js, opts.stream, {
     name_prefix: prefix,
     ...(opts.filter === undefined ? {} : { filter_subjects: opts.filter }),
     ...(opts.afterSeq === undefined
       ? { deliver_policy: DeliverPolicy.New }
       : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.afterSeq + 1 }),
   });
-  const messages: ConsumerMessages = await consumer.consume();
+  let messages: ConsumerMessages;
+  try {
+    messages = await consumer.consume();
+  } catch (err) {
+    throw unavailable(opts.stream, err);
+  }
   let closing = false;
   void (async () => {
     try {
