@@ -5,13 +5,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openDatabase, type Database } from '../../adapters/db/index.ts';
+import { openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
+import { followStream } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
 import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
+import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
@@ -92,7 +94,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const intake = hasWebhookIntake(role);
   const webhookSecret = intake ? loadWebhookSecret(config, dataDir, log) : '';
   const timeLimits = timeLimitsFromConfig(config);
-  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits }) : undefined;
+  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes }) : undefined;
   let supervisor!: Supervisor;
   const startHttp = () => {
     const server = buildHttpServer({
@@ -104,6 +106,23 @@ export async function startApp(opts: StartOptions): Promise<App> {
       metrics,
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
+      signals: {
+        recent: (q) => recentSignals(db, q),
+        // Only a process connected as `pipeline` may follow SIGNALS (nats.conf); others list from the database.
+        // Live signals come from the SIGNALS stream, as every hop does; the subject filter is by
+        // symbol token, and the symbol check drops another symbol with the same token.
+        follow: (q, onSignal, onEnd) =>
+          followStream(
+            messaging.bus('pipeline').js,
+            messaging.bus('pipeline').jsm,
+            { stream: 'SIGNALS', ...(q.symbol === undefined ? {} : { filter: `signals.${symbolToken(q.symbol)}` }), ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }) },
+            (m) => {
+              const signal = m.value as Signal;
+              if (q.symbol === undefined || signal?.symbol === q.symbol) onSignal(m.seq, signal);
+            },
+            onEnd,
+          ),
+      },
     });
     let closed = false;
     let onClose: (reason: string) => void = () => undefined;

@@ -5,6 +5,8 @@
  *   fakeout replay FILE [--symbol S] [--format F]
  *                                 replay one file through the pipeline, print the summary, exit
  *   fakeout actors [--url URL]    print the live supervision tree of a running fakeout
+ *   fakeout signals [--symbol S] [--since T] [--limit N] [--follow] [--url URL]
+ *                                 print the signals of a running fakeout; --follow keeps printing
  */
 import { createLogger } from '../../adapters/log/index.ts';
 import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
@@ -13,12 +15,14 @@ import type { FormatName } from '../ingest/formats/index.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { startApp, type App } from './app.ts';
 import { formatTree } from './format-tree.ts';
+import { runSignalsCommand } from './signals-command.ts';
 import { formatSummary, readSummary } from './summary.ts';
 
 const USAGE = `usage:
   fakeout start
   fakeout replay FILE [--symbol SYMBOL] [--format FORMAT]
   fakeout actors [--url http://127.0.0.1:8080]
+  fakeout signals [--symbol SYMBOL] [--since ISO|EPOCH_MS] [--limit N] [--follow] [--url http://127.0.0.1:8080]
 configuration: environment variables, see README.md`;
 
 function flag(args: string[], name: string): string | undefined {
@@ -84,7 +88,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics  POST ${url}/webhook/tradingview\n`);
   await app.waitForIdle();
   if (stopping) return;
-  process.stdout.write(formatSummary(await readSummary(app.database.db)));
+  process.stdout.write(formatSummary(await readSummary(app.database.db), { fallbackZone: config.exchangeZone }));
   if (keepServing) {
     process.stdout.write(`serving the webhook on ${url}/webhook/tradingview — Ctrl-C to stop\n`);
     return;
@@ -98,6 +102,28 @@ async function printActors(url: string): Promise<void> {
   });
   if (!res.ok) throw new Error(`GET ${url}/actors answered ${res.status}`);
   process.stdout.write(formatTree(await res.json()) + '\n');
+}
+
+/** `fakeout signals …`: the listing, or with --follow the live stream until Ctrl-C (then exit 0). */
+async function printSignals(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const follow = args.includes('--follow');
+  if (follow) args.splice(args.indexOf('--follow'), 1);
+  let url = flag(args, '--url');
+  if (url === undefined) {
+    const config = loadConfig(env);
+    url = `http://${config.host}:${config.port}`;
+  }
+  const symbol = flag(args, '--symbol');
+  const since = flag(args, '--since');
+  const limit = flag(args, '--limit');
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await runSignalsCommand({ url, follow, ...(symbol === undefined ? {} : { symbol }), ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) }, process.stdout, stop.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -118,6 +144,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const url = flag(args, '--url') ?? `http://${config.host}:${config.port}`;
       return printActors(url);
     }
+    case 'signals':
+      return printSignals(args, env);
     default:
       process.stdout.write(USAGE + '\n');
       if (cmd !== undefined && cmd !== 'help' && cmd !== '--help') process.exitCode = 2;

@@ -85,7 +85,7 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   },
   {
     kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
-    stage: (c) => asStage(scoringEngineStage(c.scoring, { onCommitted: (scores, signals) => c.onScored(scores, signals) })),
+    stage: (c) => asStage(scoringEngineStage(c.scoring, { log: c.log.child({ actor: 'scoring-engine' }), onCommitted: (scores, signals) => c.onScored(scores, signals) })),
   },
   {
     kind: 'service', id: 'replay', role: 'pipeline', group: 'intake', natsUser: 'ingest', writes: ['RAW'], restart: 'transient', shutdownMs: 15_000,

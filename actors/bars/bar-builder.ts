@@ -6,6 +6,7 @@
 import type { Bar, MarketEvent, Timeframe } from '../domain/messages.ts';
 import { TIMEFRAMES, TIMEFRAME_MS, barId, isTimeframe } from '../domain/messages.ts';
 import { FakeoutError } from '../domain/errors.ts';
+import { bucketStart, completesBucket, tilesBucket } from './bucket.ts';
 
 /** The timeframes built when none are given. */
 export const DEFAULT_BAR_TIMEFRAMES: readonly Timeframe[] = Object.freeze(['1m', '5m', '15m', '1h'] as Timeframe[]);
@@ -122,7 +123,7 @@ export class BarBuilder {
     for (const input of TIMEFRAMES) {
       const inMs = TIMEFRAME_MS[input];
       // An input bar can only build a bucket it tiles exactly: same length or a whole multiple.
-      this.targetsByInput.set(input, this.allTargets.filter((i) => this.ms[i]! >= inMs && this.ms[i]! % inMs === 0));
+      this.targetsByInput.set(input, this.allTargets.filter((i) => tilesBucket(inMs, this.ms[i]!)));
     }
   }
 
@@ -160,7 +161,7 @@ export class BarBuilder {
       const s = row[i];
       if (s === undefined) continue;
       const ms = this.ms[i]!;
-      const start = Math.floor(ts / ms) * ms;
+      const start = bucketStart(ts, ms);
       const floor = s.bucket !== null ? s.bucket.openTime : s.closedUntil;
       const closed = floor !== null && start < floor;
       // An input bar is a closed bar: a second one with the same open time is a re-send (or a
@@ -180,7 +181,7 @@ export class BarBuilder {
     for (const i of targets) {
       const ms = this.ms[i]!;
       const s = row[i] ?? this.createSeries(row, i, symbol);
-      const start = Math.floor(ts / ms) * ms;
+      const start = bucketStart(ts, ms);
       if (ms === inMs) {
         // An input bar of exactly this timeframe is already a closed bar.
         s.closedUntil = start + ms;
@@ -206,7 +207,7 @@ export class BarBuilder {
         if (ts >= b.lastTs) { b.close = c; b.lastTs = ts; }
       }
       // An input bar that reaches the bucket end completes it; a tick never does (more may come).
-      if (inMs > 0 && ts + inMs >= start + ms) out.push(this.close(s, b, ms));
+      if (completesBucket(ts, inMs, ms)) out.push(this.close(s, b, ms));
     }
     this.stats.applied++;
     return out;

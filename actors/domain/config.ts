@@ -102,7 +102,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'FAKEOUT_WEBHOOK_SECRET', default: '(generated)', meaning: 'shared secret TradingView alerts must carry; unset: generated once into FAKEOUT_DATA_DIR/webhook-secret' },
   { name: 'FAKEOUT_WEBHOOK_BODY_LIMIT', default: '16384', meaning: 'largest webhook body in bytes' },
-  { name: 'FAKEOUT_EXCHANGE_TZ', default: 'UTC', meaning: 'time zone for incoming timestamps that carry no offset (IANA name or UTC±hh:mm)' },
+  { name: 'FAKEOUT_EXCHANGE_TZ', default: 'UTC', meaning: 'time zone for incoming timestamps that carry no offset (IANA name or UTC±hh:mm), and for showing symbols the exchange-zone table does not list (actors/domain/exchange-zones.ts)' },
   { name: 'FAKEOUT_TIMEFRAMES', default: '1m,5m,15m,1h', meaning: 'bar timeframes built (from 1m, 5m, 15m, 1h, 4h, 1d)' },
   { name: 'FAKEOUT_LOOKBACK', default: '20', meaning: 'N: bars in the breakout range and the volume average' },
   { name: 'FAKEOUT_ATR_PERIOD', default: '14', meaning: 'ATR period (Wilder)' },

@@ -28,6 +28,8 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_HTTP_INTERNAL: { status: 500, meaning: 'an unexpected server error; the detail is in the log, not the response' },
   FAKEOUT_ERR_DB_QUERY: { status: 500, meaning: 'a database statement failed; the cause carries the driver error and its SQLSTATE' },
   FAKEOUT_ERR_DB_MIGRATION: { status: 500, meaning: 'a schema migration failed; the database was left at the last migration that succeeded' },
+  FAKEOUT_ERR_API_INVALID_QUERY: { status: 400, meaning: 'a query parameter (or header) of the HTTP API is invalid; the message and field name it' },
+  FAKEOUT_ERR_CLI_UNREACHABLE: { status: 503, meaning: 'a command found no fakeout answering at its --url, or the one it followed went away' },
   FAKEOUT_ERR_DB_CHAIN: { status: 500, meaning: 'raw events were appended out of sequence order, which would break the hash chain' },
   FAKEOUT_ERR_EXEC_COST_MODEL_INVALID: { status: 500, meaning: 'a cost-model parameter or input is invalid, or the costs of a venue add up to zero; the message names the parameter' },
   FAKEOUT_ERR_EXEC_UNKNOWN_SYMBOL: { status: 400, meaning: 'no instrument is configured for that symbol, so it cannot be sized or traded' },

@@ -5,9 +5,10 @@
  * Idempotence: score and signal keep the bar's id.
  */
 import { insertScores, insertSignals } from '../../adapters/db/index.ts';
+import { formatUtc } from '../../adapters/time/index.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { isTimeframe, symbolToken, type Features, type Score, type Signal } from '../domain/messages.ts';
-import type { OutboundMessage } from '../stage/ports.ts';
+import type { Logger, OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { scoreFeatures, toSignal, type ScoringParams } from './score.ts';
 
@@ -27,6 +28,14 @@ function decodeFeatures(value: unknown): Features {
 export interface ScoringStageHooks {
   /** after each committed batch: how many scores and signals it stored */
   onCommitted?(scores: number, signals: number): void;
+  /** where each committed signal is logged at info (`"msg":"signal"`) */
+  log?: Logger;
+}
+
+/** The fields of a signal's log line: what a person needs to act on it. */
+export function signalLogLine(signal: Signal): Record<string, unknown> {
+  const { id, symbol, timeframe, openTime, direction, score, entry, stop, target } = signal;
+  return { signal: id, symbol, timeframe, openTime: formatUtc(openTime), direction, score, entry, stop, target };
 }
 
 export function scoringEngineStage(params: Readonly<ScoringParams>, hooks: ScoringStageHooks = {}): StageDefinition<Features, Scored> {
@@ -56,6 +65,10 @@ export function scoringEngineStage(params: Readonly<ScoringParams>, hooks: Scori
     },
     afterCommit(outputs) {
       hooks.onCommitted?.(outputs.length, outputs.filter((o) => o.signal).length);
+      // POLICY: logged only after the transaction committed, so a logged signal is stored. A
+      // batch redelivered after a crash between commit and ack logs its signals again: the log
+      // is at-least-once, the id (the bar id) tells repeats apart.
+      for (const { signal } of outputs) if (signal) hooks.log?.info(signalLogLine(signal), 'signal');
     },
   };
 }

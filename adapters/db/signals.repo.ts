@@ -58,6 +58,27 @@ export async function listSignals(db: Db, q: { symbol?: string; limit?: number }
   });
 }
 
+/** What {@link recentSignals} selects. */
+export interface RecentSignalsQuery {
+  symbol?: string;
+  /** only signals whose bar opened at or after this instant (epoch ms UTC) */
+  since?: number;
+  limit: number;
+}
+
+/**
+ * The newest signals: by bar open time, newest first, ties by id descending (a total order, so
+ * pages are stable). For `GET /api/signals`.
+ */
+export async function recentSignals(db: Db, q: RecentSignalsQuery): Promise<Signal[]> {
+  return withDbErrors('list recent signals', async () => {
+    let query = db.selectFrom('signals').selectAll().orderBy('open_time', 'desc').orderBy('id', 'desc').limit(q.limit);
+    if (q.symbol !== undefined) query = query.where('symbol', '=', q.symbol);
+    if (q.since !== undefined) query = query.where('open_time', '>=', q.since);
+    return (await query.execute()).map(fromRow);
+  });
+}
+
 /** Signal counts per symbol, sorted by symbol. */
 export async function countSignalsBySymbol(db: Db): Promise<{ symbol: string; count: number }[]> {
   return withDbErrors('count signals', async () =>
@@ -70,10 +91,10 @@ export async function countSignalsBySymbol(db: Db): Promise<{ symbol: string; co
   );
 }
 
-/** The `n` highest-scoring signals; ties go to the earlier bar, then the smaller id. */
+/** The `n` highest-scoring signals; ties go to the more recent bar, then the smaller id. */
 export async function topSignals(db: Db, n: number): Promise<Signal[]> {
   return withDbErrors('list top signals', async () => {
-    const rows = await db.selectFrom('signals').selectAll().orderBy('score', 'desc').orderBy('open_time').orderBy('id').limit(n).execute();
+    const rows = await db.selectFrom('signals').selectAll().orderBy('score', 'desc').orderBy('open_time', 'desc').orderBy('id').limit(n).execute();
     return rows.map(fromRow);
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The fastify server: webhook, actor tree, metrics and health, with one error shape and
+ * The fastify server: webhook, actor tree, signals, metrics and health, with one error shape and
  * structured JSON logs (fastify's own pino).
  */
 import Fastify from 'fastify';
@@ -10,6 +10,7 @@ import { installErrorHandlers } from './errors.ts';
 import { healthRoutes } from './health.routes.ts';
 import type { HealthReport } from './health.routes.ts';
 import { metricsRoutes } from './metrics.routes.ts';
+import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
@@ -42,6 +43,8 @@ export interface HttpServerOptions {
   metrics: Metrics;
   /** Runs before each `GET /metrics` render, to refresh scrape-time gauges (actor states). */
   beforeMetrics?: () => void | Promise<void>;
+  /** Stored and live signals for `GET /api/signals` and `GET /api/signals/stream`; absent: no such routes. */
+  signals?: SignalsRoutesOptions;
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -89,5 +92,6 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     ...(opts.beforeMetrics === undefined ? {} : { beforeMetrics: opts.beforeMetrics }),
   });
   app.register(healthRoutes, opts.health === undefined ? {} : { health: opts.health });
+  if (opts.signals !== undefined) app.register(signalsRoutes, opts.signals);
   return app;
 }

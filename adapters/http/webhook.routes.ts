@@ -11,11 +11,21 @@ import type { IngestOutcome, Metrics } from '../metrics/metrics.ts';
 import { constantTimeEqual } from './constant-time-equal.ts';
 import { sendError, toFakeoutError } from './errors.ts';
 
-/** What ingest does with an authenticated alert: validate, publish to RAW, report dedupe. */
+/** A bar the alert completes by itself (instants in epoch ms UTC). */
+export interface ClosedBar {
+  timeframe: string;
+  openTime: number;
+  closeTime: number;
+}
+
+/**
+ * What ingest does with an authenticated alert: validate, publish to RAW, report dedupe and
+ * which bars the alert completes (none for a tick alert).
+ */
 export type AcceptAlert = (
   body: Record<string, unknown>,
   meta: { remote: string },
-) => Promise<{ id: string; duplicate: boolean }>;
+) => Promise<{ id: string; duplicate: boolean; closes: readonly ClosedBar[] }>;
 
 /** Options of {@link webhookRoutes}. */
 export interface WebhookRoutesOptions {
@@ -81,6 +91,12 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   app.setErrorHandler((err, request, reply) => {
     const fe = toFakeoutError(err);
     count(outcomeOf(fe));
+    // A refused alert is an operator's business (a broken template, a leaked URL): say who sent
+    // what was wrong. POLICY: never the body, never the secret; only the code, field and address.
+    if (fe.status < 500) {
+      const field = fe.info['field'];
+      request.log.warn({ code: fe.code, ...(typeof field === 'string' ? { field } : {}), remote: request.ip }, 'webhook refused');
+    }
     return sendError(fe, request, reply);
   });
 
@@ -100,6 +116,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const { secret: _secret, ...alert } = body;
     const result = await acceptAlert(alert, { remote: request.ip });
     count(result.duplicate ? 'duplicate' : 'accepted');
-    return reply.code(202).send({ id: result.id, duplicate: result.duplicate });
+    const closes = result.closes.map((c) => ({ timeframe: c.timeframe, openTime: c.openTime, closeTime: c.closeTime }));
+    return reply.code(202).send({ id: result.id, duplicate: result.duplicate, closedBar: closes.length > 0, closes });
   });
 };

@@ -16,3 +16,5 @@ export type { ConsumerSpec, StreamSpec, Topology } from './topology.ts';
 export { jetstream, jetstreamManager } from '@nats-io/jetstream';
 export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { FOLLOWER_PREFIX, followStream } from './follow.ts';
+export type { FollowedMessage, FollowOptions, Follower } from './follow.ts';

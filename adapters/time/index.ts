@@ -3,4 +3,4 @@ export { formatUtc, systemClock, type Clock } from './clock.ts';
 export { normalizeTimestamp, type NormalizeOptions } from './normalize.ts';
 export { localMsOfDayToUtc, localDayConverter, type LocalDayConverter } from './local-day.ts';
 export { tradingSessions, SESSION_SPECS, type SessionName, type TradingSessions } from './sessions.ts';
-export { resolveZone } from './zone.ts';
+export { formatInZone, resolveZone } from './zone.ts';

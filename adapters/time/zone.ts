@@ -2,7 +2,7 @@
  * Time-zone resolution shared by the normaliser and the local-day converter. Zones are parsed
  * once and cached: resolving a zone name goes through `Intl`, which is far too slow per row.
  */
-import { Info, type Zone } from 'luxon';
+import { DateTime, Info, type Zone } from 'luxon';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 
 const zones = new Map<string, Zone>();
@@ -25,4 +25,14 @@ export function resolveZone(name: string): Zone {
   if (zones.size > 256) zones.clear();
   zones.set(name, zone);
   return zone;
+}
+
+/**
+ * An instant as wall-clock time in `zone`, with its UTC offset then (digits, not abbreviations,
+ * which depend on the ICU data): `2013-10-07 09:45 -04:00`; in UTC itself `2022-01-01 01:13 UTC`.
+ * @throws FakeoutError FAKEOUT_ERR_TIME_INVALID for an unknown zone
+ */
+export function formatInZone(ms: number, zone: string): string {
+  const local = DateTime.fromMillis(ms, { zone: resolveZone(zone) });
+  return local.toFormat(zone.toUpperCase() === 'UTC' ? "yyyy-MM-dd HH:mm 'UTC'" : 'yyyy-MM-dd HH:mm ZZ');
 }

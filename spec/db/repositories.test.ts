@@ -5,7 +5,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/checkpoints.re
 import { getIngestProgress, saveIngestProgress } from '../../adapters/db/ingest-progress.repo.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { countScores, insertScores, listScores } from '../../adapters/db/scores.repo.ts';
-import { countSignalsBySymbol, insertSignals, listSignals, topSignals } from '../../adapters/db/signals.repo.ts';
+import { countSignalsBySymbol, insertSignals, listSignals, recentSignals, topSignals } from '../../adapters/db/signals.repo.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
 import { bar, score, signal } from './fixtures.ts';
 
@@ -59,8 +59,12 @@ for (const kind of testDatabaseKinds) {
       { symbol: 'ETHUSDT', count: 1 },
       { symbol: 'SOLUSDT', count: 1 },
     ]);
-    // 90 (bar 1) and 90 (bar 2) tie on score; the earlier bar ranks first
-    assert.equal(await topSignals(db, 3), [sigs[1], sigs[2], sigs[0]]);
+    // 90 (bar 1) and 90 (bar 2) tie on score; the more recent bar (2) ranks first
+    assert.equal(await topSignals(db, 3), [sigs[2], sigs[1], sigs[0]]);
+    // newest bar first: bar 3 (BTC), 2 (ETH), 1 (BTC), 0 (SOL); since bar 1 drops bar 0
+    assert.equal(await recentSignals(db, { limit: 10 }), [sigs[0], sigs[2], sigs[1], sigs[3]]);
+    assert.equal(await recentSignals(db, { limit: 10, since: sigs[1]!.openTime }), [sigs[0], sigs[2], sigs[1]]);
+    assert.equal(await recentSignals(db, { limit: 1, symbol: 'BTCUSDT' }), [sigs[0]]);
   });
 
   s('a checkpoint saves, loads and is replaced by the next save', async ({ db }) => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildHttpServer } from '../../adapters/http/index.ts';
-import type { HttpServerOptions } from '../../adapters/http/index.ts';
+import type { ClosedBar, HttpServerOptions } from '../../adapters/http/index.ts';
 import { createMetrics } from '../../adapters/metrics/index.ts';
 import type { IngestOutcome, Metrics } from '../../adapters/metrics/index.ts';
 
@@ -24,12 +24,13 @@ export interface Fixture {
 }
 
 export function makeFixture(
-  overrides: Partial<HttpServerOptions> & { respond?: (call: AlertCall) => Promise<{ id: string; duplicate: boolean }> } = {},
+  overrides: Partial<HttpServerOptions> & { respond?: (call: AlertCall) => Promise<{ id: string; duplicate: boolean; closes?: ClosedBar[] }> } = {},
 ): Fixture {
   const calls: AlertCall[] = [];
   const logs: string[] = [];
   const metrics = overrides.metrics ?? createMetrics();
-  const respond = overrides.respond ?? (async () => ({ id: 'alert-1', duplicate: false }));
+  const respond: (call: AlertCall) => Promise<{ id: string; duplicate: boolean; closes?: ClosedBar[] }> =
+    overrides.respond ?? (async () => ({ id: 'alert-1', duplicate: false }));
   const { respond: _r, ...rest } = overrides;
   const app = buildHttpServer({
     logger: { level: 'debug', stream: { write: (line: string) => void logs.push(line) } },
@@ -37,7 +38,8 @@ export function makeFixture(
     acceptAlert: async (body, meta) => {
       const call = { body, meta };
       calls.push(call);
-      return respond(call);
+      const r = await respond(call);
+      return { ...r, closes: r.closes ?? [] };
     },
     actorsTree: () => ({ id: 'root', children: [] }),
     metrics,

@@ -129,7 +129,7 @@ s('a pino logger passed in is used, with fastify request serializers (no headers
   const app = buildHttpServer({
     logger: parent.log,
     webhookSecret: SECRET,
-    acceptAlert: async () => ({ id: 'x', duplicate: false }),
+    acceptAlert: async () => ({ id: 'x', duplicate: false, closes: [] }),
     actorsTree: () => ({}),
     metrics: createMetrics(),
   });

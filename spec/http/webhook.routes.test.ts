@@ -10,7 +10,7 @@ s('a valid JSON alert gets 202 and reaches acceptAlert once, without the secret'
   const { app, calls, metrics } = makeFixture();
   const res = await app.inject({ method: 'POST', url: URL, payload: alertBody() });
   assert.is(res.statusCode, 202);
-  assert.equal(res.json(), { id: 'alert-1', duplicate: false });
+  assert.equal(res.json(), { id: 'alert-1', duplicate: false, closedBar: false, closes: [] });
   assert.is(calls.length, 1);
   assert.equal(calls[0]?.body, { symbol: 'BINANCE:BTCUSDT', price: 64000.5, time: '2024-05-01T12:00:00Z' });
   assert.is(calls[0]?.meta.remote, '127.0.0.1'); // inject's default remote address
@@ -22,7 +22,7 @@ s('a duplicate is still 202, says so, and is counted as duplicate', async () => 
   const { app, metrics } = makeFixture({ respond: async () => ({ id: 'alert-1', duplicate: true }) });
   const res = await app.inject({ method: 'POST', url: URL, payload: alertBody() });
   assert.is(res.statusCode, 202);
-  assert.equal(res.json(), { id: 'alert-1', duplicate: true });
+  assert.equal(res.json(), { id: 'alert-1', duplicate: true, closedBar: false, closes: [] });
   assert.is(await ingestedCount(metrics, 'duplicate'), 1);
   assert.is(await ingestedCount(metrics, 'accepted'), 0);
   await app.close();

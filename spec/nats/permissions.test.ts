@@ -150,6 +150,11 @@ s('gateway reads signals through its own durable pull consumer and acks them', a
   assert.equal(await c.fetchBatch(10, 500), []);
 });
 
+s('pipeline may delete its own SIGNALS followers but never the gateway\'s durable consumer there', async () => {
+  await refusedByServer(user('pipeline').jsm.consumers.delete('SIGNALS', 'execution-gateway'), 'pipeline deleting execution-gateway');
+  assert.is((await user('ops').jsm.consumers.info('SIGNALS', 'execution-gateway')).name, 'execution-gateway');
+});
+
 s('nobody but admin can delete or purge a stream: the server refuses the others before the stream sees it', async () => {
   for (const u of ['ingest', 'pipeline', 'gateway', 'ops'] as const) {
     const before = await streamInfo(jsm, 'BARS');
