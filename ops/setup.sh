@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets fakeout up on a Debian/Ubuntu machine with Node >= 20. Idempotent: installs only what is
+# Sets fakeout up on a Debian/Ubuntu machine with Node >= 20.11 (package.json "engines"). Idempotent: installs only what is
 # missing, so running it twice is quick and harmless.
 #   - nats-server (Debian package) when it is not on PATH
 #   - the npm dependencies, exactly as locked (npm ci), when node_modules is missing or stale
@@ -9,9 +9,18 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
 
-command -v node >/dev/null 2>&1 || die "Node.js >= 20 is required (https://nodejs.org or your package manager)."
+# Keep in step with "engines" in package.json (spec/app/engines.test.ts checks it): 20.11 is the
+# first Node 20 with import.meta.dirname (the tests) and module.register (tsx's loader) is older.
+NODE_MIN_MAJOR=20 NODE_MIN_MINOR=11
+need="Node.js >= ${NODE_MIN_MAJOR}.${NODE_MIN_MINOR} is required"
+how="install a current Node 20 or 22 LTS (https://nodejs.org, or nvm: nvm install 22) and re-run"
+command -v node >/dev/null 2>&1 || die "$need; $how."
 node_major=$(node -p 'process.versions.node.split(".")[0]')
-(( node_major >= 20 )) || die "Node.js >= 20 is required; found $(node --version)."
+node_minor=$(node -p 'process.versions.node.split(".")[1]')
+if (( node_major < NODE_MIN_MAJOR || (node_major == NODE_MIN_MAJOR && node_minor < NODE_MIN_MINOR) )); then
+  die "$need; found $(node --version): $how."
+fi
+say "node $(node --version)"
 
 if command -v nats-server >/dev/null 2>&1; then
   say "nats-server present: $(nats-server --version 2>&1 | head -n1)"

@@ -1,44 +1,71 @@
 /**
- * `fakeout` command line.
- *   fakeout start                 embedded NATS + Postgres (unless configured), replay the
- *                                 configured files, print the summary, serve until Ctrl-C
- *   fakeout replay FILE [--symbol S] [--format F]
- *                                 replay one file through the pipeline, print the summary, exit
- *   fakeout actors [--url URL]    print the live supervision tree of a running fakeout
- *   fakeout signals [--symbol S] [--since T] [--limit N] [--follow] [--url URL]
- *                                 print the signals of a running fakeout; --follow keeps printing
+ * `fakeout` command line. The commands and their flags are the table {@link COMMANDS}; the
+ * usage text is generated from it and one strict parser reads it (`cli-args.ts`).
+ *
+ * Exit status: 0 done; 1 a failure (a replay file that could not be replayed, nothing running
+ * at the URL, an error at start); 2 a command line that was not understood (the usage is printed).
+ * Run it as `npx fakeout …` or through its bin, never under a wrapper that does not pass
+ * signals on (see `npm start` in package.json and docs/operations.md).
  */
 import { createLogger } from '../../adapters/log/index.ts';
 import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import { loadConfig } from '../domain/config.ts';
-import type { FormatName } from '../ingest/formats/index.ts';
+import { FORMAT_NAMES, isFormatName, isValidSymbol } from '../ingest/formats/index.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { startApp, type App } from './app.ts';
+import { parseCommandArgs, usageError, usageText, type CommandSyntax } from './cli-args.ts';
 import { formatTree } from './format-tree.ts';
 import { runSignalsCommand } from './signals-command.ts';
 import { formatSummary, readSummary } from './summary.ts';
 
-const USAGE = `usage:
-  fakeout start
-  fakeout replay FILE [--symbol SYMBOL] [--format FORMAT]
-  fakeout actors [--url http://127.0.0.1:8080]
-  fakeout signals [--symbol SYMBOL] [--since ISO|EPOCH_MS] [--limit N] [--follow] [--url http://127.0.0.1:8080]
-configuration: environment variables, see README.md`;
+export const COMMANDS = Object.freeze({
+  start: {
+    summary: 'the main job: replay FAKEOUT_REPLAY, print the summary, serve the webhook until SIGINT/SIGTERM',
+    flags: {},
+    positionals: [],
+  },
+  replay: {
+    summary: 'replay one file through the pipeline, print the summary, exit (1 if the file could not be replayed)',
+    flags: {
+      symbol: { arg: 'SYMBOL', help: 'the symbol of every row (default: from the file name); the same file under another symbol is a new replay' },
+      format: { arg: 'FORMAT', help: `skip format detection: ${FORMAT_NAMES.join(', ')}` },
+    },
+    positionals: ['FILE'],
+  },
+  actors: {
+    summary: 'print the supervision tree of a running fakeout',
+    flags: { url: { arg: 'URL', help: 'where it serves HTTP (default: http://HOST:PORT from the environment)' } },
+    positionals: [],
+  },
+  signals: {
+    summary: 'print the signals of a running fakeout, oldest first; --follow keeps printing new ones until Ctrl-C',
+    flags: {
+      symbol: { arg: 'SYMBOL', help: 'only this symbol' },
+      since: { arg: 'TIME', help: 'bars opened at or after this time (ISO 8601 or epoch ms)' },
+      limit: { arg: 'N', help: 'at most N, the newest (1..1000, default 100)' },
+      follow: { help: 'keep printing new signals from the live stream' },
+      url: { arg: 'URL', help: 'where it serves HTTP (default: http://HOST:PORT from the environment)' },
+    },
+    positionals: [],
+  },
+} satisfies Record<string, CommandSyntax>);
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `${name} needs a value`, { details: { field: name } });
-  args.splice(i, 2);
-  return v;
-}
+export const USAGE = usageText(COMMANDS);
 
-function progressPrinter(): (p: ReplayProgress) => void {
+/** Replay outcome per file, as the replay actor reported it. */
+type ReplayOutcome = { file: string; failure?: string };
+
+function progressPrinter(outcomes: ReplayOutcome[]): (p: ReplayProgress) => void {
   let last = 0;
   return (p) => {
     if (p.error) {
       process.stderr.write(`replay ${p.file}: SKIPPED — ${p.error}\n`);
+      outcomes.push({ file: p.file, failure: p.error });
+      return;
+    }
+    if (p.alreadyReplayed) {
+      process.stderr.write(`replay ${p.file}: already replayed (${p.linesDone} lines, published ${p.published}) — skipped\n`);
+      outcomes.push({ file: p.file });
       return;
     }
     const now = performance.now();
@@ -51,6 +78,11 @@ function progressPrinter(): (p: ReplayProgress) => void {
         (p.done ? ' — done' : '') +
         '\n',
     );
+    if (p.done) {
+      // POLICY: a file none of whose rows reached RAW was not replayed, whatever the reason.
+      const none = p.published + p.duplicates === 0;
+      outcomes.push({ file: p.file, failure: none ? `no good rows (${p.linesDone} lines read, ${p.badRows} bad)` : undefined });
+    }
   };
 }
 
@@ -58,6 +90,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   const config = loadConfig(env);
   // Logs go to stderr so that the summary on stdout stays readable and pipeable.
   const log = createLogger(config.logLevel, process.stderr);
+  const outcomes: ReplayOutcome[] = [];
   let app: App | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
@@ -78,7 +111,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
     config,
     log,
     replay,
-    onReplayProgress: progressPrinter(),
+    onReplayProgress: progressPrinter(outcomes),
     onFatal: (reason) => {
       log.error({ reason }, 'root supervisor gave up; exiting');
       void app?.stop().finally(() => process.exit(1));
@@ -88,74 +121,118 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics  POST ${url}/webhook/tradingview\n`);
   await app.waitForIdle();
   if (stopping) return;
-  process.stdout.write(formatSummary(await readSummary(app.database.db), { fallbackZone: config.exchangeZone }));
+  process.stdout.write(formatSummary(await readSummary(app.database.db)));
   if (keepServing) {
     process.stdout.write(`serving the webhook on ${url}/webhook/tradingview — Ctrl-C to stop\n`);
     return;
   }
   await app.stop();
+  const failed = outcomes.filter((o) => o.failure !== undefined);
+  for (const f of failed) process.stderr.write(`fakeout: replay of ${f.file} failed: ${f.failure}\n`);
+  if (failed.length > 0) process.exitCode = 1;
 }
 
+function replayRequest(args: readonly string[]): ReplayRequest {
+  const { flags, positionals } = parseCommandArgs('replay', args, COMMANDS.replay);
+  const { symbol, format } = flags;
+  if (format !== undefined && !isFormatName(format)) {
+    throw usageError(`fakeout replay: --format ${JSON.stringify(format)} is not a format; known: ${FORMAT_NAMES.join(', ')}`, '--format');
+  }
+  if (symbol !== undefined && !isValidSymbol(symbol)) {
+    throw usageError(`fakeout replay: --symbol ${JSON.stringify(symbol)} must be 1-64 characters of A-Z a-z 0-9 . _ : / -`, '--symbol');
+  }
+  return { path: positionals[0]!, ...(symbol === undefined ? {} : { symbol }), ...(format === undefined ? {} : { format }) };
+}
+
+/** How long `fakeout actors` waits for an answer from something that accepted the connection. */
+const ACTORS_TIMEOUT_MS = 5000;
+
 async function printActors(url: string): Promise<void> {
-  const res = await fetch(`${url.replace(/\/$/, '')}/actors`).catch((err: unknown) => {
-    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `no fakeout answering at ${url} (${String(err)}); is it running? (--url)`, { details: { field: 'url' } });
-  });
-  if (!res.ok) throw new Error(`GET ${url}/actors answered ${res.status}`);
+  const base = url.replace(/\/$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${base}/actors`, { signal: AbortSignal.timeout(ACTORS_TIMEOUT_MS) });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'TimeoutError') {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `no answer from ${url} within ${ACTORS_TIMEOUT_MS / 1000} s`, { details: { field: '--url' } });
+    }
+    // Nothing listening (or no such host): the plain fact, as the one line a script can test for.
+    throw new FakeoutError('FAKEOUT_ERR_CLI_UNREACHABLE', `no fakeout running at ${url}`, { details: { field: '--url' } });
+  }
+  if (!res.ok) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `GET ${base}/actors answered ${res.status}: is that a fakeout?`, { details: { field: '--url' } });
   process.stdout.write(formatTree(await res.json()) + '\n');
 }
 
 /** `fakeout signals …`: the listing, or with --follow the live stream until Ctrl-C (then exit 0). */
-async function printSignals(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const follow = args.includes('--follow');
-  if (follow) args.splice(args.indexOf('--follow'), 1);
-  let url = flag(args, '--url');
-  if (url === undefined) {
-    const config = loadConfig(env);
-    url = `http://${config.host}:${config.port}`;
-  }
-  const symbol = flag(args, '--symbol');
-  const since = flag(args, '--since');
-  const limit = flag(args, '--limit');
+async function printSignals(flags: Record<string, string>, env: NodeJS.ProcessEnv): Promise<void> {
+  const url = flags.url ?? defaultUrl(env);
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    await runSignalsCommand({ url, follow, ...(symbol === undefined ? {} : { symbol }), ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) }, process.stdout, stop.signal);
+    const { symbol, since, limit } = flags;
+    await runSignalsCommand(
+      { url, follow: flags.follow !== undefined, ...(symbol === undefined ? {} : { symbol }), ...(since === undefined ? {} : { since }), ...(limit === undefined ? {} : { limit }) },
+      process.stdout,
+      stop.signal,
+    );
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
+function defaultUrl(env: NodeJS.ProcessEnv): string {
+  const config = loadConfig(env);
+  return `http://${config.host}:${config.port}`;
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const args = [...argv];
-  const cmd = args.shift();
+  const [cmd, ...args] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h' || args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
   switch (cmd) {
     case 'start':
+      parseCommandArgs('start', args, COMMANDS.start);
       return runPipeline(undefined, true, env);
-    case 'replay': {
-      const symbol = flag(args, '--symbol');
-      const format = flag(args, '--format') as FormatName | undefined;
-      const file = args[0];
-      if (!file) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'replay needs a FILE', { details: { field: 'FILE' } });
-      return runPipeline([{ path: file, symbol, format }], false, env);
-    }
+    case 'replay':
+      return runPipeline([replayRequest(args)], false, env);
     case 'actors': {
-      const config = loadConfig(env);
-      const url = flag(args, '--url') ?? `http://${config.host}:${config.port}`;
-      return printActors(url);
+      const { flags } = parseCommandArgs('actors', args, COMMANDS.actors);
+      return printActors(flags.url ?? defaultUrl(env));
     }
     case 'signals':
-      return printSignals(args, env);
+      return printSignals(parseCommandArgs('signals', args, COMMANDS.signals).flags, env);
     default:
-      process.stdout.write(USAGE + '\n');
-      if (cmd !== undefined && cmd !== 'help' && cmd !== '--help') process.exitCode = 2;
+      throw usageError(`fakeout: unknown command ${JSON.stringify(cmd)}`, 'command');
+  }
+}
+
+/**
+ * Runs {@link main} for a process: reports a failure on stderr and exits 1, or 2 (with the
+ * usage) for a command line that was not understood. On success it does not exit: `start`
+ * keeps serving, the others end when their work is done.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await main(argv);
+  } catch (err) {
+    if (isFakeoutError(err, 'FAKEOUT_ERR_CLI_UNREACHABLE')) {
+      // The plain fact, as the one line a script can test for (`no fakeout running at URL`).
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    if (isFakeoutError(err, 'FAKEOUT_ERR_CLI_USAGE')) {
+      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (isFakeoutError(err)) process.stderr.write(`fakeout: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`fakeout: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts')) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    if (isFakeoutError(err)) process.stderr.write(`fakeout: ${err.code}: ${err.message}\n`);
-    else process.stderr.write(`fakeout: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  });
+  await runCli(process.argv.slice(2));
 }

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-// The `fakeout` bin: loads the TypeScript CLI through tsx's loader (no build step).
+// The `fakeout` bin: loads the TypeScript CLI through tsx's loader (no build step). `npm start`
+// execs this file, so signals sent to npm's process reach fakeout itself (docs/operations.md).
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('./cli.ts');
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`fakeout: ${err && err.code ? `${err.code}: ` : ''}${err && err.message ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+const { runCli } = await import('./cli.ts');
+await runCli(process.argv.slice(2));

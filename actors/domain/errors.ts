@@ -49,6 +49,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_AUDIT_INVALID: { status: 500, meaning: 'an audit entry is malformed; nothing was appended' },
   FAKEOUT_ERR_AUDIT_CHAIN_BROKEN: { status: 500, meaning: 'the audit log hash chain does not verify; the message names the first broken seq' },
   FAKEOUT_ERR_SECRETS_FILE: { status: 500, meaning: 'a file that holds a secret (a TOTP enrolment QR code) could not be written' },
+  FAKEOUT_ERR_CLI_USAGE: { status: 400, meaning: 'the command line was not understood: an unknown command or flag, a missing value or argument' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,15 +7,19 @@ import { createHash } from 'node:crypto';
 import { FakeoutError } from '../domain/errors.ts';
 import { isTimeframe, symbolToken, type MarketEvent, type RawEnvelope } from '../domain/messages.ts';
 
-/** `replay:<16 hex of the file's sha256>:<line>`: a line is unique within one file's bytes. */
+/**
+ * `replay:<16 hex of the replay key>:<line>`: a line is unique within one file's bytes, and the
+ * replay key (`ReplayFile.replayKey`) differs when the same bytes are read under another symbol or
+ * format, so each such replay has its own ids.
+ */
 export function replayEnvelope(
-  fileKey: string,
+  replayKey: string,
   fileName: string,
   line: number,
   event: MarketEvent,
   receivedAt: number,
 ): RawEnvelope {
-  return { id: `replay:${fileKey.slice(0, 16)}:${line}`, source: 'replay', receivedAt, event, origin: { file: fileName, line } };
+  return { id: `replay:${replayKey.slice(0, 16)}:${line}`, source: 'replay', receivedAt, event, origin: { file: fileName, line } };
 }
 
 /**

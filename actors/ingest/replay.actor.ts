@@ -4,10 +4,11 @@
  * outside the file's plausibility window (plausibility.ts) is a bad row too: never published.
  *
  * Progress is durable: after each batch is acknowledged by JetStream, `ingest_progress` records
- * the last line published for that file (keyed by the sha256 of its bytes). A restarted replay,
- * or a second `fakeout start`, resumes after that line and skips files already done. A crash
- * between the publish and the progress write republishes the same envelope ids
- * (`replay:<file>:<line>`), which JetStream's duplicate window drops.
+ * the last line published for that file (keyed by its replay key: the sha256 of its bytes, or of
+ * the bytes with the symbol and format when those are given and differ from what fakeout reads by
+ * itself). A restarted replay, or a second `fakeout start`, resumes after that line and skips
+ * files already done. A crash between the publish and the progress write republishes the same
+ * envelope ids (`replay:<replay key>:<line>`), which JetStream's duplicate window drops.
  */
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
@@ -37,6 +38,8 @@ export interface ReplayProgress {
   done: boolean;
   /** set when the file could not be read at all (it was skipped) */
   error?: string;
+  /** set when this file, under this symbol and format, was replayed to the end before (skipped) */
+  alreadyReplayed?: boolean;
 }
 
 export interface ReplayDeps {
@@ -84,9 +87,19 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         deps.onProgress?.({ file: req.path, linesDone: 0, published: 0, duplicates: 0, badRows: 0, done: true, error: `${err.code}: ${err.message}` });
         return true;
       }
-      const prev = await getIngestProgress(deps.db, file.fileKey);
+      // Keyed by the replay key: the same bytes under another symbol or format are another replay.
+      const prev = await getIngestProgress(deps.db, file.replayKey);
       if (prev?.done) {
-        log.info({ file: file.fileName, lines: prev.linesDone }, 'already replayed; skipped');
+        log.info({ file: file.fileName, symbol: file.symbol, format: file.format, lines: prev.linesDone }, 'already replayed; skipped');
+        deps.onProgress?.({
+          file: file.fileName,
+          linesDone: prev.linesDone,
+          published: prev.published,
+          duplicates: 0,
+          badRows: prev.badRows,
+          done: true,
+          alreadyReplayed: true,
+        });
         return true;
       }
       const p: ReplayProgress = {
@@ -120,7 +133,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         check();
         p.linesDone = lastLine;
         await saveIngestProgress(deps.db, {
-          fileKey: file.fileKey,
+          fileKey: file.replayKey,
           fileName: file.fileName,
           linesDone: p.linesDone,
           published: p.published,
@@ -145,7 +158,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
           if (p.badRows <= BAD_ROWS_LOGGED) log.warn({ file: file.fileName, line: row.line, reason: row.error.message }, 'bad row skipped');
           continue;
         }
-        batch.push(replayEnvelope(file.fileKey, file.fileName, row.line, row.event, deps.clock.now()));
+        batch.push(replayEnvelope(file.replayKey, file.fileName, row.line, row.event, deps.clock.now()));
         if (batch.length >= batchSize) await flush();
       }
       if (stopping) {

@@ -5,7 +5,11 @@ import type { Db } from './schema.ts';
 
 /** Progress through one replay file. */
 export interface IngestProgress {
-  /** sha256 hex of the file bytes: the identity of the content, whatever the file is called */
+  /**
+   * the replay key (`ReplayFile.replayKey`): sha256 hex of the file bytes, whatever the file is
+   * called, or of the bytes with the symbol and format when the file is replayed as something other
+   * than what fakeout reads it as by itself (column `file_key`)
+   */
   fileKey: string;
   fileName: string;
   /** lines read (good and bad) */

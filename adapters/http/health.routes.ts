@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { POLLED_ROUTE_LOG_LEVEL } from './metrics.routes.ts';
 
 /** The answer of a health probe. */
 export interface HealthReport {
@@ -14,10 +15,11 @@ export interface HealthRoutesOptions {
 
 /**
  * `GET /healthz`: 200 with the report when `ok`, 503 otherwise. A probe that throws counts as
- * unhealthy (503), and its error goes to the log, not to the response.
+ * unhealthy (503), and its error goes to the log, not to the response. Probes are not logged at
+ * info (see {@link POLLED_ROUTE_LOG_LEVEL}).
  */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
-  app.get('/healthz', async (request, reply) => {
+  app.get('/healthz', { logLevel: POLLED_ROUTE_LOG_LEVEL }, async (request, reply) => {
     let report: HealthReport;
     try {
       report = opts.health === undefined ? { ok: true } : await opts.health();

@@ -11,9 +11,16 @@ export interface MetricsRoutesOptions {
   beforeMetrics?: () => void | Promise<void>;
 }
 
+/**
+ * Request logging of the routes a machine polls (Prometheus every few seconds, a load balancer's
+ * probe): `warn`, so their "incoming request" / "request completed" lines (info) stay out of the
+ * log while a failure in them (error) is still logged.
+ */
+export const POLLED_ROUTE_LOG_LEVEL = 'warn';
+
 /** `GET /metrics`: the Prometheus text exposition of this process's registry. */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, opts) => {
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { logLevel: POLLED_ROUTE_LOG_LEVEL }, async (_request, reply) => {
     await opts.beforeMetrics?.();
     const text = await opts.metrics.render();
     return reply.type(opts.metrics.contentType).send(text);

@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildHttpServer } from '../../adapters/http/index.ts';
+import { createLogger } from '../../adapters/log/index.ts';
 import { createMetrics } from '../../adapters/metrics/index.ts';
 import { alertBody, makeFixture, SECRET } from './http-fixture.ts';
 
@@ -144,6 +146,62 @@ s('a pino logger passed in is used, with fastify request serializers (no headers
   assert.not.ok(lines.some((l) => l.includes(SECRET)));
   await app.close();
   await parent.close();
+});
+
+/** The app's own logger (adapters/log) at info, as app.ts hands it to the HTTP server. */
+function serverWithAppLogger(overrides: Partial<Parameters<typeof buildHttpServer>[0]> = {}) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  const log = createLogger('info', sink).child({ actor: 'http' });
+  const app = buildHttpServer({
+    logger: log,
+    webhookSecret: SECRET,
+    acceptAlert: async () => ({ id: 'x', duplicate: false, closes: [] }),
+    actorsTree: () => ({ id: 'root' }),
+    metrics: createMetrics(),
+    ...overrides,
+  });
+  const urls = () => lines.map((l) => JSON.parse(l) as { level: number; req?: { url?: string }; msg: string });
+  return { app, lines, urls };
+}
+
+s('scrapes of /metrics and /healthz probes are not logged at info; other requests are', async () => {
+  const { app, urls } = serverWithAppLogger();
+  for (let i = 0; i < 3; i++) {
+    assert.is((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 200);
+    assert.is((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  }
+  // the control: the same logger does log an ordinary request (incoming request + request completed)
+  await app.inject({ method: 'GET', url: '/actors' });
+  const logged = urls();
+  assert.is(logged.filter((l) => l.msg === 'incoming request' && l.req?.url === '/actors').length, 1);
+  assert.ok(logged.some((l) => l.msg === 'request completed'), 'the completion of /actors is logged');
+  // every request line that was written belongs to /actors: 6 polls, 2 lines
+  assert.is(logged.filter((l) => l.level === 30).length, 2, JSON.stringify(logged));
+  assert.not.ok(logged.some((l) => l.req?.url === '/metrics' || l.req?.url === '/healthz'));
+  await app.close();
+});
+
+s('a failing scrape or probe is still logged (at error)', async () => {
+  const { app, urls } = serverWithAppLogger({
+    beforeMetrics: () => {
+      throw new Error('tree unavailable');
+    },
+    health: async () => {
+      throw new Error('nats client gone');
+    },
+  });
+  assert.is((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 500);
+  assert.is((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 503);
+  const errors = urls().filter((l) => l.level >= 50);
+  assert.ok(errors.some((l) => l.msg === 'health probe threw'), JSON.stringify(errors));
+  assert.ok(JSON.stringify(errors).includes('tree unavailable'), JSON.stringify(errors));
+  await app.close();
 });
 
 s.run();

@@ -98,8 +98,37 @@ export async function readReplayFile(path: string, opts: ReadReplayOptions = {})
   }
   const text = new TextDecoder('utf-8').decode(inner.bytes).replace(/^\uFEFF/, '');
 
-  const format = opts.format ?? detectFormat(inner.name, text.slice(0, HEAD_CHARS));
+  const detected = detectFormat(inner.name, text.slice(0, HEAD_CHARS));
+  const format = opts.format ?? detected;
   if (format === undefined) throw unknownFormat(fileName, 'no known format matches this file; pass the format option');
   const parsed = FORMAT_PARSERS[format]({ name: inner.name, text, opts });
-  return { fileKey, fileName, format, symbol: parsed.symbol, rows: parsed.rows };
+  const own = opts.format === undefined && opts.symbol === undefined ? { format, symbol: parsed.symbol } : ownReading(inner.name, text, detected, opts);
+  const replayKey = own !== undefined && own.format === format && own.symbol === parsed.symbol ? fileKey : overrideKey(fileKey, parsed.symbol, format);
+  return { fileKey, replayKey, fileName, format, symbol: parsed.symbol, rows: parsed.rows };
+}
+
+/**
+ * The format and symbol fakeout would read the file as with no format or symbol given, or
+ * undefined when it could not read it by itself (no format detected, no symbol in the name).
+ */
+function ownReading(name: string, text: string, detected: FormatName | undefined, opts: ReadReplayOptions): { format: FormatName; symbol: string } | undefined {
+  if (detected === undefined) return undefined;
+  const { format: _f, symbol: _s, ...rest } = opts;
+  try {
+    return { format: detected, symbol: FORMAT_PARSERS[detected]({ name, text, opts: rest }).symbol };
+  } catch (err) {
+    if (err instanceof FakeoutError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * POLICY: a replay is identified by (file bytes, symbol, format). The reading fakeout makes by
+ * itself keeps the bare sha256 of the bytes, the key every replay had before overrides counted,
+ * so stores written then resume and skip as before; only a reading that differs from it (another
+ * symbol, another format) gets a key of its own, and so its own envelope ids
+ * (`replay:<key>:<line>`) that RAW's duplicate window does not drop.
+ */
+function overrideKey(fileKey: string, symbol: string, format: FormatName): string {
+  return createHash('sha256').update(`${fileKey}\n${symbol}\n${format}`).digest('hex');
 }

@@ -57,6 +57,12 @@ export type ParsedRow =
 export interface ReplayFile {
   /** sha256 hex of the file bytes as stored (the zip, not its content) */
   fileKey: string;
+  /**
+   * the identity of this replay of the file: `fileKey` when it is read as fakeout reads it by
+   * itself, else a sha256 of (fileKey, symbol, format), so that the same bytes replayed under
+   * another symbol or format are another replay (progress in `ingest_progress`, envelope ids)
+   */
+  replayKey: string;
   /** base name of the file as given */
   fileName: string;
   format: FormatName;

@@ -1,0 +1,98 @@
+/**
+ * The command line's grammar: each command declares its flags and positional arguments as data,
+ * one strict parser reads them, and the usage text is generated from the same table, so the
+ * usage, the parser and the README's command table cannot drift apart (spec/app/cli-args.test.ts).
+ *
+ * POLICY: anything the table does not declare is refused (unknown flag, extra argument, a flag
+ * twice): a typo must never be silently ignored by a tool that writes durable state.
+ */
+import { FakeoutError } from '../domain/errors.ts';
+
+/** One flag: `arg` names its value (`--symbol SYMBOL`); without `arg` it is a switch. */
+export interface FlagSyntax {
+  arg?: string;
+  help: string;
+}
+
+export interface CommandSyntax {
+  summary: string;
+  /** flag names without the leading `--` */
+  flags: Readonly<Record<string, FlagSyntax>>;
+  /** required positional arguments, in order */
+  positionals: readonly string[];
+}
+
+export interface ParsedArgs {
+  /** flag name → value (`'true'` for a switch) */
+  flags: Record<string, string>;
+  positionals: string[];
+}
+
+/** A command line that cannot be understood: the CLI prints why and the usage, and exits 2. */
+export function usageError(message: string, field: string): FakeoutError {
+  return new FakeoutError('FAKEOUT_ERR_CLI_USAGE', message, { details: { field } });
+}
+
+/**
+ * Reads `args` (what follows the command name) against `syntax`. Accepts `--name value`,
+ * `--name=value` and `--` (everything after it is positional).
+ * @throws FakeoutError FAKEOUT_ERR_CLI_USAGE naming the flag or argument at fault
+ */
+export function parseCommandArgs(command: string, args: readonly string[], syntax: CommandSyntax): ParsedArgs {
+  const flags: Record<string, string> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : a;
+    const spec = a.startsWith('--') && Object.hasOwn(syntax.flags, name) ? syntax.flags[name] : undefined;
+    if (spec === undefined) {
+      throw usageError(`fakeout ${command}: unknown flag ${eq < 0 ? a : a.slice(0, eq)}`, a);
+    }
+    if (Object.hasOwn(flags, name)) throw usageError(`fakeout ${command}: --${name} given twice`, `--${name}`);
+    if (spec.arg === undefined) {
+      if (eq >= 0) throw usageError(`fakeout ${command}: --${name} takes no value`, `--${name}`);
+      flags[name] = 'true';
+      continue;
+    }
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) {
+      throw usageError(`fakeout ${command}: --${name} needs a value (${spec.arg})`, `--${name}`);
+    }
+    flags[name] = value;
+  }
+  const want = syntax.positionals;
+  if (positionals.length < want.length) {
+    const missing = want[positionals.length]!;
+    throw usageError(`fakeout ${command}: missing ${missing}`, missing);
+  }
+  if (positionals.length > want.length) {
+    throw usageError(`fakeout ${command}: unexpected argument ${JSON.stringify(positionals[want.length])}`, positionals[want.length]!);
+  }
+  return { flags, positionals };
+}
+
+/** `fakeout replay FILE [--symbol SYMBOL] [--format FORMAT]` */
+export function synopsis(command: string, syntax: CommandSyntax): string {
+  const flags = Object.entries(syntax.flags).map(([name, f]) => `[--${name}${f.arg === undefined ? '' : ` ${f.arg}`}]`);
+  return ['fakeout', command, ...syntax.positionals, ...flags].join(' ');
+}
+
+/** The usage text: one synopsis and summary per command, then each flag's help. */
+export function usageText(commands: Readonly<Record<string, CommandSyntax>>): string {
+  const lines = ['usage:'];
+  for (const [name, c] of Object.entries(commands)) {
+    lines.push(`  ${synopsis(name, c)}`, `      ${c.summary}`);
+    for (const [flag, f] of Object.entries(c.flags)) lines.push(`      --${flag}${f.arg === undefined ? '' : ` ${f.arg}`}: ${f.help}`);
+  }
+  lines.push('  fakeout help', 'configuration: environment variables, see README.md');
+  return lines.join('\n');
+}
