@@ -29,6 +29,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_DB_QUERY: { status: 500, meaning: 'a database statement failed; the cause carries the driver error and its SQLSTATE' },
   FAKEOUT_ERR_DB_MIGRATION: { status: 500, meaning: 'a schema migration failed; the database was left at the last migration that succeeded' },
   FAKEOUT_ERR_DB_CHAIN: { status: 500, meaning: 'raw events were appended out of sequence order, which would break the hash chain' },
+  FAKEOUT_ERR_DATA_DIR_LOCKED: { status: 409, meaning: 'another running fakeout holds the data directory; the message names its pid' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
