@@ -6,7 +6,7 @@
  * decided by the pure `judgeLock` (lock-verdict.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +30,7 @@ export interface DataDirLock {
 const ATTEMPTS = 5;
 
 /**
- * Takes the lock on `dir`, taking over a stale one.
+ * Takes the lock on `dir` (created if missing), taking over a stale one.
  *
  * @throws FakeoutError FAKEOUT_ERR_DATA_DIR_LOCKED naming the holder's pid when a live process
  *   holds it (or holds it from another host, which cannot be checked).
@@ -38,6 +38,7 @@ const ATTEMPTS = 5;
 export async function acquireDataDirLock(dir: string): Promise<DataDirLock> {
   const abs = resolve(dir);
   const file = join(abs, LOCK_FILE);
+  mkdirSync(abs, { recursive: true });
   const me: LockHolder = {
     pid: process.pid,
     hostname: hostname(),
