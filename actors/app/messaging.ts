@@ -16,6 +16,7 @@ import {
   type NatsUser,
 } from '../../adapters/nats/index.ts';
 import { createBus, type NatsBus } from '../../adapters/nats/bus.ts';
+import type { DataDirLock } from '../../adapters/lock/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import type { Config } from '../domain/config.ts';
 import type { ServiceHooks } from './service.actor.ts';
@@ -30,6 +31,8 @@ export class EmbeddedNats {
   constructor(
     private readonly dataDir: string,
     private readonly log: Logger,
+    /** this process's lock on dataDir: it lets the server start stop an orphan of a killed fakeout */
+    private readonly lock: DataDirLock,
   ) {}
 
   get url(): string {
@@ -45,7 +48,13 @@ export class EmbeddedNats {
   async ensure(): Promise<void> {
     if (this.proc && !this.exited) return;
     this.exited = false;
-    this.proc = await startNatsServer({ dataDir: this.dataDir, configFile: NATS_CONF, port: this.port, users: this.users });
+    this.proc = await startNatsServer({
+      dataDir: this.dataDir,
+      configFile: NATS_CONF,
+      port: this.port,
+      users: this.users,
+      dataDirLock: this.lock,
+    });
     this.port = this.proc.port;
     this.users = this.proc.users;
     this.proc.onExit(() => (this.exited = true));
@@ -82,7 +91,7 @@ export interface Messaging {
   close(): Promise<void>;
 }
 
-export async function openMessaging(config: Readonly<Config>, dataDir: string, log: Logger): Promise<Messaging> {
+export async function openMessaging(config: Readonly<Config>, dataDir: string, log: Logger, lock: DataDirLock): Promise<Messaging> {
   let embedded: EmbeddedNats | undefined;
   let nc: NatsConnection;
   if (config.natsUrl) {
@@ -94,7 +103,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       name: `fakeout-${config.role}`,
     });
   } else {
-    embedded = new EmbeddedNats(dataDir, log);
+    embedded = new EmbeddedNats(dataDir, log, lock);
     await embedded.ensure();
     const creds = embedded.credentials('pipeline');
     try {
