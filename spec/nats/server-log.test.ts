@@ -5,7 +5,7 @@ import { serverFailureReason, tailLines } from '../../adapters/nats/server-log.t
 
 const s = suite('nats-server log');
 
-s('the reason is the last fatal or error line, without its prefix', () => {
+s('the reason is the last fatal line, without its prefix', () => {
   const log = [
     '[10926] 2026/11/25 14:48:33.264868 [INF] Starting nats-server',
     '[10926] 2026/11/25 14:48:33.264987 [WRN] Plaintext passwords detected, use nkeys or bcrypt',
@@ -14,6 +14,27 @@ s('the reason is the last fatal or error line, without its prefix', () => {
     '',
   ].join('\n');
   assert.is(serverFailureReason(log), 'Error listening on port: 127.0.0.1:4222, "listen tcp 127.0.0.1:4222: bind: address already in use"');
+});
+
+s('a fatal line wins over an error logged after it, and the ports-file complaint of a shutdown is never the reason', () => {
+  const log = [
+    '[7] 2026/11/25 15:08:00.9 [FTL] the real cause',
+    '[7] 2026/11/25 15:08:01.0 [ERR] Error cleaning up ports file /x/nats-server_7.ports: remove /x/nats-server_7.ports: no such file or directory',
+  ].join('\n');
+  assert.is(serverFailureReason(log), 'the real cause');
+});
+
+s('a server that was told to stop says so instead of quoting its shutdown noise', () => {
+  // the tail of a real server.log (nats-server 2.9.10) stopped by a signal while starting
+  const log = [
+    "[2097] 2026/11/25 15:08:01.034625 [INF]   Recovering 1 consumers for stream - '$G > FEATURES'",
+    '[2097] 2026/11/25 15:08:01.038575 [INF] Initiating Shutdown...',
+    '[2097] 2026/11/25 15:08:01.038613 [INF] Initiating JetStream Shutdown...',
+    '[2097] 2026/11/25 15:08:01.038833 [INF] JetStream Shutdown',
+    '[2097] 2026/11/25 15:08:01.039044 [ERR] Error cleaning up ports file /tmp/d/nats/nats-server_2097.ports: remove /tmp/d/nats/nats-server_2097.ports: no such file or directory',
+    '[2097] 2026/11/25 15:08:01.039062 [INF] Server Exiting..',
+  ].join('\n');
+  assert.match(serverFailureReason(log)!, 'told to shut down');
 });
 
 s('a config error printed before the logger exists (no prefix, no newline) is the reason', () => {
