@@ -92,12 +92,12 @@ export function judgeLock(args: { holder: LockHolder | undefined; hostname: stri
   const { holder, hostname, probe } = args;
   if (holder === undefined) return { stale: true, reason: 'the lock file is not one fakeout wrote (unreadable or incomplete)' };
   if (holder.hostname !== hostname) {
-    return { stale: false, reason: `held by pid ${holder.pid} on another host (${holder.hostname}), which cannot be checked from here` };
+    return { stale: false, reason: `it runs on another host (${holder.hostname}), which cannot be checked from here` };
   }
   if (probe === undefined || !probe.exists) return { stale: true, reason: `pid ${holder.pid} is not running` };
   if (probe.stat?.state === 'Z') return { stale: true, reason: `pid ${holder.pid} has exited (zombie)` };
   if (holder.procStart !== undefined && probe.stat !== undefined && probe.stat.startTicks !== holder.procStart) {
     return { stale: true, reason: `pid ${holder.pid} now belongs to another process (start time ${probe.stat.startTicks}, the lock says ${holder.procStart})` };
   }
-  return { stale: false, reason: `held by running pid ${holder.pid}` };
+  return { stale: false, reason: holder.procStart !== undefined && probe.stat !== undefined ? 'it is running (same pid, same start time)' : 'its pid is running' };
 }
