@@ -10,6 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EmbeddedNats } from '../../actors/app/messaging.ts';
+import { acquireDataDirLock } from '../../adapters/lock/index.ts';
+import { createLogger } from '../../adapters/log/index.ts';
 import { REPO, writeFtxSlice } from '../helpers/app.ts';
 
 const s = suite('data-dir lock e2e');
@@ -164,6 +167,32 @@ s('a data directory left locked by a SIGKILLed fakeout is taken over and its orp
   assert.is((await fetch(`${url}/healthz`)).status, 200);
   next.child.kill('SIGTERM');
   assert.is(await next.exited, 0);
+  assert.is(lockPid(dataDir), undefined);
+});
+
+s('the lock holder restarts its own killed nats-server on the same store and port, the lock still held', async () => {
+  // The path the supervisor takes when the embedded server dies (EmbeddedNats.ensure), without
+  // the minute the whole tree spends draining stages that lost their server.
+  const dataDir = join(dir, 'own-restart');
+  const lock = await acquireDataDirLock(dataDir);
+  const embedded = new EmbeddedNats(dataDir, createLogger('silent', process.stderr), lock);
+  try {
+    await embedded.ensure();
+    const url = embedded.url;
+    const killed = natsPid(dataDir);
+    const gone = new Promise<void>((r) => embedded.hooks().exited().then(() => r()));
+    process.kill(killed, 'SIGKILL');
+    await gone;
+    await embedded.ensure();
+    const server = natsPid(dataDir);
+    assert.is.not(server, killed);
+    assert.ok(alive(server), `restarted server ${server} runs`);
+    assert.is(embedded.url, url, 'same port');
+    assert.ok(lock.holds(), 'the lock is still held');
+  } finally {
+    await embedded.stop();
+    lock.release();
+  }
   assert.is(lockPid(dataDir), undefined);
 });
 
