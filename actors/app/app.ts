@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
+import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
 import { followStream } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
@@ -45,6 +46,8 @@ export interface App {
   readonly messaging: Messaging;
   readonly metrics: Metrics;
   readonly supervisor: Supervisor;
+  /** this process's hold on the data directory, released last by stop() */
+  readonly dataDirLock: DataDirLock;
   /** `http://host:port` once the HTTP worker listens (role all) */
   httpUrl(): string | undefined;
   tree(): SupervisionNode;
@@ -66,15 +69,27 @@ export async function startApp(opts: StartOptions): Promise<App> {
     stopBufferAtr: config.stopBufferAtr,
   });
 
+  // POLICY: the lock comes before anything else touches the data directory's contents, and goes
+  // last. A second fakeout on the same directory must stop here, before it could reap the
+  // running one's nats-server or open its PGlite files (adapters/lock, adapters/nats/orphan.ts).
+  const dataDirLock = await acquireDataDirLock(dataDir);
+  log.info({ lockFile: dataDirLock.file, pid: process.pid }, 'data directory locked');
   const metrics = createMetrics();
   const role = config.role;
   const topology = topologyFor(role);
-  const messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology });
+  let messaging: Messaging;
   let database: Database;
+  try {
+    messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology, lock: dataDirLock });
+  } catch (err) {
+    dataDirLock.release();
+    throw err;
+  }
   try {
     database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir });
   } catch (err) {
     await messaging.close();
+    dataDirLock.release();
     throw err;
   }
   const db = database.db;
@@ -190,6 +205,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     await supervisor.stop().catch(() => undefined);
     await messaging.close();
     await database.close();
+    dataDirLock.release();
     throw err;
   }
 
@@ -226,15 +242,20 @@ export async function startApp(opts: StartOptions): Promise<App> {
     messaging,
     metrics,
     supervisor,
+    dataDirLock,
     httpUrl: () => httpUrl,
     tree: () => supervisor.tree(),
     waitForIdle,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await supervisor.stop();
-      await messaging.close();
-      await database.close();
+      try {
+        await supervisor.stop();
+        await messaging.close();
+        await database.close();
+      } finally {
+        dataDirLock.release();
+      }
     },
   };
 }

@@ -21,6 +21,7 @@ import {
 import { loadOrCreateNatsUsers } from '../../adapters/nats/credentials-file.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { createBus, type NatsBus } from '../../adapters/nats/bus.ts';
+import type { DataDirLock } from '../../adapters/lock/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { natsPasswordOf, natsPasswordVariable, type Config } from '../domain/config.ts';
 import type { ServiceHooks } from './service.actor.ts';
@@ -35,6 +36,8 @@ export class EmbeddedNats {
   constructor(
     private readonly dataDir: string,
     private readonly log: Logger,
+    /** this process's lock on dataDir: it lets the server start stop an orphan of a killed fakeout */
+    private readonly lock: DataDirLock,
   ) {}
 
   get url(): string {
@@ -51,7 +54,13 @@ export class EmbeddedNats {
     if (this.proc && !this.exited) return;
     this.exited = false;
     this.users ??= loadOrCreateNatsUsers(resolve(this.dataDir, 'nats'));
-    this.proc = await startNatsServer({ dataDir: this.dataDir, configFile: NATS_CONF, port: this.port, users: this.users });
+    this.proc = await startNatsServer({
+      dataDir: this.dataDir,
+      configFile: NATS_CONF,
+      port: this.port,
+      users: this.users,
+      dataDirLock: this.lock,
+    });
     this.port = this.proc.port;
     this.users = this.proc.users;
     this.proc.onExit(() => (this.exited = true));
@@ -97,6 +106,8 @@ export interface MessagingOptions {
   users: readonly NatsUser[];
   /** the streams and consumers the role needs, applied as `admin` when its password is known */
   topology: Topology;
+  /** this process's lock on the data directory (the embedded server's orphan reaper needs it) */
+  lock: DataDirLock;
 }
 
 /**
@@ -125,7 +136,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       );
     }
   } else {
-    embedded = new EmbeddedNats(dataDir, log);
+    embedded = new EmbeddedNats(dataDir, log, opts.lock);
     await embedded.ensure();
     servers = embedded.url;
   }

@@ -50,6 +50,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_AUDIT_CHAIN_BROKEN: { status: 500, meaning: 'the audit log hash chain does not verify; the message names the first broken seq' },
   FAKEOUT_ERR_SECRETS_FILE: { status: 500, meaning: 'a file that holds a secret (a TOTP enrolment QR code) could not be written' },
   FAKEOUT_ERR_CLI_USAGE: { status: 400, meaning: 'the command line was not understood: an unknown command or flag, a missing value or argument' },
+  FAKEOUT_ERR_DATA_DIR_LOCKED: { status: 409, meaning: 'another running fakeout holds the data directory; the message names its pid' },
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,13 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import { clearServerPid, recordServerPid, stopOrphanedServer } from './orphan.ts';
+import type { DataDirLock } from '../lock/index.ts';
+import { clearServerPid, recordedServer, recordServerPid, stopOrphanedServer } from './orphan.ts';
+import { serverFailureReason, tailLines } from './server-log.ts';
 
 import { NATS_PASSWORD_ENV, NATS_USERS, type NatsUser } from '../../actors/domain/identities.ts';
 
@@ -36,6 +38,12 @@ export type StartNatsServerOptions = {
   users?: Record<NatsUser, NatsCredentials>;
   /** how long to wait for client connections AND JetStream, default 10 s */
   readyTimeoutMs?: number;
+  /**
+   * this process's lock on `dataDir` (adapters/lock). With it, a server left running on the store
+   * by a killed fakeout is stopped first (see orphan.ts); without it, a live server recorded on
+   * the store makes this start fail: never two servers on one store, never a stranger's server stopped.
+   */
+  dataDirLock?: DataDirLock;
 };
 
 export type NatsServerProcess = {
@@ -51,14 +59,16 @@ export type NatsServerProcess = {
 };
 
 const STOP_GRACE_MS = 5_000;
-const LOG_TAIL_BYTES = 4_000;
+/** at most this much of server.log is read back for an error message */
+const LOG_READ_BYTES = 64 * 1024;
 
 /**
  * Spawns `nats-server -c <conf> -a <host> -p <port> -sd <dataDir>/nats` with freshly generated
  * (or the given) passwords in its environment and resolves once a client can connect and JetStream answers.
  *
  * @throws FakeoutError FAKEOUT_ERR_NATS_SERVER_START when the binary is missing, the process
- *   exits early, or it is not ready within the timeout (the message carries the log tail).
+ *   exits early, or it is not ready within the timeout. The message's first line carries the
+ *   server's own reason (its last [FTL]/[ERR] line), followed by the last lines it logged.
  */
 export async function startNatsServer(opts: StartNatsServerOptions): Promise<NatsServerProcess> {
   const host = opts.host ?? '127.0.0.1';
@@ -69,7 +79,16 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   // -1 asks nats-server for a random free port; it reports the one it bound in the ports file.
   const port = opts.port === undefined || opts.port === 0 ? -1 : opts.port;
   mkdirSync(storeDir, { recursive: true });
-  await stopOrphanedServer(storeDir);
+  if (opts.dataDirLock) {
+    await stopOrphanedServer(storeDir, opts.dataDirLock);
+  } else {
+    const running = recordedServer(storeDir);
+    if (running !== undefined) {
+      throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `nats-server pid ${running} already serves ${storeDir}; not starting a second server on the same store`, {
+        details: { storeDir, pid: running },
+      });
+    }
+  }
   if (!existsSync(configFile)) {
     throw new FakeoutError('FAKEOUT_ERR_NATS_SERVER_START', `nats config file not found: ${configFile}`, {
       details: { configFile },
@@ -89,6 +108,8 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
 
   // The child writes straight into the log file (stdout and stderr), so config parse errors,
   // which nats-server prints before its logger exists, land there too.
+  // server.log is appended across starts: remember where this start's output begins.
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
@@ -162,10 +183,13 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
     };
   } catch (err) {
     await stop();
+    const written = readLogFrom(logFile, logStart);
+    const reason = serverFailureReason(written);
     throw new FakeoutError(
       'FAKEOUT_ERR_NATS_SERVER_START',
-      `nats-server did not become ready: ${(err as Error).message}\n--- ${logFile} (tail) ---\n${logTail(logFile)}`,
-      { cause: err, details: { logFile, pid } },
+      `nats-server did not become ready: ${(err as Error).message}${reason ? `: ${reason}` : ''}\n` +
+        `--- ${logFile} (this start, last lines) ---\n${tailLines(written) || '(nothing logged)'}`,
+      { cause: err, details: { logFile, pid, ...(reason ? { reason } : {}) } },
     );
   }
 }
@@ -261,11 +285,19 @@ function readPortsFile(dir: string, pid: number): number | undefined {
   }
 }
 
-function logTail(file: string): string {
+/** What was appended to `file` from byte `start` on (at most its last LOG_READ_BYTES). */
+function readLogFrom(file: string, start: number): string {
+  let fd: number | undefined;
   try {
-    const text = readFileSync(file, 'utf8');
-    return text.slice(-LOG_TAIL_BYTES);
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const from = Math.max(start, size - LOG_READ_BYTES);
+    const buf = Buffer.alloc(Math.max(0, size - from));
+    readSync(fd, buf, 0, buf.length, from);
+    return buf.toString('utf8');
   } catch {
-    return '(no log)';
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

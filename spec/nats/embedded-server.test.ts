@@ -15,6 +15,8 @@ import {
   startNatsServer,
 } from '../../adapters/nats/index.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
+import { acquireDataDirLock } from '../../adapters/lock/index.ts';
+import { stopOrphanedServer } from '../../adapters/nats/orphan.ts';
 import { PROJECT_NATS_CONF, startTestNats } from '../helpers/nats-server.ts';
 
 const s = suite('embedded nats-server');
@@ -62,19 +64,52 @@ s('stop() leaves no process behind and reports the exit', async () => {
   assert.not.ok(existsSync(t.dataDir), 'temp dir removed');
 });
 
-s('a server orphaned by a killed fakeout on the same store is stopped before a new one starts', async () => {
+s('a server orphaned by a killed fakeout on the same store is stopped before a new one starts by the lock holder', async () => {
   const dataDir = join(scratch, 'orphan');
   const orphan = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
-  // The parent "dies" without stopping it: the next start finds it by its pid file.
-  const next = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+  // The parent "dies" without stopping it: the next start, holding the data-dir lock, finds it by its pid file.
+  const lock = await acquireDataDirLock(dataDir);
+  const next = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF, dataDirLock: lock });
   try {
     assert.not.ok(alive(orphan.pid), `orphan ${orphan.pid} stopped`);
     assert.ok(alive(next.pid), 'the new server runs');
     assert.is.not(next.pid, orphan.pid);
   } finally {
     await next.stop();
+    await orphan.stop();
+    lock.release();
   }
   assert.not.ok(existsSync(join(dataDir, 'nats', 'fakeout-nats-server.pid')), 'pid file removed on stop');
+});
+
+s('without the data-dir lock a running server on the store is left alone and no second one starts', async () => {
+  const dataDir = join(scratch, 'no-lock');
+  const running = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+  try {
+    try {
+      await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+      assert.unreachable('should refuse');
+    } catch (err) {
+      assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_SERVER_START'), String(err));
+      assert.match(err.message, `pid ${running.pid}`);
+    }
+    // A lock on another directory, or one no longer held, is no licence to reap either.
+    const elsewhere = await acquireDataDirLock(join(scratch, 'elsewhere'));
+    const released = await acquireDataDirLock(dataDir);
+    released.release();
+    for (const lock of [elsewhere, released]) {
+      try {
+        await stopOrphanedServer(join(dataDir, 'nats'), lock);
+        assert.unreachable('should refuse');
+      } catch (err) {
+        assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_SERVER_START'), String(err));
+      }
+    }
+    elsewhere.release();
+    assert.ok(alive(running.pid), 'the running server was not touched');
+  } finally {
+    await running.stop();
+  }
 });
 
 s('the server stores under <dataDir>/nats, logs to server.log and answers as every nats.conf user', async () => {
@@ -174,6 +209,44 @@ s('a config referring to an unset environment variable fails closed, with the lo
     assert.match(err.message, 'FAKEOUT_TEST_SURELY_UNSET_VAR'); // nats-server's own complaint, from the log
   }
   assert.ok(performance.now() - started < 5_000, 'noticed the early exit instead of waiting out the timeout');
+});
+
+s('a server that cannot bind its port fails at once with its own reason on the first line; a later failure in the same log gives its own', async () => {
+  // A listener this test holds on a port; the server is told to use the same one.
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  const port = (holder.address() as { port: number }).port;
+  const dataDir = join(scratch, 'port-taken');
+  // An earlier start's lines in the same server.log must not be mistaken for this one's.
+  const earlier = await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF });
+  await earlier.stop();
+  const started = performance.now();
+  try {
+    await startNatsServer({ dataDir, configFile: PROJECT_NATS_CONF, port });
+    assert.unreachable('should not start');
+  } catch (err) {
+    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_SERVER_START'), String(err));
+    const [first, ...rest] = err.message.split('\n');
+    assert.match(first!, 'exited early with code 1');
+    assert.match(first!, `127.0.0.1:${port}`);
+    assert.match(first!, 'address already in use');
+    assert.is(err.info.reason, `Error listening on port: 127.0.0.1:${port}, "listen tcp 127.0.0.1:${port}: bind: address already in use"`);
+    assert.not.ok(rest.join('\n').includes('Server is ready'), 'only this start\'s lines are quoted');
+  } finally {
+    await new Promise((r) => holder.close(r));
+  }
+  assert.ok(performance.now() - started < 5_000, 'noticed the early exit instead of waiting out the timeout');
+  // The next failure in the same server.log gives its own reason, not the port one above.
+  const conf = join(scratch, 'unset-after-port.conf');
+  await writeFile(conf, 'jetstream {\n}\nauthorization { user: x, password: $FAKEOUT_TEST_SURELY_UNSET_VAR }\n');
+  try {
+    await startNatsServer({ dataDir, configFile: conf });
+    assert.unreachable('should not start');
+  } catch (err) {
+    assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_SERVER_START'), String(err));
+    assert.is(err.info.reason, "nats-server: variable reference for 'FAKEOUT_TEST_SURELY_UNSET_VAR' on line 3 can not be found");
+    assert.not.match(err.message, 'address already in use');
+  }
 });
 
 s('a missing nats-server binary fails with FAKEOUT_ERR_NATS_SERVER_START pointing at ops/setup.sh', async () => {
