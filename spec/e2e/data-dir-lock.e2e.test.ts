@@ -137,7 +137,9 @@ s('a second start or replay on a held data directory exits at once naming the ru
   assert.is(natsPid(dataDir), server, 'the same server is recorded');
   assert.is(lockPid(dataDir), first.pid, 'the lock is still the first one');
   assert.is((await fetch(`${url}/healthz`)).status, 200);
-  const alert = { secret: SECRET, symbol: 'BTCUSDT', exchange: 'BINANCE', interval: '5', time: '2024-03-01T10:05:00Z', open: 100, high: 110, low: 95, close: 101, volume: 12.5 };
+  // a closed 5m bar from two hours ago: inside the webhook's event-time window
+  const barOpen = new Date(Math.floor((Date.now() - 2 * 3_600_000) / 300_000) * 300_000).toISOString();
+  const alert = { secret: SECRET, symbol: 'BTCUSDT', exchange: 'BINANCE', interval: '5', time: barOpen, open: 100, high: 110, low: 95, close: 101, volume: 12.5 };
   const res = await fetch(`${url}/webhook/tradingview`, { method: 'POST', body: JSON.stringify(alert), headers: { 'content-type': 'application/json' } });
   assert.is(res.status, 202, 'the first still accepts a webhook');
 
