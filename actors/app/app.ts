@@ -5,8 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
+import { appendAudit, openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
+import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
 import { followStream } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
@@ -21,7 +22,7 @@ import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
 import { openMessaging, type Messaging } from './messaging.ts';
-import { entriesFor, hasWebhookIntake, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
+import { entriesFor, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
@@ -93,6 +94,15 @@ export async function startApp(opts: StartOptions): Promise<App> {
     throw err;
   }
   const db = database.db;
+  let brokerVault: Vault | undefined;
+  try {
+    brokerVault = openBrokerVault(config, db, clock);
+  } catch (err) {
+    await messaging.close();
+    await database.close();
+    dataDirLock.release();
+    throw err;
+  }
   const stageMetrics = {
     observeBatch(stage: string, seconds: number, c: { processed: number; skipped: number; bad: number }) {
       metrics.stageDuration.observe({ stage }, seconds);
@@ -168,6 +178,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     replayFiles: opts.replay ?? config.replayFiles.map((path) => ({ path })),
     onReplayProgress: opts.onReplayProgress,
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
+    brokerVault,
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);
       if (signals) metrics.signals.inc(signals);
@@ -290,4 +301,15 @@ function recordActorStates(metrics: Metrics, node: SupervisionNode): void {
     metrics.setActorState(node.id, state);
   }
   for (const c of node.children ?? []) recordActorStates(metrics, c);
+}
+
+/**
+ * The broker credentials, for a role that runs execution and has FAKEOUT_BROKER_SECRETS_FILE
+ * set; every read is appended to the audit log (`secret.read`) before the value is handed out.
+ */
+function openBrokerVault(config: Readonly<Config>, db: Database['db'], clock: Clock): Vault | undefined {
+  if (!runsExecution(config.role) || config.brokerSecretsFile === undefined) return undefined;
+  return openVault(resolve(config.brokerSecretsFile), async (r) => {
+    await appendAudit(db, { at: clock.now(), actor: r.reader, action: 'secret.read', subject: `secret:${r.name}`, details: { file: r.file } });
+  });
 }

@@ -22,6 +22,7 @@ import type { TimeLimits } from '../ingest/plausibility.ts';
 import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
 import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import type { ScoringParams } from '../scoring/score.ts';
+import type { Vault } from '../../adapters/secrets/index.ts';
 import type { AnyDb, Bus } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
@@ -44,6 +45,8 @@ export interface RoleContext {
   onReplayProgress?: (p: ReplayProgress) => void;
   countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', n: number): void;
   onScored(scores: number, signals: number): void;
+  /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
+  brokerVault: Vault | undefined;
 }
 
 interface EntryBase {
@@ -113,6 +116,14 @@ export function workerPolicy(entry: ActorEntry): { restart: 'permanent' | 'trans
 /** The entries a process of `role` runs. */
 export function entriesFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE): ActorEntry[] {
   return table.filter((e) => role === 'all' || e.role === role);
+}
+
+/**
+ * Whether the role runs the execution side, and so may hold broker credentials. POLICY: only such
+ * a process opens FAKEOUT_BROKER_SECRETS_FILE; a pipeline or ops process never reads it.
+ */
+export function runsExecution(role: ProcessRole): boolean {
+  return role === 'all' || role === 'gateway';
 }
 
 /** Whether the role takes market data in over HTTP (the TradingView webhook, as the `ingest` user). */

@@ -75,6 +75,8 @@ export interface Config {
   lowLiqMultiplier: number;
   lowLiqPercentile: number;
   noiseBps: number;
+  /** path of the broker credentials file (JSON of named secrets, mode 0600); read only by roles that run execution */
+  brokerSecretsFile: string | undefined;
   /** failed approvals (wrong or reused TOTP codes) within authLockSeconds that lock a user */
   authMaxFailures: number;
   /** how long a lock lasts, and how far back failures count */
@@ -140,6 +142,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_LOW_LIQ_MULTIPLIER', default: '2', meaning: 'spread and impact multiplier for bars outside the main sessions or with thin volume (≥ 1)' },
   { name: 'FAKEOUT_LOW_LIQ_PERCENTILE', default: '10', meaning: 'a bar whose volume is below this percentile of its trailing window counts as thin' },
   { name: 'FAKEOUT_NOISE_BPS', default: '0.5', meaning: 'upper bound of the non-negative slippage noise seeded by the client order id, in bps' },
+  { name: 'FAKEOUT_BROKER_SECRETS_FILE', default: '(unset: the paper broker needs none)', meaning: 'JSON file of broker credentials, mode 0600 (refused if group or others may read it); loaded only by roles all and gateway; every read is audited' },
   { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
   { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
 ]);
@@ -244,6 +247,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
     ...executionConfig(env),
+    brokerSecretsFile: text(env, 'FAKEOUT_BROKER_SECRETS_FILE'),
     authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
     authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
   } satisfies Config);

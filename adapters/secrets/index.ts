@@ -1,2 +1,3 @@
 /** Files that carry secrets: written owner-only. */
 export * from './qr-png.ts';
+export * from './vault.ts';

@@ -69,6 +69,7 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_LOW_LIQ_MULTIPLIER: 'lowLiqMultiplier',
   FAKEOUT_LOW_LIQ_PERCENTILE: 'lowLiqPercentile',
   FAKEOUT_NOISE_BPS: 'noiseBps',
+  FAKEOUT_BROKER_SECRETS_FILE: 'brokerSecretsFile',
   FAKEOUT_AUTH_MAX_FAILURES: 'authMaxFailures',
   FAKEOUT_AUTH_LOCK_SECONDS: 'authLockSeconds',
 };
@@ -127,6 +128,7 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_LOW_LIQ_MULTIPLIER: '3',
   FAKEOUT_LOW_LIQ_PERCENTILE: '25',
   FAKEOUT_NOISE_BPS: '0',
+  FAKEOUT_BROKER_SECRETS_FILE: '/etc/fakeout/broker.json',
   FAKEOUT_AUTH_MAX_FAILURES: '3',
   FAKEOUT_AUTH_LOCK_SECONDS: '60',
 };
@@ -235,7 +237,7 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.lowLiqMultiplier, 2);
   assert.is(c.authMaxFailures, 5);
   assert.is(c.authLockSeconds, 900);
-  for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret'] as const) {
+  for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret', 'brokerSecretsFile'] as const) {
     assert.is(c[k], undefined, k);
   }
 });

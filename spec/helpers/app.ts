@@ -88,7 +88,16 @@ export async function startTestApp(opts: {
   const logStream = createWriteStream(join(dataDir, 'test.log'), { flags: 'a' });
   const log = createLogger('info', logStream);
   const launch = (replay?: ReplayRequest[]) => startApp({ config: loadConfig(env), log, replay: replay ?? opts.replay ?? [], onSupervision: opts.onSupervision });
-  let app = await launch();
+  let app: App;
+  try {
+    app = await launch();
+  } catch (err) {
+    // A refused start leaves nothing behind either: its database and data directory go.
+    await dropDb?.().catch(() => undefined);
+    await new Promise((r) => logStream.end(r));
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const t: TestApp = {
     app,
     dataDir,
