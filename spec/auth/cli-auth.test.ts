@@ -67,7 +67,8 @@ s('flags are strict (the CLI parser): unknown, missing, repeated or valueless fl
     [['bob', '--role', '--password-env'], '--role'],
     [['bob', '--role', 'a', '--role', 'b'], '--role'],
     [['--role', 'admin'], 'NAME'],
-    [['bob', 'carol'], 'carol'],
+    [['bob', 'carol', '--role', 'admin'], 'carol'],
+    [['bob'], '--role'],
   ];
   for (const [args, field] of cases) {
     assert.is((await refused('FAKEOUT_ERR_CLI_USAGE', () => usersAdd(args, noDatabase))).field, field, args.join(' '));
