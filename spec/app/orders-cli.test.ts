@@ -1,7 +1,7 @@
 /**
  * The approval commands as a person runs them: real `fakeout` processes, on an embedded (PGlite)
- * data directory with nothing running, and against a running app (its own nats-server, PGlite
- * in the same data directory). TOTP codes come from spec/auth/reference-totp.ts, with the secret
+ * data directory with nothing running, and against a running app (its own nats-server, holding
+ * the data directory). TOTP codes come from spec/auth/reference-totp.ts, with the secret
  * read back from the otpauth:// URI the command printed.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -69,7 +69,9 @@ s('users add, totp enroll, orders pending, audit tail and audit verify work on a
 });
 
 s('against a running fakeout: pending over HTTP, approve publishes, a reused code exits 1 naming it, reject, and users add refuses to open its embedded database', async () => {
-  const t = await startTestApp({ kind: 'pglite' });
+  // The app on Postgres (quicker to start); the CLI below gets no DATABASE_URL, so it would open the
+  // embedded database of the data directory the app holds, and must refuse.
+  const t = await startTestApp({ kind: 'postgres' });
   try {
     const url = t.app.httpUrl()!;
     const { createAuthService } = await import('../../actors/auth/auth.service.ts');
