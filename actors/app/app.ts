@@ -22,7 +22,8 @@ import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
 import { openMessaging, type Messaging } from './messaging.ts';
-import { entriesFor, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
+import { orderDecisions } from './order-decisions.ts';
+import { entriesFor, hasOrderDecisions, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
@@ -121,6 +122,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const timeLimits = timeLimitsFromConfig(config);
   const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes }) : undefined;
   let supervisor!: Supervisor;
+  const orders = hasOrderDecisions(role) ? orderDecisions(config, dataDir, clock, db, messaging) : undefined;
   const startHttp = () => {
     const server = buildHttpServer({
       logger: log.child({ actor: 'http' }),
@@ -131,6 +133,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       metrics,
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
+      ...(orders === undefined ? {} : { orders }),
       signals: {
         recent: (q) => recentSignals(db, q),
         // Only a process connected as `pipeline` may follow SIGNALS (nats.conf); others list from the database.

@@ -12,6 +12,10 @@ import { FakeoutError } from '../domain/errors.ts';
 export interface FlagSyntax {
   arg?: string;
   help: string;
+  /** a one-letter alias, given as `-n` (`fakeout audit tail -n 5`) */
+  short?: string;
+  /** the command cannot run without it (shown without brackets) */
+  required?: boolean;
 }
 
 export interface CommandSyntax {
@@ -52,8 +56,9 @@ export function parseCommandArgs(command: string, args: readonly string[], synta
       continue;
     }
     const eq = a.indexOf('=');
-    const name = a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : a;
-    const spec = a.startsWith('--') && Object.hasOwn(syntax.flags, name) ? syntax.flags[name] : undefined;
+    const alias = a.startsWith('--') ? undefined : Object.entries(syntax.flags).find(([, f]) => f.short !== undefined && a === `-${f.short}`)?.[0];
+    const name = alias ?? (a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : a);
+    const spec = (alias !== undefined || a.startsWith('--')) && Object.hasOwn(syntax.flags, name) ? syntax.flags[name] : undefined;
     if (spec === undefined) {
       throw usageError(`fakeout ${command}: unknown flag ${eq < 0 ? a : a.slice(0, eq)}`, a);
     }
@@ -63,11 +68,14 @@ export function parseCommandArgs(command: string, args: readonly string[], synta
       flags[name] = 'true';
       continue;
     }
-    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    const value = eq >= 0 && alias === undefined ? a.slice(eq + 1) : args[++i];
     if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) {
       throw usageError(`fakeout ${command}: --${name} needs a value (${spec.arg})`, `--${name}`);
     }
     flags[name] = value;
+  }
+  for (const [name, f] of Object.entries(syntax.flags)) {
+    if (f.required === true && !Object.hasOwn(flags, name)) throw usageError(`fakeout ${command}: --${name} ${f.arg ?? ''} is required`.replace('  ', ' '), `--${name}`);
   }
   const want = syntax.positionals;
   if (positionals.length < want.length) {
@@ -80,9 +88,12 @@ export function parseCommandArgs(command: string, args: readonly string[], synta
   return { flags, positionals };
 }
 
-/** `fakeout replay FILE [--symbol SYMBOL] [--format FORMAT]` */
+/** `fakeout replay FILE [--symbol SYMBOL] [--format FORMAT]`; a command may be two words (`users add`). */
 export function synopsis(command: string, syntax: CommandSyntax): string {
-  const flags = Object.entries(syntax.flags).map(([name, f]) => `[--${name}${f.arg === undefined ? '' : ` ${f.arg}`}]`);
+  const flags = Object.entries(syntax.flags).map(([name, f]) => {
+    const text = `${f.short === undefined ? '' : `-${f.short}|`}--${name}${f.arg === undefined ? '' : ` ${f.arg}`}`;
+    return f.required === true ? text : `[${text}]`;
+  });
   return ['fakeout', command, ...syntax.positionals, ...flags].join(' ');
 }
 
@@ -91,7 +102,7 @@ export function usageText(commands: Readonly<Record<string, CommandSyntax>>): st
   const lines = ['usage:'];
   for (const [name, c] of Object.entries(commands)) {
     lines.push(`  ${synopsis(name, c)}`, `      ${c.summary}`);
-    for (const [flag, f] of Object.entries(c.flags)) lines.push(`      --${flag}${f.arg === undefined ? '' : ` ${f.arg}`}: ${f.help}`);
+    for (const [flag, f] of Object.entries(c.flags)) lines.push(`      ${f.short === undefined ? '' : `-${f.short}, `}--${flag}${f.arg === undefined ? '' : ` ${f.arg}`}: ${f.help}`);
   }
   lines.push('  fakeout help', 'configuration: environment variables, see README.md');
   return lines.join('\n');

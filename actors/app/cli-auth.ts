@@ -3,8 +3,9 @@
  *   fakeout users add NAME --role ROLE [--password-env VAR]
  *   fakeout totp enroll NAME [--qr PATH] [--replace]
  *   fakeout audit verify
- *   fakeout audit tail [--lines N] [--json]
- * `args` is what follows the two command words. They open the database themselves
+ *   fakeout audit tail [-n|--lines N] [--json]
+ * `args` is what follows the two command words, read against {@link AUTH_COMMANDS} by the CLI's
+ * one parser (an unknown flag is FAKEOUT_ERR_CLI_USAGE, exit 2). They open the database themselves
  * ({@link withAuthDatabase}), so they work while no fakeout is running (embedded PGlite under
  * FAKEOUT_DATA_DIR; only one process may hold it) or against the same DATABASE_URL as a running one.
  */
@@ -18,6 +19,8 @@ import { createAuthService } from '../auth/auth.service.ts';
 import { lockoutPolicy } from '../auth/lockout.ts';
 import type { Config } from '../domain/config.ts';
 import { FakeoutError } from '../domain/errors.ts';
+import { acquireDataDirLock } from '../../adapters/lock/index.ts';
+import { parseCommandArgs, type CommandSyntax } from './cli-args.ts';
 
 export interface AuthCliDeps {
   db: Db;
@@ -37,36 +40,38 @@ function bad(field: string, message: string): never {
   throw new FakeoutError('FAKEOUT_ERR_AUTH_INVALID', `${field}: ${message}`, { details: { field } });
 }
 
-/**
- * Strict flag parsing: every flag must be one of `valued` (takes the next argument) or
- * `booleans`; positionals are counted exactly.
- */
-export function parseFlags(args: readonly string[], spec: { positionals: string[]; valued?: string[]; booleans?: string[] }) {
-  const values = new Map<string, string>();
-  const present = new Set<string>();
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a.startsWith('--')) {
-      if (spec.valued?.includes(a)) {
-        const v = args[i + 1];
-        if (v === undefined || v.startsWith('--')) bad(a, 'needs a value');
-        if (values.has(a)) bad(a, 'given twice');
-        values.set(a, v);
-        i++;
-      } else if (spec.booleans?.includes(a)) {
-        present.add(a);
-      } else {
-        bad(a, `unknown flag (expected ${[...(spec.valued ?? []), ...(spec.booleans ?? [])].join(', ') || 'none'})`);
-      }
-    } else {
-      positionals.push(a);
-    }
-  }
-  if (positionals.length < spec.positionals.length) bad(spec.positionals[positionals.length]!, 'missing');
-  if (positionals.length > spec.positionals.length) bad('arguments', `unexpected ${JSON.stringify(positionals[spec.positionals.length])}`);
-  return { positionals, values, present };
-}
+/** The auth and audit commands' grammar, mounted in cli.ts's command table (one parser: cli-args.ts). */
+export const AUTH_COMMANDS = Object.freeze({
+  'users add': {
+    summary: 'add a user with a role (viewer, trader, approver, admin); works with or without a running fakeout (not beside one on embedded Postgres)',
+    flags: {
+      role: { arg: 'ROLE', help: 'viewer, trader, approver or admin', required: true },
+      'password-env': { arg: 'VAR', help: 'read the password (12+ characters, needed for the HTTP API) from this environment variable, never from the command line' },
+    },
+    positionals: ['NAME'],
+  },
+  'totp enroll': {
+    summary: "give a user a TOTP secret: prints the otpauth:// URI once and writes its QR code (mode 0600)",
+    flags: {
+      qr: { arg: 'FILE', help: 'where to write the QR PNG (default FAKEOUT_DATA_DIR/secrets/totp-NAME.png)' },
+      replace: { help: 'replace an existing enrolment (the old secret stops working)' },
+    },
+    positionals: ['NAME'],
+  },
+  'audit verify': {
+    summary: 'recompute the audit log hash chain; exit 1 naming the first broken seq',
+    flags: {},
+    positionals: [],
+  },
+  'audit tail': {
+    summary: 'print the latest audit entries, oldest first',
+    flags: {
+      lines: { arg: 'N', short: 'n', help: `how many (1..10000, default ${DEFAULT_TAIL})` },
+      json: { help: 'one JSON object per line' },
+    },
+    positionals: [],
+  },
+} satisfies Record<string, CommandSyntax>);
 
 function service(deps: AuthCliDeps) {
   return createAuthService({
@@ -80,9 +85,9 @@ function service(deps: AuthCliDeps) {
 
 /** `fakeout users add NAME --role ROLE [--password-env VAR]`: the password never goes on the command line. */
 export async function usersAdd(args: readonly string[], deps: AuthCliDeps): Promise<void> {
-  const { positionals, values } = parseFlags(args, { positionals: ['NAME'], valued: ['--role', '--password-env'] });
-  const role = values.get('--role') ?? bad('--role', 'missing (viewer, trader, approver or admin)');
-  const passwordVar = values.get('--password-env');
+  const { positionals, flags } = parseCommandArgs('users add', args, AUTH_COMMANDS['users add']);
+  const role = flags.role!;
+  const passwordVar = flags['password-env'];
   let password: string | undefined;
   if (passwordVar !== undefined) {
     password = deps.env[passwordVar];
@@ -94,10 +99,10 @@ export async function usersAdd(args: readonly string[], deps: AuthCliDeps): Prom
 
 /** `fakeout totp enroll NAME [--qr PATH] [--replace]`: prints the URI once and writes the QR code. */
 export async function totpEnroll(args: readonly string[], deps: AuthCliDeps): Promise<void> {
-  const { positionals, values, present } = parseFlags(args, { positionals: ['NAME'], valued: ['--qr'], booleans: ['--replace'] });
-  const qrPath = values.get('--qr');
+  const { positionals, flags } = parseCommandArgs('totp enroll', args, AUTH_COMMANDS['totp enroll']);
+  const qrPath = flags.qr;
   const { uri, secret, qrPath: written } = await service(deps).enrollTotp(positionals[0]!, {
-    replace: present.has('--replace'),
+    replace: flags.replace !== undefined,
     ...(qrPath === undefined ? {} : { qrPath }),
   });
   deps.out(`enrolled ${positionals[0]}: scan ${written} (mode 0600) with an authenticator app, then delete it`);
@@ -128,11 +133,11 @@ export function formatAuditLine(r: AuditRecord): string {
 
 /** `fakeout audit tail [--lines N] [--json]`: the last N entries, oldest first. */
 export async function auditTail(args: readonly string[], deps: Pick<AuthCliDeps, 'db' | 'out'>): Promise<void> {
-  const { values, present } = parseFlags(args, { positionals: [], valued: ['--lines'], booleans: ['--json'] });
-  const raw = values.get('--lines');
+  const { flags } = parseCommandArgs('audit tail', args, AUTH_COMMANDS['audit tail']);
+  const raw = flags.lines;
   const n = raw === undefined ? DEFAULT_TAIL : /^\d+$/.test(raw) ? Number(raw) : bad('--lines', `expected a whole number, got ${JSON.stringify(raw)}`);
   if (n < 1 || n > 10_000) bad('--lines', `expected 1..10000, got ${n}`);
-  for (const r of await tailAudit(deps.db, n)) deps.out(present.has('--json') ? JSON.stringify(r) : formatAuditLine(r));
+  for (const r of await tailAudit(deps.db, n)) deps.out(flags.json !== undefined ? JSON.stringify(r) : formatAuditLine(r));
 }
 
 /** `cli:<os user>`, or `cli:unknown` where the OS has no user name for this process. */
@@ -144,13 +149,25 @@ export function cliOperator(): string {
   }
 }
 
-/** Opens the configured database (migrating it), runs `fn`, closes it whatever happens. */
+/**
+ * Opens the configured database (migrating it), runs `fn`, closes it whatever happens.
+ * POLICY: embedded PGlite is one process's at a time (two writers corrupt it), so without
+ * DATABASE_URL this takes the data-directory lock first, exactly as `fakeout start` does: beside
+ * a running fakeout it refuses with FAKEOUT_ERR_DATA_DIR_LOCKED naming its pid and opens nothing.
+ */
 export async function withAuthDatabase<T>(
   config: Pick<Config, 'dataDir' | 'databaseUrl' | 'authMaxFailures' | 'authLockSeconds'>,
   fn: (deps: AuthCliDeps) => Promise<T>,
   io: { out?: (line: string) => void; env?: Readonly<Record<string, string | undefined>>; clock?: Clock; operator?: string } = {},
 ): Promise<T> {
-  const database = await openDatabase(config.databaseUrl === undefined ? { dataDir: config.dataDir } : { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const lock = config.databaseUrl === undefined ? await acquireDataDirLock(config.dataDir) : undefined;
+  let database;
+  try {
+    database = await openDatabase(config.databaseUrl === undefined ? { dataDir: config.dataDir } : { databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   try {
     return await fn({
       db: database.db,
@@ -161,6 +178,6 @@ export async function withAuthDatabase<T>(
       out: io.out ?? ((line) => process.stdout.write(`${line}\n`)),
     });
   } finally {
-    await database.close();
+    await database.close().finally(() => lock?.release());
   }
 }

@@ -14,6 +14,11 @@ import { FORMAT_NAMES, isFormatName, isValidSymbol } from '../ingest/formats/ind
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { startApp, type App } from './app.ts';
 import { parseCommandArgs, usageError, usageText, type CommandSyntax } from './cli-args.ts';
+import { AUTH_COMMANDS, auditTail, auditVerify, totpEnroll, usersAdd, withAuthDatabase } from './cli-auth.ts';
+import { ORDER_COMMANDS, runOrdersCommand, type OrderCommand } from './orders-command.ts';
+import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
+import { ORDER_STATUS } from '../execution/order-messages.ts';
+const PENDING_APPROVAL = ORDER_STATUS.pendingApproval;
 import { formatTree } from './format-tree.ts';
 import { runSignalsCommand } from './signals-command.ts';
 import { formatSummary, readSummary } from './summary.ts';
@@ -48,7 +53,34 @@ export const COMMANDS = Object.freeze({
     },
     positionals: [],
   },
+  ...AUTH_COMMANDS,
+  ...ORDER_COMMANDS,
 } satisfies Record<string, CommandSyntax>);
+
+type CommandName = keyof typeof COMMANDS;
+
+/** `fakeout users add`: the first word of each two-word command, and its second words. */
+function commandGroups(): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const name of Object.keys(COMMANDS)) {
+    const [first, second] = name.split(' ');
+    if (second !== undefined) groups.set(first!, [...(groups.get(first!) ?? []), second]);
+  }
+  return groups;
+}
+
+/** Splits argv into the command (one or two words, as the table names it) and its arguments. */
+export function commandOf(argv: readonly string[]): { cmd: CommandName; args: string[] } {
+  const [first = '', second] = argv;
+  const two = `${first} ${second ?? ''}`;
+  if (second !== undefined && Object.hasOwn(COMMANDS, two)) return { cmd: two as CommandName, args: argv.slice(2) };
+  const words = commandGroups().get(first);
+  if (words !== undefined) {
+    throw usageError(`fakeout ${first}: expected ${words.map((w) => `${first} ${w}`).join(', ')}${second === undefined ? '' : `, not ${JSON.stringify(second)}`}`, 'command');
+  }
+  if (Object.hasOwn(COMMANDS, first)) return { cmd: first as CommandName, args: argv.slice(1) };
+  throw usageError(`fakeout: unknown command ${JSON.stringify(first)}`, 'command');
+}
 
 export const USAGE = usageText(COMMANDS);
 
@@ -187,25 +219,46 @@ function defaultUrl(env: NodeJS.ProcessEnv): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h' || args.includes('--help') || args.includes('-h')) {
+  const [cmd] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h' || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  switch (cmd) {
+  const { cmd: command, args: rest } = commandOf(argv);
+  const io = { env, out: (line: string) => process.stdout.write(`${line}\n`) };
+  switch (command) {
     case 'start':
-      parseCommandArgs('start', args, COMMANDS.start);
+      parseCommandArgs('start', rest, COMMANDS.start);
       return runPipeline(undefined, true, env);
     case 'replay':
-      return runPipeline([replayRequest(args)], false, env);
+      return runPipeline([replayRequest(rest)], false, env);
     case 'actors': {
-      const { flags } = parseCommandArgs('actors', args, COMMANDS.actors);
+      const { flags } = parseCommandArgs('actors', rest, COMMANDS.actors);
       return printActors(flags.url ?? defaultUrl(env));
     }
     case 'signals':
-      return printSignals(parseCommandArgs('signals', args, COMMANDS.signals).flags, env);
-    default:
-      throw usageError(`fakeout: unknown command ${JSON.stringify(cmd)}`, 'command');
+      return printSignals(parseCommandArgs('signals', rest, COMMANDS.signals).flags, env);
+    case 'users add':
+      parseCommandArgs(command, rest, COMMANDS[command]); // a bad command line opens nothing
+      return withAuthDatabase(loadConfig(env), (deps) => usersAdd(rest, deps), io);
+    case 'totp enroll':
+      parseCommandArgs(command, rest, COMMANDS[command]);
+      return withAuthDatabase(loadConfig(env), (deps) => totpEnroll(rest, deps), io);
+    case 'audit verify':
+      parseCommandArgs(command, rest, COMMANDS[command]);
+      return withAuthDatabase(loadConfig(env), (deps) => auditVerify(deps), io);
+    case 'audit tail':
+      parseCommandArgs(command, rest, COMMANDS[command]);
+      return withAuthDatabase(loadConfig(env), (deps) => auditTail(rest, deps), io);
+    case 'orders pending':
+    case 'orders approve':
+    case 'orders reject':
+    case 'breaker reset':
+      return runOrdersCommand(command satisfies OrderCommand, rest, {
+        ...io,
+        defaultUrl: defaultUrl(env),
+        readPending: () => withAuthDatabase(loadConfig(env), (deps) => listOrdersByStatus(deps.db, PENDING_APPROVAL), io),
+      });
   }
 }
 

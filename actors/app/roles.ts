@@ -131,10 +131,20 @@ export function hasWebhookIntake(role: ProcessRole): boolean {
   return role === 'all' || role === 'pipeline';
 }
 
+/**
+ * Whether the role serves the human decisions on orders (approve, reject, breaker reset over
+ * HTTP). They are published on ORDERS as the `gateway` NATS user, so only a process that holds
+ * that user's credentials serves them (adapters/http/orders.routes.ts).
+ */
+export function hasOrderDecisions(role: ProcessRole): boolean {
+  return role === 'all' || role === 'gateway';
+}
+
 /** The NATS users a process of `role` connects as, besides `admin` (topology, at start only). */
 export function usersFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE): NatsUser[] {
   const users = new Set<NatsUser>(entriesFor(role, table).map((e) => e.natsUser));
   if (hasWebhookIntake(role)) users.add('ingest');
+  if (hasOrderDecisions(role)) users.add('gateway');
   // Every process can answer `fakeout status`-style questions about its consumers read-only.
   if (users.size === 0) users.add('ops');
   return [...users];
@@ -150,5 +160,6 @@ export function topologyFor(role: ProcessRole, topology: Topology = TOPOLOGY, ta
   const consumers = topology.consumers.filter((c) => ids.has(c.durable));
   const streams = new Set<string>([...consumers.map((c) => c.stream), ...entries.flatMap((e) => e.writes)]);
   if (hasWebhookIntake(role)) streams.add('RAW');
+  if (hasOrderDecisions(role)) streams.add('ORDERS');
   return { streams: topology.streams.filter((s) => streams.has(s.name)), consumers };
 }

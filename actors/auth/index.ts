@@ -4,3 +4,4 @@ export * from './lockout.ts';
 export * from './roles.ts';
 export * from './password.ts';
 export * from './auth.service.ts';
+export * from './approvals.service.ts';

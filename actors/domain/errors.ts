@@ -51,6 +51,10 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_AUDIT_CHAIN_BROKEN: { status: 500, meaning: 'the audit log hash chain does not verify; the message names the first broken seq' },
   FAKEOUT_ERR_SECRETS_FILE: { status: 500, meaning: 'a file that holds a secret (a TOTP enrolment QR code) could not be written' },
   FAKEOUT_ERR_CLI_USAGE: { status: 400, meaning: 'the command line was not understood: an unknown command or flag, a missing value or argument' },
+  FAKEOUT_ERR_AUTH_PASSWORD_WRONG: { status: 401, meaning: 'unknown user, no password set, or a wrong password (one answer for all three; the audit log says which)' },
+  FAKEOUT_ERR_ORDER_INVALID: { status: 400, meaning: 'an order id or a rejection reason is malformed; the message names the field' },
+  FAKEOUT_ERR_ORDER_UNKNOWN: { status: 404, meaning: 'no order with that client order id' },
+  FAKEOUT_ERR_ORDER_NOT_PENDING: { status: 409, meaning: 'the order is not waiting for approval (already decided, sent or expired); nothing was published' },
   FAKEOUT_ERR_DATA_DIR_LOCKED: { status: 409, meaning: 'another running fakeout holds the data directory; the message names its pid' },
 } as const);
 

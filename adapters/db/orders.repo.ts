@@ -157,3 +157,11 @@ export async function listFills(db: Db, q: { signalId?: string } = {}): Promise<
     return (await query.execute()).map(fillFromRow);
   });
 }
+
+/** Orders with `status`, oldest first (e.g. `pending_approval`: the ones waiting for a person). */
+export async function listOrdersByStatus(db: Db, status: string, limit = 1000): Promise<OrderRecord[]> {
+  return withDbErrors('list orders', async () => {
+    const rows = await db.selectFrom('orders').selectAll().where('status', '=', status).orderBy('created_at').orderBy('client_order_id').limit(limit).execute();
+    return rows.map(orderFromRow);
+  });
+}

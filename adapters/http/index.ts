@@ -15,3 +15,5 @@ export { SIGNALS_PATH, SIGNALS_STREAM_PATH, signalsRoutes, sseEvent } from './si
 export type { SignalFeed, SignalsRoutesOptions } from './signals.routes.ts';
 export { DEFAULT_SIGNALS_LIMIT, MAX_SIGNALS_LIMIT, parseSignalsQuery, parseSignalsStreamQuery, parseSince } from './signals-query.ts';
 export type { SignalsQuery, SignalsStreamQuery } from './signals-query.ts';
+export { BREAKER_RESET_PATH, basicCredentials, ORDERS_PATH, ordersRoutes } from './orders.routes.ts';
+export type { OrdersRoutesOptions, PendingOrderView } from './orders.routes.ts';

@@ -56,9 +56,28 @@ s('refuses a missing or an extra argument', () => {
   assert.equal(refusal(['a.csv', 'b.csv']).message, 'fakeout replay: unexpected argument "b.csv"');
 });
 
+s('a one-letter alias reads as its flag, and a required flag must be given', () => {
+  const syntax: CommandSyntax = { summary: 't', flags: { lines: { arg: 'N', short: 'n', help: '' }, user: { arg: 'NAME', help: '', required: true } }, positionals: [] };
+  assert.equal(parseCommandArgs('audit tail', ['-n', '5', '--user', 'a'], syntax).flags, { lines: '5', user: 'a' });
+  assert.equal(parseCommandArgs('audit tail', ['--lines=5', '--user=a'], syntax).flags, { lines: '5', user: 'a' });
+  assert.equal(synopsis('audit tail', syntax), 'fakeout audit tail [-n|--lines N] --user NAME');
+  const refused = (args: string[]) => {
+    try {
+      parseCommandArgs('audit tail', args, syntax);
+    } catch (err) {
+      return [(err as FakeoutError).message, (err as FakeoutError).info.field];
+    }
+    return 'accepted';
+  };
+  assert.equal(refused(['-n', '5']), ['fakeout audit tail: --user NAME is required', '--user']);
+  assert.equal(refused(['-n', '5', '--lines', '6', '--user', 'a']), ['fakeout audit tail: --lines given twice', '--lines']);
+  assert.equal(refused(['-m', '5', '--user', 'a']), ['fakeout audit tail: unknown flag -m', '-m']);
+});
+
 /** `npx fakeout …` cells of the first column of a markdown table. */
 function documentedCommands(md: string): string[] {
-  return [...md.matchAll(/^\| `npx (fakeout [^`]+)` \|/gm)].map((m) => m[1]!);
+  // a `|` inside a table cell is written `\|` (GitHub tables split cells on it even in code)
+  return [...md.matchAll(/^\| `npx (fakeout [^`]+)` \|/gm)].map((m) => m[1]!.replaceAll('\\|', '|'));
 }
 
 s('the usage and the command tables of README.md and docs/operations.md show exactly the commands and flags that exist', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { auditTail, auditVerify, parseFlags, totpEnroll, usersAdd, withAuthDatabase } from '../../actors/app/cli-auth.ts';
+import { auditTail, auditVerify, totpEnroll, usersAdd, withAuthDatabase, type AuthCliDeps } from '../../actors/app/cli-auth.ts';
 import { isFakeoutError, type ErrorCode } from '../../actors/domain/errors.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 
@@ -52,27 +52,28 @@ s('users add, totp enroll, audit tail and audit verify run against an embedded d
     assert.is(lines[9], 'audit log: 3 rows, hash chain verified');
     // the next run sees what the last one stored
     lines.length = 0;
-    await withAuthDatabase(config, (deps) => auditTail(['--lines', '1', '--json'], deps), io);
+    await withAuthDatabase(config, (deps) => auditTail(['-n', '1', '--json'], deps), io);
     assert.equal(lines.map((l) => JSON.parse(l).action), ['totp.enrolled']);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
 
-s('flags are strict: unknown, missing, repeated or valueless flags and stray arguments are refused naming them', async () => {
-  const spec = { positionals: ['NAME'], valued: ['--role'], booleans: ['--replace'] };
-  assert.equal(parseFlags(['bob', '--replace', '--role', 'admin'], spec).positionals, ['bob']);
+s('flags are strict (the CLI parser): unknown, missing, repeated or valueless flags and stray arguments are refused naming them, before any database is opened', async () => {
+  const noDatabase = {} as AuthCliDeps;
   const cases: [string[], string][] = [
     [['bob', '--rol', 'admin'], '--rol'],
     [['bob', '--role'], '--role'],
-    [['bob', '--role', '--replace'], '--role'],
+    [['bob', '--role', '--password-env'], '--role'],
     [['bob', '--role', 'a', '--role', 'b'], '--role'],
     [['--role', 'admin'], 'NAME'],
-    [['bob', 'carol'], 'arguments'],
+    [['bob', 'carol', '--role', 'admin'], 'carol'],
+    [['bob'], '--role'],
   ];
   for (const [args, field] of cases) {
-    assert.is((await refused('FAKEOUT_ERR_AUTH_INVALID', () => parseFlags(args, spec))).field, field, args.join(' '));
+    assert.is((await refused('FAKEOUT_ERR_CLI_USAGE', () => usersAdd(args, noDatabase))).field, field, args.join(' '));
   }
+  assert.is((await refused('FAKEOUT_ERR_CLI_USAGE', () => auditTail(['-x'], noDatabase))).field, '-x');
 });
 
 s('on Postgres by URL: bad input stores nothing, and audit verify names the first broken seq', async () => {
@@ -85,7 +86,7 @@ s('on Postgres by URL: bad input stores nothing, and audit verify names the firs
     await withAuthDatabase(config, async (deps) => {
       await usersAdd(['alice', '--role', 'admin'], deps);
       await usersAdd(['bob', '--role', 'trader'], deps);
-      assert.is((await refused('FAKEOUT_ERR_AUTH_INVALID', () => usersAdd(['carol'], deps))).field, '--role');
+      assert.is((await refused('FAKEOUT_ERR_CLI_USAGE', () => usersAdd(['carol'], deps))).field, '--role');
       assert.is((await refused('FAKEOUT_ERR_AUTH_INVALID', () => usersAdd(['carol', '--role', 'admin', '--password-env', 'NOPE'], deps))).field, '--password-env');
       assert.is((await refused('FAKEOUT_ERR_AUTH_INVALID', () => auditTail(['--lines', '0'], deps))).field, '--lines');
       assert.is((await refused('FAKEOUT_ERR_AUTH_INVALID', () => auditTail(['--lines', 'ten'], deps))).field, '--lines');

@@ -1,0 +1,33 @@
+/**
+ * Wiring of the human approval surface for the HTTP routes (adapters/http/orders.routes.ts):
+ * the approvals service (actors/auth/approvals.service.ts) on this process's database, clock and
+ * its `gateway` NATS connection, which alone may publish on ORDERS.
+ */
+import { resolve } from 'node:path';
+import type { Database } from '../../adapters/db/index.ts';
+import type { OrdersRoutesOptions } from '../../adapters/http/index.ts';
+import { publishJson } from '../../adapters/nats/index.ts';
+import type { Clock } from '../../adapters/time/index.ts';
+import { createApprovalsService } from '../auth/approvals.service.ts';
+import { createAuthService } from '../auth/auth.service.ts';
+import { lockoutPolicy } from '../auth/lockout.ts';
+import type { Config } from '../domain/config.ts';
+import type { Messaging } from './messaging.ts';
+
+/** The approval surface's port for the HTTP routes: decisions are published as the `gateway` NATS user. */
+export function orderDecisions(config: Readonly<Config>, dataDir: string, clock: Clock, db: Database['db'], messaging: Pick<Messaging, 'bus'>): OrdersRoutesOptions {
+  const lockout = lockoutPolicy(config.authMaxFailures, config.authLockSeconds);
+  const auth = createAuthService({ db, clock, lockout, secretsDir: resolve(dataDir, 'secrets'), operator: 'http' });
+  const js = messaging.bus('gateway').js;
+  const service = createApprovalsService({ db, clock, lockout, auth, publish: (subject, id, value) => publishJson(js, subject, id, value) });
+  return {
+    listPending: async (credentials: { user: string; password: string }) =>
+      (await service.listPending(credentials)).map((o) => ({
+        clientOrderId: o.clientOrderId, signalId: o.signalId, symbol: o.symbol, side: o.side, qty: o.qty, decisionPrice: o.decisionPrice, createdAt: o.createdAt,
+      })),
+    approve: service.approve,
+    reject: service.reject,
+    resetBreaker: service.resetBreaker,
+  };
+}
+

@@ -1,0 +1,22 @@
+/**
+ * Which processes serve the human decisions on orders: only those whose role connects as the
+ * `gateway` NATS user (the only user nats.conf lets publish on ORDERS), and they then need the
+ * ORDERS stream in their topology.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hasOrderDecisions, topologyFor, usersFor } from '../../actors/app/roles.ts';
+import { PROCESS_ROLES } from '../../actors/domain/identities.ts';
+
+const s = suite('order decisions by role');
+
+s('roles all and gateway connect as the gateway user and apply ORDERS; pipeline and ops do neither', () => {
+  const expected: Record<string, boolean> = { all: true, gateway: true, pipeline: false, ops: false };
+  for (const role of PROCESS_ROLES) {
+    assert.is(hasOrderDecisions(role), expected[role], role);
+    assert.is(usersFor(role).includes('gateway'), expected[role], `${role} users`);
+    assert.is(topologyFor(role).streams.some((st) => st.name === 'ORDERS'), expected[role], `${role} streams`);
+  }
+});
+
+s.run();
