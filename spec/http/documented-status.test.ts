@@ -10,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import type { Signal } from '../../actors/domain/messages.ts';
+import type { OrdersRoutesOptions } from '../../adapters/http/orders.routes.ts';
 import type { SignalsRoutesOptions } from '../../adapters/http/signals.routes.ts';
 import { alertBody, makeFixture, SECRET } from './http-fixture.ts';
 
@@ -36,6 +37,48 @@ const follow: SignalsRoutesOptions['follow'] = async (q) => {
   return { close: async () => undefined };
 };
 const signals: SignalsRoutesOptions = { recent: async () => [] as Signal[], follow, heartbeatMs: 60_000 };
+
+/**
+ * The approval service behind the order routes, stubbed: the refusal each request asks for (by
+ * order id or user) is thrown as the service would, so the route's status mapping is what is
+ * checked here; the real checks are spec/http/orders.routes.test.ts's, over Postgres and NATS.
+ */
+const REFUSALS: Record<string, FakeoutError> = {
+  unknown: new FakeoutError('FAKEOUT_ERR_ORDER_UNKNOWN', 'no such order'),
+  decided: new FakeoutError('FAKEOUT_ERR_ORDER_NOT_PENDING', 'already decided'),
+  viewer: new FakeoutError('FAKEOUT_ERR_AUTH_FORBIDDEN', 'role'),
+  locked: new FakeoutError('FAKEOUT_ERR_AUTH_LOCKED', 'locked'),
+  wrong: new FakeoutError('FAKEOUT_ERR_AUTH_PASSWORD_WRONG', 'password'),
+  bad: new FakeoutError('FAKEOUT_ERR_ORDER_INVALID', 'code: missing', { details: { field: 'code' } }),
+};
+const decide = async (id: string, body: unknown) => {
+  const user = (body as { user?: string } | null)?.user ?? '';
+  const refusal = REFUSALS[id] ?? REFUSALS[user];
+  if (refusal) throw refusal;
+  return { clientOrderId: id, decision: 'approved', published: true };
+};
+const orders: OrdersRoutesOptions = {
+  listPending: async ({ user }) => {
+    if (REFUSALS[user]) throw REFUSALS[user];
+    return [];
+  },
+  approve: decide,
+  reject: decide,
+  resetBreaker: (body) => decide('breaker', body),
+};
+const post = (url: string, body: unknown) => async () => {
+  const f = makeFixture({ signals, orders });
+  const res = await f.app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  await f.app.close();
+  return res.statusCode;
+};
+const basic = (user: string) => `Basic ${Buffer.from(`${user}:pw`).toString('base64')}`;
+const pending = (query: string, user: string) => async () => {
+  const f = makeFixture({ signals, orders });
+  const res = await f.app.inject({ method: 'GET', url: `/api/orders${query}`, headers: { authorization: basic(user) } });
+  await f.app.close();
+  return res.statusCode;
+};
 
 type Recipe = () => Promise<number>;
 const webhook = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }, respond?: () => Promise<never>) => async () => {
@@ -77,6 +120,32 @@ const RECIPES: Record<string, Record<number, Recipe>> = {
   },
   'GET /api/signals': { 200: get('/api/signals?limit=5'), 400: get('/api/signals?limit=0') },
   'GET /api/signals/stream': { 200: stream('?symbol=SPY'), 400: stream('?bogus=1'), 503: stream('?symbol=DOWN') },
+  'GET /api/orders': { 200: pending('?status=pending', 'ann'), 400: pending('?status=all', 'ann'), 401: pending('?status=pending', 'wrong') },
+  'POST /api/orders/:id/approve': {
+    202: post('/api/orders/SPY:1m:1:entry/approve', { user: 'ann' }),
+    400: post('/api/orders/x/approve', { user: 'bad' }),
+    401: post('/api/orders/x/approve', { user: 'wrong' }),
+    403: post('/api/orders/x/approve', { user: 'viewer' }),
+    404: post('/api/orders/unknown/approve', { user: 'ann' }),
+    409: post('/api/orders/decided/approve', { user: 'ann' }),
+    423: post('/api/orders/x/approve', { user: 'locked' }),
+  },
+  'POST /api/orders/:id/reject': {
+    202: post('/api/orders/x/reject', { user: 'ann' }),
+    400: post('/api/orders/x/reject', { user: 'bad' }),
+    401: post('/api/orders/x/reject', { user: 'wrong' }),
+    403: post('/api/orders/x/reject', { user: 'viewer' }),
+    404: post('/api/orders/unknown/reject', { user: 'ann' }),
+    409: post('/api/orders/decided/reject', { user: 'ann' }),
+    423: post('/api/orders/x/reject', { user: 'locked' }),
+  },
+  'POST /api/breaker/reset': {
+    202: post('/api/breaker/reset', { user: 'ann' }),
+    400: post('/api/breaker/reset', { user: 'bad' }),
+    401: post('/api/breaker/reset', { user: 'wrong' }),
+    403: post('/api/breaker/reset', { user: 'viewer' }),
+    423: post('/api/breaker/reset', { user: 'locked' }),
+  },
   'GET /actors': { 200: get('/actors') },
   'GET /metrics': { 200: get('/metrics') },
   'GET /healthz': { 200: get('/healthz', true), 503: get('/healthz', false) },
