@@ -120,6 +120,8 @@ export interface Features {
   closeBackInsideDownAtr: number;
   /** volume / mean volume of the previous N bars; 0 when that mean is 0 */
   volumeRatio: number;
+  /** the bar's own volume (for liquidity: a trailing percentile needs the raw figure, not the ratio) */
+  volume: number;
   /** N used for the range */
   lookback: number;
 }

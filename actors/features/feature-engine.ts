@@ -149,6 +149,7 @@ export class FeatureEngine {
       closeBackInsideUpAtr: brokeUp && bar.close < rangeHigh ? (rangeHigh - bar.close) / atr : 0,
       closeBackInsideDownAtr: brokeDown && bar.close > rangeLow ? (bar.close - rangeLow) / atr : 0,
       volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
+      volume: bar.volume,
       lookback: this.lookback,
     };
   }

@@ -58,6 +58,7 @@ export function features(b: Bar): Features {
     closeBackInsideUpAtr: 0.3,
     closeBackInsideDownAtr: 0,
     volumeRatio: 1.7,
+    volume: 170,
     lookback: 20,
   };
 }

@@ -43,6 +43,7 @@ s('measures a bar that pokes above a flat range and closes back inside', () => {
     closeBackInsideUpAtr: 0.3, // (101 - 100.4) / 2
     closeBackInsideDownAtr: 0,
     volumeRatio: 2.5, // 25 / mean(10)
+    volume: 25, // the poke bar's own volume
     lookback: 20,
   });
   // The next bar sees the poke in its range and the poke's TR in its ATR:
