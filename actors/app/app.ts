@@ -18,6 +18,7 @@ import type { Config } from '../domain/config.ts';
 import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
+import type { MonitorOutput } from '../monitors/monitors.actor.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
@@ -182,6 +183,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     onReplayProgress: opts.onReplayProgress,
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
     brokerVault,
+    onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);
       if (signals) metrics.signals.inc(signals);
@@ -315,4 +317,18 @@ function openBrokerVault(config: Readonly<Config>, db: Database['db'], clock: Cl
   return openVault(resolve(config.brokerSecretsFile), async (r) => {
     await appendAudit(db, { at: clock.now(), actor: r.reader, action: 'secret.read', subject: `secret:${r.name}`, details: { file: r.file } });
   });
+}
+
+/** The monitors' figures, tags and per-fill slippage as Prometheus series. */
+function recordMonitorOutputs(metrics: Metrics, outputs: readonly MonitorOutput[]): void {
+  for (const o of outputs) {
+    if (o.kind === 'tag') metrics.signalLiquidity.inc({ liquidity: o.tag.low ? 'low' : 'normal' });
+    else if (o.kind === 'fill') {
+      metrics.fillSlippage.observe({ kind: 'modelled' }, o.modelledBps);
+      if (o.realisedBps !== null) metrics.fillSlippage.observe({ kind: 'realised' }, o.realisedBps);
+    } else if (o.kind === 'state') {
+      if (o.value !== null) metrics.monitorValue.set({ monitor: o.monitor }, o.value);
+      metrics.monitorAlert.set({ monitor: o.monitor }, o.state === 'alert' ? 1 : 0);
+    }
+  }
 }

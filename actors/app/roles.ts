@@ -19,6 +19,8 @@ import type { Config } from '../domain/config.ts';
 import type { NatsUser, ProcessRole } from '../domain/identities.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import type { TimeLimits } from '../ingest/plausibility.ts';
+import { DEFAULT_LIQUIDITY } from '../execution/liquidity.ts';
+import { liquidityMonitorStage, slippageMonitorStage, type MonitorOutput } from '../monitors/monitors.actor.ts';
 import { startReplayActor, type ReplayProgress, type ReplayRequest } from '../ingest/replay.actor.ts';
 import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import type { ScoringParams } from '../scoring/score.ts';
@@ -27,7 +29,7 @@ import type { AnyDb, Bus } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
 /** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
-export const ACTOR_GROUPS = ['pipeline', 'execution', 'intake'] as const;
+export const ACTOR_GROUPS = ['pipeline', 'execution', 'monitors', 'intake'] as const;
 export type ActorGroup = (typeof ACTOR_GROUPS)[number];
 
 /** What an entry's factory may use: the process's wiring, already opened. */
@@ -45,6 +47,8 @@ export interface RoleContext {
   onReplayProgress?: (p: ReplayProgress) => void;
   countIngested(outcome: 'accepted' | 'duplicate' | 'bad_row' | 'rejected', n: number): void;
   onScored(scores: number, signals: number): void;
+  /** after a monitor stage's batch committed: its tags, states and notices (metrics) */
+  onMonitorCommitted(outputs: readonly MonitorOutput[]): void;
   /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
   brokerVault: Vault | undefined;
 }
@@ -89,6 +93,31 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   {
     kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
     stage: (c) => asStage(scoringEngineStage(c.scoring, { log: c.log.child({ actor: 'scoring-engine' }), onCommitted: (scores, signals) => c.onScored(scores, signals) })),
+  },
+  {
+    kind: 'stage', id: 'liquidity-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: [],
+    stage: (c) =>
+      asStage(
+        liquidityMonitorStage(
+          {
+            scoring: c.scoring,
+            liquidity: { ...DEFAULT_LIQUIDITY, percentile: c.config.lowLiqPercentile },
+            signalWindow: c.config.liquiditySignalWindow,
+            alertShare: c.config.liquidityAlertShare,
+          },
+          { log: c.log.child({ actor: 'liquidity-monitor' }), onCommitted: c.onMonitorCommitted },
+        ),
+      ),
+  },
+  {
+    kind: 'stage', id: 'slippage-monitor', role: 'gateway', group: 'monitors', natsUser: 'gateway', writes: [],
+    stage: (c) =>
+      asStage(
+        slippageMonitorStage(
+          { window: c.config.breakerSlippageWindow, ratio: c.config.breakerSlippageRatio },
+          { log: c.log.child({ actor: 'slippage-monitor' }), onCommitted: c.onMonitorCommitted },
+        ),
+      ),
   },
   {
     kind: 'service', id: 'replay', role: 'pipeline', group: 'intake', natsUser: 'ingest', writes: ['RAW'], restart: 'transient', shutdownMs: 15_000,

@@ -75,6 +75,9 @@ export interface Config {
   lowLiqMultiplier: number;
   lowLiqPercentile: number;
   noiseBps: number;
+  /** liquidity monitor: the last N signals the low-liquidity share is taken over, and the share above which it alerts */
+  liquiditySignalWindow: number;
+  liquidityAlertShare: number;
   /** path of the broker credentials file (JSON of named secrets, mode 0600); read only by roles that run execution */
   brokerSecretsFile: string | undefined;
   /** failed approvals (wrong or reused TOTP codes) within authLockSeconds that lock a user */
@@ -142,6 +145,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_LOW_LIQ_MULTIPLIER', default: '2', meaning: 'spread and impact multiplier for bars outside the main sessions or with thin volume (≥ 1)' },
   { name: 'FAKEOUT_LOW_LIQ_PERCENTILE', default: '10', meaning: 'a bar whose volume is below this percentile of its trailing window counts as thin' },
   { name: 'FAKEOUT_NOISE_BPS', default: '0.5', meaning: 'upper bound of the non-negative slippage noise seeded by the client order id, in bps' },
+  { name: 'FAKEOUT_LIQUIDITY_SIGNAL_WINDOW', default: '20', meaning: 'liquidity monitor: the last N signals whose low-liquidity share is judged (1..1000); judged once N signals were seen' },
+  { name: 'FAKEOUT_LIQUIDITY_ALERT_SHARE', default: '0.3', meaning: 'liquidity monitor: alert when more than this share of the last N signals is low-liquidity (0 to below 1)' },
   { name: 'FAKEOUT_BROKER_SECRETS_FILE', default: '(unset: the paper broker needs none)', meaning: 'JSON file of broker credentials, mode 0600 (refused if group or others may read it); loaded only by roles all and gateway; every read is audited' },
   { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
   { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
@@ -247,6 +252,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
     ...executionConfig(env),
+    liquiditySignalWindow: num(env, 'FAKEOUT_LIQUIDITY_SIGNAL_WINDOW', 20, isInt(1, 1000), 'an integer 1..1000'),
+    liquidityAlertShare: num(env, 'FAKEOUT_LIQUIDITY_ALERT_SHARE', 0.3, (n) => n >= 0 && n < 1, 'a share in [0, 1)'),
     brokerSecretsFile: text(env, 'FAKEOUT_BROKER_SECRETS_FILE'),
     authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
     authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),

@@ -128,16 +128,24 @@ export function observationProblem(o: Observation): string | undefined {
   }
 }
 
-/** Slippage ratio = Σ realisedBps / Σ modelledBps over the last `slippageWindow` fills; trips when > `slippageRatio`. */
-export function checkSlippage(w: BreakerWindows, t: BreakerThresholds): Trip | undefined {
-  if (w.fills.length < t.slippageWindow) return undefined;
+/**
+ * THE slippage ratio: Σ realisedBps / Σ modelledBps over the given fills (the breaker's trip
+ * condition and the slippage monitor's gauge are this one formula). NaN for no fills.
+ */
+export function slippageRatio(fills: readonly { realisedBps: number; modelledBps: number }[]): { ratio: number; realised: number; modelled: number } {
   let realised = 0;
   let modelled = 0;
-  for (const f of w.fills) {
+  for (const f of fills) {
     realised += f.realisedBps;
     modelled += f.modelledBps;
   }
-  const ratio = realised / modelled;
+  return { ratio: fills.length === 0 ? Number.NaN : realised / modelled, realised, modelled };
+}
+
+/** Slippage ratio = Σ realisedBps / Σ modelledBps over the last `slippageWindow` fills; trips when > `slippageRatio`. */
+export function checkSlippage(w: BreakerWindows, t: BreakerThresholds): Trip | undefined {
+  if (w.fills.length < t.slippageWindow) return undefined;
+  const { ratio, realised, modelled } = slippageRatio(w.fills);
   if (!(ratio > t.slippageRatio)) return undefined;
   return {
     condition: 'slippage',

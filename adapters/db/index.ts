@@ -16,3 +16,4 @@ export * from './broker-orders.repo.ts';
 export { inTransaction } from './transaction.ts';
 export * from './users.repo.ts';
 export * from './audit-log.repo.ts';
+export * from './monitors.repo.ts';

@@ -226,6 +226,30 @@ export interface AuditLogTable {
 }
 
 /** The whole database, for `Kysely<Schema>`. */
+/** A signal's liquidity tag, by the liquidity monitor (migration 0004). */
+export interface SignalLiquidityTable {
+  signal_id: string;
+  symbol: string;
+  timeframe: string;
+  open_time: number;
+  low: boolean;
+  /** `off_session` and/or `thin_volume` */
+  reasons: Json<string[]>;
+  volume: number | null;
+  threshold: number | null;
+}
+
+/** One monitor's current state: its machine state and the figure it last judged. */
+export interface MonitorStatesTable {
+  monitor: string;
+  state: string;
+  value: number | null;
+  threshold: number;
+  since: number | null;
+  figures: Json<Record<string, number>>;
+  updated_at: UpdatedAt;
+}
+
 export interface Schema {
   raw_events: RawEventsTable;
   bars: BarsTable;
@@ -242,6 +266,8 @@ export interface Schema {
   totp_enrolments: TotpEnrolmentsTable;
   auth_state: AuthStateTable;
   audit_log: AuditLogTable;
+  signal_liquidity: SignalLiquidityTable;
+  monitor_states: MonitorStatesTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;

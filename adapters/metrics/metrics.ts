@@ -58,6 +58,14 @@ export interface Metrics {
   readonly ingested: Counter<'source' | 'outcome'>;
   /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
   readonly barEvents: Counter<'outcome'>;
+  /** `fakeout_monitor_value{monitor}`: the figure a monitor judges (slippage ratio, low-liquidity share). */
+  readonly monitorValue: Gauge<'monitor'>;
+  /** `fakeout_monitor_alert{monitor}`: 1 while the monitor's machine is in `alert`, else 0. */
+  readonly monitorAlert: Gauge<'monitor'>;
+  /** `fakeout_signal_liquidity_total{liquidity}`: signals tagged `low` or `normal` by the liquidity monitor. */
+  readonly signalLiquidity: Counter<'liquidity'>;
+  /** `fakeout_fill_slippage_bps{kind}`: per fill, `realised` and `modelled` slippage in basis points. */
+  readonly fillSlippage: Histogram<'kind'>;
   /** `fakeout_supervision_events_total{type}`: start, crash, restart, escalation… */
   readonly supervisionEvents: Counter<'type'>;
   /** `fakeout_signals_total`: signals emitted (score ≥ trigger). No symbol label, see the POLICY above. */
@@ -126,6 +134,31 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const monitorValue = new Gauge({
+    name: 'fakeout_monitor_value',
+    help: 'The figure a monitor judges: realised/modelled slippage ratio, share of low-liquidity signals.',
+    labelNames: ['monitor'] as const,
+    registers,
+  });
+  const monitorAlert = new Gauge({
+    name: 'fakeout_monitor_alert',
+    help: '1 while the monitor is in alert (its figure above its threshold), else 0.',
+    labelNames: ['monitor'] as const,
+    registers,
+  });
+  const signalLiquidity = new Counter({
+    name: 'fakeout_signal_liquidity_total',
+    help: 'Signals tagged by the liquidity monitor, low or normal liquidity.',
+    labelNames: ['liquidity'] as const,
+    registers,
+  });
+  const fillSlippage = new Histogram({
+    name: 'fakeout_fill_slippage_bps',
+    help: 'Slippage per fill in basis points (adverse > 0), realised and modelled.',
+    labelNames: ['kind'] as const,
+    buckets: [-10, -2, 0, 1, 2, 5, 10, 20, 50, 100, 250],
+    registers,
+  });
   const supervisionEvents = new Counter({
     name: 'fakeout_supervision_events_total',
     help: 'Supervision events (start, crash, restart, escalation, ...).',
@@ -149,6 +182,7 @@ export function createMetrics(): Metrics {
     for (const outcome of INGEST_OUTCOMES) ingested.inc({ source, outcome }, 0);
   }
   for (const outcome of BAR_EVENT_OUTCOMES) barEvents.inc({ outcome }, 0);
+  for (const liquidity of ['low', 'normal']) signalLiquidity.inc({ liquidity }, 0);
 
   const statesSeen = new Map<string, Set<string>>();
   function setActorState(actor: string, state: string): void {
@@ -170,6 +204,10 @@ export function createMetrics(): Metrics {
     consumerPending,
     ingested,
     barEvents,
+    monitorValue,
+    monitorAlert,
+    signalLiquidity,
+    fillSlippage,
     supervisionEvents,
     signals,
     scores,

@@ -96,6 +96,8 @@ export const TOPOLOGY: Topology = Object.freeze({
     { stream: 'RAW', durable: 'bar-builder', description: 'raw events to closed bars', ...PIPELINE_CONSUMER },
     { stream: 'BARS', durable: 'feature-engine', description: 'bars to features', ...PIPELINE_CONSUMER },
     { stream: 'FEATURES', durable: 'scoring-engine', description: 'features to scores and signals', ...PIPELINE_CONSUMER },
+    { stream: 'SCORES', durable: 'liquidity-monitor', description: 'tags each signal low or normal liquidity; alerts on their share', ...PIPELINE_CONSUMER },
+    { stream: 'ORDERS', durable: 'slippage-monitor', description: 'realised vs modelled slippage over the last fills', filterSubject: 'fills.>', ...PIPELINE_CONSUMER },
   ]),
 });
 

@@ -96,7 +96,7 @@ s('the consumer table matches TOPOLOGY, and the shared consumer settings are the
     const row = rows.get(spec.durable);
     assert.ok(row !== undefined, `consumer ${spec.durable} has a row`);
     assert.is(row[0], spec.stream, `${spec.durable}: stream`);
-    assert.is(spec.filterSubject, undefined, `${spec.durable}: the page says no filter subject`);
+    assert.is(row[1], spec.filterSubject === undefined ? '—' : `\`${spec.filterSubject}\``, `${spec.durable}: filter subject`);
     const ackWait = Number(/`ack_wait` (\d+) s/.exec(md)?.[1]);
     const maxAckPending = Number(/`max_ack_pending` ([\d ]+)/.exec(md)?.[1]?.replace(/ /g, ''));
     const maxDeliver = Number(/`max_deliver` (-?\d+)/.exec(md)?.[1]);

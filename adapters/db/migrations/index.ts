@@ -7,10 +7,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_execution.ts';
 import * as m0003 from './0003_auth_audit.ts';
+import * as m0004 from './0004_monitors.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_foundation': m0001,
   '0002_execution': m0002,
   '0003_auth_audit': m0003,
+  '0004_monitors': m0004,
 });
