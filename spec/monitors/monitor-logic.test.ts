@@ -95,4 +95,12 @@ s('liquidity watch: a signal is thin below the trailing nearest-rank percentile 
   assert.equal([fourth.measure.value, fourth.measure.judged], [0.5, true]);
 });
 
+s('liquidity watch: a bar is judged against the bars before it, never against itself (no lookahead)', () => {
+  const w = new LiquidityWatch({ liquidity: { window: 10, percentile: 10, minSamples: 5 }, signalWindow: 4 });
+  for (let i = 1; i <= 10; i++) w.observe(score(i, 5), false, OPEN);
+  // the 10th percentile of ten 5s is the smallest: 5, and 4 < 5; with itself in the window it would be 4, and 4 < 4 is false
+  const seen = w.observe(score(11, 4, true), true, OPEN)!;
+  assert.equal([seen.tag.low, seen.tag.threshold], [true, 5]);
+});
+
 s.run();
