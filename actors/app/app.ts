@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { appendAudit, openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
+import { appendAudit, listMonitorStates, openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
@@ -132,6 +132,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       acceptAlert,
       actorsTree: () => supervisor.tree(),
       metrics,
+      monitors: { list: () => listMonitorStates(db) },
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
       ...(orders === undefined ? {} : { orders }),

@@ -112,6 +112,8 @@ s('the slippage monitor stays normal at a ratio of 1.49 and alerts at 1.51, with
     assert.is(audit.length, 1, 'one alert audited');
     const metrics = await (await fetch(`${t.app.httpUrl()}/metrics`)).text();
     assert.match(metrics, /fakeout_monitor_alert\{monitor="slippage"\} 1\n/);
+    const api = (await (await fetch(`${t.app.httpUrl()}/api/monitors`)).json()) as { monitors: { monitor: string; state: string }[] };
+    assert.is(api.monitors.find((m) => m.monitor === 'slippage')?.state, 'alert', 'GET /api/monitors shows it');
   } finally {
     await t.cleanup();
   }

@@ -88,7 +88,7 @@ const webhook = (payload: string, headers: Record<string, string> = { 'content-t
   return res.statusCode;
 };
 const get = (url: string, health?: boolean) => async () => {
-  const f = makeFixture({ signals, ...(health === undefined ? {} : { health: async () => ({ ok: health, details: {} }) }) });
+  const f = makeFixture({ signals, monitors: { list: async () => [] }, ...(health === undefined ? {} : { health: async () => ({ ok: health, details: {} }) }) });
   const res = await f.app.inject({ method: 'GET', url });
   await f.app.close();
   return res.statusCode;
@@ -146,6 +146,7 @@ const RECIPES: Record<string, Record<number, Recipe>> = {
     403: post('/api/breaker/reset', { user: 'viewer' }),
     423: post('/api/breaker/reset', { user: 'locked' }),
   },
+  'GET /api/monitors': { 200: get('/api/monitors') },
   'GET /actors': { 200: get('/actors') },
   'GET /metrics': { 200: get('/metrics') },
   'GET /healthz': { 200: get('/healthz', true), 503: get('/healthz', false) },

@@ -1,0 +1,24 @@
+/**
+ * `GET /api/monitors`: each monitor's machine state (`normal` / `alert`), the figure it last
+ * judged, its threshold and since when: what a dashboard shows beside the breaker.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+
+export interface MonitorView {
+  monitor: string;
+  state: 'normal' | 'alert';
+  value: number | null;
+  threshold: number;
+  since: number | null;
+  figures: Record<string, number>;
+}
+
+export interface MonitorsRoutesOptions {
+  list(): Promise<MonitorView[]>;
+}
+
+export const MONITORS_PATH = '/api/monitors';
+
+export const monitorsRoutes: FastifyPluginAsync<MonitorsRoutesOptions> = async (app, opts) => {
+  app.get(MONITORS_PATH, async (_request, reply) => reply.type('application/json; charset=utf-8').send({ monitors: await opts.list() }));
+};
