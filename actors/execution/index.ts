@@ -5,3 +5,4 @@ export * from './cost-model.ts';
 export * from './liquidity.ts';
 export * from './position.ts';
 export * from './pnl.ts';
+export * from './order-messages.ts';

@@ -1,0 +1,221 @@
+/**
+ * The ORDERS stream's messages: their types, subjects, `Nats-Msg-Id`s and parsers. One module,
+ * shared by the execution gateway (which consumes all of them in stream order), the paper
+ * broker stage (which publishes fills) and the approval surface (CLI / HTTP, which publishes
+ * human decisions).
+ *
+ * Subjects (`<sym>` = symbolToken(symbol)):
+ *   orders.intent.<sym>    a signal turned into an intent           id `intent:<signal id>`
+ *   orders.approved.<sym>  a human approved a pending order         id `approved:<client order id>`
+ *   orders.rejected.<sym>  a human rejected a pending order         id `rejected:<client order id>`
+ *   orders.sent.<sym>      the broker accepted the order            id `sent:<client order id>`
+ *   orders.failed.<sym>    the broker refused the order             id `failed:<client order id>`
+ *   fills.<sym>            a fill at the (paper) broker             id = fill id
+ *
+ * POLICY: every id is derived from the signal (client order id `<signal id>:<leg>`), so a
+ * re-publish after a crash is dropped by the stream's duplicate window and by the primary keys.
+ * Parsers refuse a malformed body with FAKEOUT_ERR_EXEC_INVALID_MESSAGE naming the field.
+ */
+import { FakeoutError } from '../domain/errors.ts';
+import { isTimeframe, symbolToken, type Direction, type Timeframe } from '../domain/messages.ts';
+import type { OrderSide } from './cost-model.ts';
+
+/** The statuses of a row of `orders` (the gateway's book), in one place. */
+export const ORDER_STATUS = Object.freeze({
+  pendingApproval: 'pending_approval',
+  held: 'held',
+  sent: 'sent',
+  filled: 'filled',
+  closed: 'closed',
+  rejected: 'rejected',
+  expired: 'expired',
+  skipped: 'skipped',
+  failed: 'failed',
+} as const);
+export type OrderStatusName = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
+export const ORDER_STATUSES: readonly OrderStatusName[] = Object.freeze(Object.values(ORDER_STATUS));
+
+/** A signal the gateway should decide on (`orders.intent.<sym>`), published by order-intake. */
+export interface OrderIntent {
+  kind: 'intent';
+  /** `intent:<signal id>` */
+  id: string;
+  signalId: string;
+  symbol: string;
+  timeframe: Timeframe;
+  direction: Direction;
+  /** the signal bar's open time; its close time (+ timeframe) is the decision time in a replay */
+  openTime: number;
+  entry: number;
+  stop: number;
+  target: number;
+  /** ATR of the signal's features, for the impact term's σ */
+  atr: number;
+  score: number;
+}
+
+/** A human approval (`orders.approved.<sym>`), published by the approval surface after its checks. */
+export interface OrderApproved {
+  kind: 'approved';
+  clientOrderId: string;
+  symbol: string;
+  user: string;
+  role: string;
+  /** epoch ms by the approver's clock */
+  at: number;
+}
+
+/** A human rejection (`orders.rejected.<sym>`). */
+export interface OrderRejected {
+  kind: 'rejected';
+  clientOrderId: string;
+  symbol: string;
+  user: string;
+  reason: string;
+  at: number;
+}
+
+/** The gateway's effect result: the broker accepted (or already had) the order. */
+export interface OrderSent {
+  kind: 'sent';
+  clientOrderId: string;
+  symbol: string;
+  /** the gateway's decision time for it */
+  at: number;
+  /** true when the broker answered duplicate_client_order_id (a re-send after a crash) */
+  duplicate: boolean;
+}
+
+/** The gateway's effect result: the broker refused the order. */
+export interface OrderFailed {
+  kind: 'failed';
+  clientOrderId: string;
+  symbol: string;
+  at: number;
+  reason: string;
+  message: string;
+}
+
+/** A fill at the broker (`fills.<sym>`). */
+export interface FillMessage {
+  kind: 'fill';
+  /** the broker's deterministic fill id (`<client order id>:fill`) */
+  fillId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: number;
+  price: number;
+  fees: number;
+  /** epoch ms: the open time of the bar it filled on */
+  time: number;
+  /** 'entry' or an exit reason ('stop' | 'target' | 'time') */
+  leg: 'entry' | 'exit';
+  exitReason?: 'stop' | 'target' | 'time';
+  modelledBps: number;
+  realisedBps: number | null;
+  barId?: string;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage;
+
+export const intentSubject = (symbol: string): string => `orders.intent.${symbolToken(symbol)}`;
+export const approvedSubject = (symbol: string): string => `orders.approved.${symbolToken(symbol)}`;
+export const rejectedSubject = (symbol: string): string => `orders.rejected.${symbolToken(symbol)}`;
+export const sentSubject = (symbol: string): string => `orders.sent.${symbolToken(symbol)}`;
+export const failedSubject = (symbol: string): string => `orders.failed.${symbolToken(symbol)}`;
+export const fillSubject = (symbol: string): string => `fills.${symbolToken(symbol)}`;
+
+export const intentMsgId = (signalId: string): string => `intent:${signalId}`;
+export const approvedMsgId = (clientOrderId: string): string => `approved:${clientOrderId}`;
+export const rejectedMsgId = (clientOrderId: string): string => `rejected:${clientOrderId}`;
+export const sentMsgId = (clientOrderId: string): string => `sent:${clientOrderId}`;
+export const failedMsgId = (clientOrderId: string): string => `failed:${clientOrderId}`;
+
+/** The `Nats-Msg-Id` of any ORDERS message. */
+export function ordersMsgId(m: OrdersMessage): string {
+  switch (m.kind) {
+    case 'intent':
+      return m.id;
+    case 'approved':
+      return approvedMsgId(m.clientOrderId);
+    case 'rejected':
+      return rejectedMsgId(m.clientOrderId);
+    case 'sent':
+      return sentMsgId(m.clientOrderId);
+    case 'failed':
+      return failedMsgId(m.clientOrderId);
+    case 'fill':
+      return m.fillId;
+  }
+}
+
+/** The subject of any ORDERS message. */
+export function ordersSubject(m: OrdersMessage): string {
+  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
+  return by[m.kind](m.symbol);
+}
+
+function bad(field: string, why: string): FakeoutError {
+  return new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', `ORDERS message: ${field} ${why}`, { details: { field } });
+}
+const str = (o: Record<string, unknown>, f: string): string => {
+  const v = o[f];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 512) throw bad(f, 'must be a non-empty string (at most 512 characters)');
+  return v;
+};
+const num = (o: Record<string, unknown>, f: string, positive = false): number => {
+  const v = o[f];
+  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && v <= 0)) throw bad(f, positive ? 'must be a positive number' : 'must be a finite number');
+  return v;
+};
+
+/**
+ * Parses a message body by the kind its subject names (`orders.<kind>.<sym>` or `fills.<sym>`).
+ * The symbol in the body must match the subject's token, so a message cannot act on another symbol.
+ */
+export function parseOrdersMessage(subject: string, body: unknown): OrdersMessage {
+  const parts = subject.split('.');
+  const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'orders' ? parts[1] : undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
+  const o = body as Record<string, unknown>;
+  const symbol = str(o, 'symbol');
+  if (symbolToken(symbol) !== parts[parts.length - 1]) throw bad('symbol', `does not match the subject ${subject}`);
+  switch (kind) {
+    case 'intent': {
+      const tf = o.timeframe;
+      if (!isTimeframe(tf)) throw bad('timeframe', 'must be a timeframe');
+      if (o.direction !== 'long' && o.direction !== 'short') throw bad('direction', "must be 'long' or 'short'");
+      const signalId = str(o, 'signalId');
+      if (o.id !== intentMsgId(signalId)) throw bad('id', `must be ${intentMsgId(signalId)}`);
+      return {
+        kind, id: intentMsgId(signalId), signalId, symbol, timeframe: tf, direction: o.direction,
+        openTime: num(o, 'openTime'), entry: num(o, 'entry', true), stop: num(o, 'stop', true), target: num(o, 'target', true),
+        atr: num(o, 'atr'), score: num(o, 'score'),
+      };
+    }
+    case 'approved':
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, user: str(o, 'user'), role: str(o, 'role'), at: num(o, 'at') };
+    case 'rejected':
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, user: str(o, 'user'), reason: str(o, 'reason'), at: num(o, 'at') };
+    case 'sent':
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), duplicate: o.duplicate === true };
+    case 'failed':
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), reason: str(o, 'reason'), message: str(o, 'message') };
+    case 'fill': {
+      if (o.side !== 'buy' && o.side !== 'sell') throw bad('side', "must be 'buy' or 'sell'");
+      if (o.leg !== 'entry' && o.leg !== 'exit') throw bad('leg', "must be 'entry' or 'exit'");
+      const exitReason = o.exitReason;
+      if (exitReason !== undefined && exitReason !== 'stop' && exitReason !== 'target' && exitReason !== 'time') throw bad('exitReason', "must be 'stop', 'target' or 'time'");
+      const realised = o.realisedBps === null || o.realisedBps === undefined ? null : num(o, 'realisedBps');
+      return {
+        kind, fillId: str(o, 'fillId'), clientOrderId: str(o, 'clientOrderId'), symbol, side: o.side, qty: num(o, 'qty', true),
+        price: num(o, 'price', true), fees: num(o, 'fees'), time: num(o, 'time'), leg: o.leg,
+        ...(exitReason === undefined ? {} : { exitReason }), modelledBps: num(o, 'modelledBps'), realisedBps: realised,
+        ...(typeof o.barId === 'string' ? { barId: o.barId } : {}),
+      };
+    }
+    default:
+      throw bad('subject', `${subject} is not an ORDERS subject`);
+  }
+}
