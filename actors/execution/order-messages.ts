@@ -11,6 +11,7 @@
  *   orders.sent.<sym>      the broker accepted the order            id `sent:<client order id>`
  *   orders.failed.<sym>    the broker refused the order             id `failed:<client order id>`
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
+ *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
  *
  * POLICY: every id is derived from the signal (client order id `<signal id>:<leg>`), so a
  * re-publish after a crash is dropped by the stream's duplicate window and by the primary keys.
@@ -115,9 +116,28 @@ export interface FillMessage {
   modelledBps: number;
   realisedBps: number | null;
   barId?: string;
+  /** exits: bars the position was held (the entry bar is bar 1) and whether the bar gapped through the level */
+  barsHeld?: number;
+  gap?: boolean;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage;
+/**
+ * A person's verified request to close a half-open breaker (`orders.reset.breaker`), published
+ * by the approval surface after it checked the user's role and TOTP code, like an approval.
+ */
+export interface BreakerReset {
+  kind: 'reset';
+  symbol: 'breaker';
+  user: string;
+  role: string;
+  at: number;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset;
+
+/** The subject of breaker resets (no symbol: it is account-wide). */
+export const BREAKER_RESET_SUBJECT = 'orders.reset.breaker';
+export const resetMsgId = (user: string, at: number): string => `reset:${user}:${at}`;
 
 export const intentSubject = (symbol: string): string => `orders.intent.${symbolToken(symbol)}`;
 export const approvedSubject = (symbol: string): string => `orders.approved.${symbolToken(symbol)}`;
@@ -147,11 +167,14 @@ export function ordersMsgId(m: OrdersMessage): string {
       return failedMsgId(m.clientOrderId);
     case 'fill':
       return m.fillId;
+    case 'reset':
+      return resetMsgId(m.user, m.at);
   }
 }
 
 /** The subject of any ORDERS message. */
 export function ordersSubject(m: OrdersMessage): string {
+  if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
   const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
@@ -179,6 +202,7 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
   const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'orders' ? parts[1] : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
   const o = body as Record<string, unknown>;
+  if (subject === BREAKER_RESET_SUBJECT) return { kind: 'reset', symbol: 'breaker', user: str(o, 'user'), role: str(o, 'role'), at: num(o, 'at') };
   const symbol = str(o, 'symbol');
   if (symbolToken(symbol) !== parts[parts.length - 1]) throw bad('symbol', `does not match the subject ${subject}`);
   switch (kind) {
@@ -213,6 +237,8 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
         price: num(o, 'price', true), fees: num(o, 'fees'), time: num(o, 'time'), leg: o.leg,
         ...(exitReason === undefined ? {} : { exitReason }), modelledBps: num(o, 'modelledBps'), realisedBps: realised,
         ...(typeof o.barId === 'string' ? { barId: o.barId } : {}),
+        ...(typeof o.barsHeld === 'number' ? { barsHeld: o.barsHeld } : {}),
+        ...(typeof o.gap === 'boolean' ? { gap: o.gap } : {}),
       };
     }
     default:
