@@ -25,6 +25,7 @@ import { entriesFor, hasWebhookIntake, HTTP_WORKER, topologyFor, usersFor, worke
 import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
+import { createExecutionWiring } from '../gateway/execution-wiring.ts';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -156,6 +157,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     });
   };
 
+  const execution = createExecutionWiring(config, db, clock);
   const ctx: RoleContext = {
     config,
     log,
@@ -168,6 +170,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     replayFiles: opts.replay ?? config.replayFiles.map((path) => ({ path })),
     onReplayProgress: opts.onReplayProgress,
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
+    execution,
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);
       if (signals) metrics.signals.inc(signals);

@@ -42,8 +42,8 @@ export interface StageDefinition<In, Out> {
   /** durable consumer name, checkpoint key, metric label, supervision id */
   name: string;
   stream: string;
-  /** validates one message body; throwing marks it bad (reported, acked, never applied) */
-  decode(value: unknown): In;
+  /** validates one message body (its subject given for streams that carry several kinds); throwing marks it bad (reported, acked, never applied) */
+  decode(value: unknown, subject: string): In;
   create(snapshot: unknown | undefined): StageProcessor<In, Out>;
   toPublish(outputs: readonly Out[]): OutboundMessage[];
   persist(tx: AnyDb, outputs: readonly Out[]): Promise<void>;
@@ -157,7 +157,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           let input: In;
           try {
             if (m.decodeError !== undefined) throw m.decodeError;
-            input = def.decode(m.value);
+            input = def.decode(m.value, m.subject);
           } catch (err) {
             bad++;
             log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');
