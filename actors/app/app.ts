@@ -25,7 +25,7 @@ import { entriesFor, hasWebhookIntake, HTTP_WORKER, topologyFor, usersFor, worke
 import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
-import { createExecutionWiring } from '../gateway/execution-wiring.ts';
+import { createExecutionWiring, withMachines } from '../gateway/execution-wiring.ts';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -118,7 +118,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       bodyLimit: config.webhookBodyLimit,
       webhookSecret,
       acceptAlert,
-      actorsTree: () => supervisor.tree(),
+      actorsTree: () => withMachines(supervisor.tree(), execution),
       metrics,
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
@@ -215,8 +215,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const waitForIdle: App['waitForIdle'] = async ({ timeoutMs = 600_000, pollMs = 250 } = {}) => {
     const deadline = clock.now() + timeoutMs;
     // Every durable consumer of the role's topology is one of its stages.
-    const reader = messaging.bus(messaging.users.includes('pipeline') ? 'pipeline' : messaging.users[0]!);
-    const consumers = await Promise.all(topology.consumers.map((c) => reader.openConsumer(c.stream, c.durable)));
+    // each consumer read as the user of the stage that owns it (the pipeline user may not look at ORDERS)
+    const fallback = messaging.users.includes('pipeline') ? 'pipeline' : messaging.users[0]!;
+    const owner = (durable: string) => entriesFor(role).find((e) => e.id === durable)?.natsUser ?? fallback;
+    const consumers = await Promise.all(topology.consumers.map((c) => messaging.bus(owner(c.durable)).openConsumer(c.stream, c.durable)));
     let idleRounds = 0;
     while (idleRounds < 2) {
       if (clock.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
@@ -247,7 +249,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     supervisor,
     dataDirLock,
     httpUrl: () => httpUrl,
-    tree: () => supervisor.tree(),
+    tree: () => withMachines(supervisor.tree(), execution),
     waitForIdle,
     async stop() {
       if (stopped) return;

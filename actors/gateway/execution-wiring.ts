@@ -8,6 +8,7 @@ import { listBarsBetween, pgPaperBrokerStore, type Db } from '../../adapters/db/
 import { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
 import type { Clock } from '../../adapters/time/clock.ts';
+import type { SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
 import { costModelFromConfig, type CostModelParams } from '../execution/cost-model.ts';
 import { DEFAULT_LIQUIDITY } from '../execution/liquidity.ts';
@@ -50,4 +51,20 @@ export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: C
     },
     gateway: undefined,
   };
+}
+
+/**
+ * The tree of GET /actors with the gate and the breaker as two read-only child nodes of the
+ * execution-gateway worker, their state values those of its current processor.
+ */
+export function withMachines(root: SupervisionNode, ex: ExecutionWiring): SupervisionNode {
+  const g = ex.gateway;
+  const visit = (n: SupervisionNode): SupervisionNode => {
+    if (n.kind === 'worker' && n.id === 'execution-gateway' && g !== undefined) {
+      const machine = (id: string, state: string): SupervisionNode => ({ id, path: `${n.path}/${id}`, kind: 'worker', status: 'running', state, restarts: 0 });
+      return { ...n, children: [machine('gate', g.gateState), machine('breaker', g.breakerState)] };
+    }
+    return n.children ? { ...n, children: n.children.map(visit) } : n;
+  };
+  return visit(root);
 }
