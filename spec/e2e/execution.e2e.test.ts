@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readExecutionSummary } from '../../actors/app/execution-summary.ts';
 import { approvedMsgId, approvedSubject } from '../../actors/execution/order-messages.ts';
 import type { SupervisionEvent } from '../../supervision/index.ts';
 import { startTestApp, writeFtxSlice } from '../helpers/app.ts';
@@ -95,6 +96,9 @@ s('a replayed signal waits for approval, fills at the next open after approval, 
     assert.match(JSON.stringify(t.app.tree()), /"id":"gate","path":"[^"]*","kind":"worker","status":"running","state":"live"/);
     const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM fills`.execute(db);
     assert.is(after.rows[0]!.n, 2, 'no fill twice after the crashes');
+    const summary = await readExecutionSummary(db);
+    assert.equal([summary.fills, summary.closedTrades, summary.openPositions, summary.gate, summary.breaker], [2, 1, 0, 'live', 'closed']);
+    assert.ok(Math.abs(summary.pnl - pnl) < 1e-6 && Math.abs(summary.equity! - (100_000 + pnl)) < 1e-6);
     const audit = await db.selectFrom('audit_log').select('action').execute();
     assert.ok(audit.some((a) => a.action === 'gate.live'));
   } finally {
