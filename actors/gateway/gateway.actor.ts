@@ -170,7 +170,7 @@ export function paperBrokerStage(broker: () => Promise<PaperBroker>): StageDefin
     },
     async effect(outputs) {
       const b = await broker();
-      for (const o of outputs) if ('bar' in o) await b.onBar(o.bar);
+      await b.onBars(outputs.flatMap((o) => ('bar' in o ? [o.bar] : [])));
       // POLICY: publish from the cursor, not from onBar's answer: fills recorded by a crashed
       // incarnation (or by the gateway's catch-up) are published too; ids deduplicate repeats.
       const fills: FillMessage[] = [];

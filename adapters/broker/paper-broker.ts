@@ -54,7 +54,7 @@ interface SavedState {
   verdicts?: Record<string, [number, Verdict][]>;
 }
 
-const VERDICTS = 500;
+const VERDICTS = 120;
 
 const FILLS_PAGE = 1000;
 
@@ -159,24 +159,35 @@ export class PaperBroker implements Broker {
 
   /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */
   onBar(bar: Bar): Promise<BrokerFill[]> {
+    return this.onBars([bar]);
+  }
+
+  /** `onBar` for several bars in order, saving the broker's state once at the end (a stage's batch). */
+  onBars(bars: readonly Bar[]): Promise<BrokerFill[]> {
     return this.#serial(async () => {
-      const key = `${bar.symbol}:${bar.timeframe}`;
-      const fresh = this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key];
-      const verdict = (fresh ? undefined : this.#recordedVerdict(key, bar.openTime)) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
       const filled: BrokerFill[] = [];
-      for (const o of await this.#store.workingOrders(bar.symbol)) {
-        const f = await this.#fillOn(o, bar, verdict);
-        if (f !== undefined) filled.push(f);
-      }
-      filled.push(...(await this.#exitsOn(bar, verdict)));
-      if (fresh) {
-        this.#liquidity.update(bar);
-        this.#lastBar[key] = bar.openTime;
-        this.#verdicts[key] = [...(this.#verdicts[key] ?? []), [bar.openTime, { low: verdict.low, reasons: [...verdict.reasons] }] as [number, Verdict]].slice(-VERDICTS);
-      }
+      for (const bar of bars) filled.push(...(await this.#applyBar(bar)));
       await this.#save();
       return filled;
     });
+  }
+
+  async #applyBar(bar: Bar): Promise<BrokerFill[]> {
+    const key = `${bar.symbol}:${bar.timeframe}`;
+    const fresh = this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key];
+    const verdict = (fresh ? undefined : this.#recordedVerdict(key, bar.openTime)) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
+    const filled: BrokerFill[] = [];
+    for (const o of await this.#store.workingOrders(bar.symbol)) {
+      const f = await this.#fillOn(o, bar, verdict);
+      if (f !== undefined) filled.push(f);
+    }
+    filled.push(...(await this.#exitsOn(bar, verdict)));
+    if (fresh) {
+      this.#liquidity.update(bar);
+      this.#lastBar[key] = bar.openTime;
+      this.#verdicts[key] = [...(this.#verdicts[key] ?? []), [bar.openTime, { low: verdict.low, reasons: [...verdict.reasons] }] as [number, Verdict]].slice(-VERDICTS);
+    }
+    return filled;
   }
 
   #recordedVerdict(key: string, openTime: number): Verdict | undefined {
