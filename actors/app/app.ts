@@ -28,6 +28,7 @@ import { entriesFor, hasOrderDecisions, hasWebhookIntake, runsExecution, HTTP_WO
 import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
+import { createExecutionWiring, withMachines } from '../gateway/execution-wiring.ts';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -130,7 +131,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       bodyLimit: config.webhookBodyLimit,
       webhookSecret,
       acceptAlert,
-      actorsTree: () => supervisor.tree(),
+      actorsTree: () => withMachines(supervisor.tree(), execution),
       metrics,
       monitors: { list: () => listMonitorStates(db) },
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
@@ -171,6 +172,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     });
   };
 
+  const execution = createExecutionWiring(config, db, clock);
   const ctx: RoleContext = {
     config,
     log,
@@ -185,6 +187,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
+    execution,
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);
       if (signals) metrics.signals.inc(signals);
@@ -263,7 +266,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     supervisor,
     dataDirLock,
     httpUrl: () => httpUrl,
-    tree: () => supervisor.tree(),
+    tree: () => withMachines(supervisor.tree(), execution),
     waitForIdle,
     async stop() {
       if (stopped) return;

@@ -26,6 +26,8 @@ import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import type { ScoringParams } from '../scoring/score.ts';
 import type { Vault } from '../../adapters/secrets/index.ts';
 import type { AnyDb, Bus } from '../stage/ports.ts';
+import { executionGatewayStage, orderIntakeStage, paperBrokerStage } from '../gateway/gateway.actor.ts';
+import type { ExecutionWiring } from '../gateway/execution-wiring.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
 /** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
@@ -51,6 +53,8 @@ export interface RoleContext {
   onMonitorCommitted(outputs: readonly MonitorOutput[]): void;
   /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
   brokerVault: Vault | undefined;
+  /** the execution side's shared paper broker, parameters and live gateway state */
+  execution: ExecutionWiring;
 }
 
 interface EntryBase {
@@ -94,6 +98,15 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
     stage: (c) => asStage(scoringEngineStage(c.scoring, { log: c.log.child({ actor: 'scoring-engine' }), onCommitted: (scores, signals) => c.onScored(scores, signals) })),
   },
+  { kind: 'stage', id: 'order-intake', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: () => asStage(orderIntakeStage) },
+  {
+    kind: 'stage', id: 'execution-gateway', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'],
+    stage: (c) => asStage(executionGatewayStage({
+      params: c.execution.params, costModel: c.execution.costModel, broker: () => c.execution.paperBroker(), paperStore: c.execution.store,
+      onProcessor: (p) => (c.execution.gateway = p),
+    })),
+  },
+  { kind: 'stage', id: 'paper-broker', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(paperBrokerStage(() => c.execution.paperBroker())) },
   {
     kind: 'stage', id: 'liquidity-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: [],
     stage: (c) =>

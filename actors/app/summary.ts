@@ -9,6 +9,7 @@ import { formatInZone, tradingSessions } from '../../adapters/time/index.ts';
 import { exchangeZoneOf } from '../domain/exchange-zones.ts';
 import type { Signal } from '../domain/messages.ts';
 import { formatPrice, formatUtcMinute } from './format-signals.ts';
+import { formatExecutionSummary, readExecutionSummary, type ExecutionSummary } from './execution-summary.ts';
 import type { AnyDb } from '../stage/ports.ts';
 
 export interface Summary {
@@ -17,6 +18,8 @@ export interface Summary {
   scores: number;
   signals: { symbol: string; count: number }[];
   top: Signal[];
+  /** the execution side, printed last (absent: not read) */
+  execution?: ExecutionSummary;
 }
 
 export async function readSummary(db: AnyDb, top = 5): Promise<Summary> {
@@ -27,7 +30,7 @@ export async function readSummary(db: AnyDb, top = 5): Promise<Summary> {
     countSignalsBySymbol(db),
     topSignals(db, top),
   ]);
-  return { rawEvents, bars, scores, signals, top: best };
+  return { rawEvents, bars, scores, signals, top: best, execution: await readExecutionSummary(db) };
 }
 
 const n = (x: number, d = 2) => x.toFixed(d);
@@ -58,8 +61,9 @@ export function formatSummary(s: Summary, opts: SummaryFormat = { fallbackZone: 
   if (s.signals.length === 0) lines.push('  (none)');
   lines.push(...indent(table(s.signals.map((x) => [x.symbol, String(x.count)]), new Set([1]))));
   lines.push('', `top ${s.top.length} signals (by score, then the most recent):`);
+  const tail = () => (s.execution === undefined ? [] : formatExecutionSummary(s.execution));
   if (s.top.length === 0) {
-    lines.push('');
+    lines.push('', ...tail());
     return lines.join('\n');
   }
   const header = ['#', 'score', 'symbol', 'tf', 'dir', 'bar open (UTC)', 'exchange time', 'zone', 'session', 'entry', 'stop', 'target'];
@@ -77,6 +81,6 @@ export function formatSummary(s: Summary, opts: SummaryFormat = { fallbackZone: 
         `  back-inside ↑${n(f.closeBackInsideUpAtr)} ↓${n(f.closeBackInsideDownAtr)} ATR  wick ↑${n(f.upperWickRatio)} ↓${n(f.lowerWickRatio)}  vol×${n(f.volumeRatio)}`,
     );
   });
-  lines.push('');
+  lines.push('', ...tail());
   return lines.join('\n');
 }

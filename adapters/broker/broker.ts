@@ -26,6 +26,24 @@ export interface ExecutionHints {
   referencePrice?: number;
   /** fill only on bars of this timeframe (the signal's), so volume and σ refer to the same bar length */
   timeframe?: Timeframe;
+  /**
+   * Simulating brokers: the instant the order was decided (the gateway clock), used as its
+   * placement time so the fill bar does not depend on when the call happens to run.
+   */
+  decisionTime?: number;
+}
+
+/**
+ * A bracket (as venues' bracket / OCO orders): once the entry fills, the venue closes the
+ * position at the stop or the target, or after `timeStopBars` bars at the close (the paper
+ * broker with Position's rules: stop first when a bar touches both).
+ */
+export interface Bracket {
+  stop: number;
+  target: number;
+  timeStopBars: number;
+  /** client order id of the closing order */
+  exitClientOrderId: string;
 }
 
 export interface OrderRequest {
@@ -35,6 +53,7 @@ export interface OrderRequest {
   qty: number;
   type: 'market';
   hints?: ExecutionHints;
+  bracket?: Bracket;
 }
 
 export type RejectionReason = 'duplicate_client_order_id' | 'unknown_symbol' | 'invalid_order';
@@ -89,6 +108,8 @@ export interface BrokerFill {
   /** the decision price from the hints, and the realised slippage against it (adverse > 0) */
   referencePrice?: number | null;
   realisedBps?: number | null;
+  /** a bracket's closing fill: why, after how many bars, and whether the bar gapped through the level */
+  exit?: { reason: 'stop' | 'target' | 'time'; barsHeld: number; gap: boolean; entryClientOrderId: string };
 }
 
 export interface Broker {

@@ -11,30 +11,50 @@
  *   bars before it; the tracker's state is saved in the store after each bar, so a restarted
  *   broker prices the same bars the same way.
  *
+ * - `hints.decisionTime`, when given, is the placement time (a simulation places the order when
+ *   it was decided, so the fill bar does not depend on when the call runs). If bars at or after
+ *   it were already applied (the broker saw them before the order came), `placeOrder` catches up
+ *   on them from `storedBars` at once: the same fill, and the same bracket exits, as if the order
+ *   had been working when they came (their liquidity verdicts are the ones recorded then).
+ * - A bracket opens a Position on the entry fill and closes it on a later (or the same) bar with
+ *   Position's rules; the exit is an order `bracket.exitClientOrderId`, filled through the same
+ *   cost model against the trigger price.
+ *
  * Calls are serialised: a bar and a placement never interleave.
  */
-import type { Bar } from '../../actors/domain/messages.ts';
+import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
+import { Position, type PositionSnapshot } from '../../actors/execution/position.ts';
 import { type CostModelParams, quoteMarketFill, realisedSlippageBps } from '../../actors/execution/cost-model.ts';
 import { lookupInstrument, floorToStep } from '../../actors/execution/instruments.ts';
 import { DEFAULT_LIQUIDITY, type LiquidityParams, type LiquiditySnapshot, LiquidityTracker } from '../../actors/execution/liquidity.ts';
 import type { Clock } from '../time/clock.ts';
 import { tradingSessions } from '../time/sessions.ts';
 import type { Broker, BrokerFill, CancelResult, OrderRejection, OrderRequest, OrderState, PlaceResult } from './broker.ts';
-import type { NewFill, PaperBrokerStore } from './paper-store.ts';
+import type { NewFill, PaperBrokerStore, PaperOrderRecord } from './paper-store.ts';
 
 export interface PaperBrokerOptions {
   store: PaperBrokerStore;
   costModel: Readonly<CostModelParams>;
   clock: Clock;
   liquidity?: LiquidityParams;
+  /** bars already stored, `fromOpenTime ≤ openTime ≤ toOpenTime`, oldest first (for the catch-up) */
+  storedBars?: (symbol: string, timeframe: Timeframe, fromOpenTime: number, toOpenTime: number) => Promise<Bar[]>;
 }
+
+type Verdict = { low: boolean; reasons: string[] };
 
 interface SavedState {
   version: 1;
   liquidity: LiquiditySnapshot;
   /** `<symbol>:<timeframe>` → open time of the last bar applied, so a redelivered bar counts once */
   lastBar: Record<string, number>;
+  /** open brackets: entry client order id → its position */
+  brackets?: Record<string, PositionSnapshot>;
+  /** `<symbol>:<timeframe>` → the last VERDICTS bars' liquidity verdicts, by open time (for the catch-up) */
+  verdicts?: Record<string, [number, Verdict][]>;
 }
+
+const VERDICTS = 120;
 
 const FILLS_PAGE = 1000;
 
@@ -44,6 +64,9 @@ export class PaperBroker implements Broker {
   readonly #clock: Clock;
   #liquidity: LiquidityTracker;
   #lastBar: Record<string, number> = {};
+  #brackets: Record<string, PositionSnapshot> = {};
+  #verdicts: Record<string, [number, Verdict][]> = {};
+  readonly #storedBars: PaperBrokerOptions['storedBars'];
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(opts: PaperBrokerOptions) {
@@ -51,6 +74,7 @@ export class PaperBroker implements Broker {
     this.#cost = opts.costModel;
     this.#clock = opts.clock;
     this.#liquidity = new LiquidityTracker(opts.liquidity ?? DEFAULT_LIQUIDITY);
+    this.#storedBars = opts.storedBars;
   }
 
   /** A paper broker on `store`, resuming the state a previous process saved there. */
@@ -60,6 +84,8 @@ export class PaperBroker implements Broker {
     if (saved !== undefined && saved !== null) {
       broker.#liquidity = LiquidityTracker.restore(saved.liquidity);
       broker.#lastBar = { ...saved.lastBar };
+      broker.#brackets = { ...(saved.brackets ?? {}) };
+      broker.#verdicts = { ...(saved.verdicts ?? {}) };
     }
     return broker;
   }
@@ -90,7 +116,8 @@ export class PaperBroker implements Broker {
       if (sigma === undefined || !Number.isFinite(sigma) || sigma < 0) {
         return reject('invalid_order', 'hints.sigma: the paper broker needs the per-bar volatility (ATR / price) to model impact', 'hints.sigma');
       }
-      const placedAt = this.#clock.now();
+      const decided = req.hints?.decisionTime;
+      const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
       const inserted = await this.#store.insertOrder({
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
@@ -99,12 +126,13 @@ export class PaperBroker implements Broker {
         qty: req.qty,
         status: 'working',
         placedAt,
-        hints: { ...req.hints },
+        hints: { ...req.hints, ...(req.bracket === undefined ? {} : { bracket: { ...req.bracket } }) },
         fill: null,
       });
       if (!inserted) {
         return reject('duplicate_client_order_id', `clientOrderId: ${JSON.stringify(req.clientOrderId)} was already placed; it is not placed again`, 'clientOrderId');
       }
+      await this.#catchUp(req, placedAt);
       return { ok: true, ack: { clientOrderId: req.clientOrderId, status: 'accepted', acceptedAt: placedAt } };
     });
   }
@@ -129,51 +157,117 @@ export class PaperBroker implements Broker {
     return { fills, cursor: fills.length > 0 ? fills[fills.length - 1]!.cursor : sinceCursor };
   }
 
-  /** Tells the broker a bar closed: fills the orders waiting for its open; returns the new fills. */
+  /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */
   onBar(bar: Bar): Promise<BrokerFill[]> {
+    return this.onBars([bar]);
+  }
+
+  /** `onBar` for several bars in order, saving the broker's state once at the end (a stage's batch). */
+  onBars(bars: readonly Bar[]): Promise<BrokerFill[]> {
     return this.#serial(async () => {
-      const key = `${bar.symbol}:${bar.timeframe}`;
-      const verdict = this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
       const filled: BrokerFill[] = [];
-      for (const o of await this.#store.workingOrders(bar.symbol)) {
-        if (bar.openTime < o.placedAt) continue; // opened before the order existed: the next bar fills it
-        if (o.hints.timeframe !== undefined && o.hints.timeframe !== bar.timeframe) continue;
-        const q = quoteMarketFill(this.#cost, {
-          orderId: o.clientOrderId,
-          side: o.side,
-          qty: o.qty,
-          venue: o.venue,
-          basePrice: bar.open,
-          barVolume: bar.volume,
-          sigma: o.hints.sigma ?? 0,
-          lowLiquidity: verdict.low,
-        });
-        const ref = o.hints.referencePrice;
-        const fill: NewFill = {
-          fillId: `${o.clientOrderId}:fill`,
-          clientOrderId: o.clientOrderId,
-          symbol: o.symbol,
-          side: o.side,
-          qty: o.qty,
-          price: q.price,
-          fees: q.fees,
-          time: bar.openTime,
-          barId: bar.id,
-          modelled: q.slippage,
-          lowLiquidity: verdict.reasons,
-          referencePrice: ref ?? null,
-          realisedBps: ref === undefined ? null : realisedSlippageBps(o.side, ref, q.price),
-        };
-        const stored = await this.#store.recordFill(o.clientOrderId, fill);
-        if (stored !== undefined) filled.push(stored);
-      }
-      if (this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key]) {
-        this.#liquidity.update(bar);
-        this.#lastBar[key] = bar.openTime;
-        const state: SavedState = { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar } };
-        await this.#store.saveState(state);
-      }
+      for (const bar of bars) filled.push(...(await this.#applyBar(bar)));
+      await this.#save();
       return filled;
     });
+  }
+
+  async #applyBar(bar: Bar): Promise<BrokerFill[]> {
+    const key = `${bar.symbol}:${bar.timeframe}`;
+    const fresh = this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key];
+    const verdict = (fresh ? undefined : this.#recordedVerdict(key, bar.openTime)) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
+    const filled: BrokerFill[] = [];
+    for (const o of await this.#store.workingOrders(bar.symbol)) {
+      const f = await this.#fillOn(o, bar, verdict);
+      if (f !== undefined) filled.push(f);
+    }
+    filled.push(...(await this.#exitsOn(bar, verdict)));
+    if (fresh) {
+      this.#liquidity.update(bar);
+      this.#lastBar[key] = bar.openTime;
+      this.#verdicts[key] = [...(this.#verdicts[key] ?? []), [bar.openTime, { low: verdict.low, reasons: [...verdict.reasons] }] as [number, Verdict]].slice(-VERDICTS);
+    }
+    return filled;
+  }
+
+  #recordedVerdict(key: string, openTime: number): Verdict | undefined {
+    return this.#verdicts[key]?.find(([t]) => t === openTime)?.[1];
+  }
+
+  async #save(): Promise<void> {
+    const state: SavedState = { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar }, brackets: { ...this.#brackets }, verdicts: { ...this.#verdicts } };
+    await this.#store.saveState(state);
+  }
+
+  /** Bars this broker already applied at or after the placement: fill and run the bracket on them now. */
+  async #catchUp(req: OrderRequest, placedAt: number): Promise<void> {
+    const tf = req.hints?.timeframe;
+    const last = tf === undefined ? undefined : this.#lastBar[`${req.symbol}:${tf}`];
+    if (tf === undefined || last === undefined || last < placedAt || this.#storedBars === undefined) return;
+    const key = `${req.symbol}:${tf}`;
+    for (const bar of await this.#storedBars(req.symbol, tf, placedAt, last)) {
+      const verdict = this.#recordedVerdict(key, bar.openTime) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
+      const o = await this.#store.getOrder(req.clientOrderId);
+      if (o?.status === 'working') await this.#fillOn(o, bar, verdict);
+      await this.#exitsOn(bar, verdict, req.clientOrderId);
+      if (this.#brackets[req.clientOrderId] === undefined && o?.status !== 'working') break;
+    }
+    await this.#save();
+  }
+
+  async #fillOn(o: PaperOrderRecord, bar: Bar, verdict: Verdict): Promise<BrokerFill | undefined> {
+    if (bar.openTime < o.placedAt) return undefined; // opened before the order existed: the next bar fills it
+    if (o.hints.timeframe !== undefined && o.hints.timeframe !== bar.timeframe) return undefined;
+    const q = quoteMarketFill(this.#cost, {
+      orderId: o.clientOrderId, side: o.side, qty: o.qty, venue: o.venue, basePrice: bar.open, barVolume: bar.volume, sigma: o.hints.sigma ?? 0, lowLiquidity: verdict.low,
+    });
+    const ref = o.hints.referencePrice;
+    const fill: NewFill = {
+      fillId: `${o.clientOrderId}:fill`, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty: o.qty, price: q.price, fees: q.fees,
+      time: bar.openTime, barId: bar.id, modelled: q.slippage, lowLiquidity: [...verdict.reasons],
+      referencePrice: ref ?? null, realisedBps: ref === undefined ? null : realisedSlippageBps(o.side, ref, q.price),
+    };
+    const stored = await this.#store.recordFill(o.clientOrderId, fill);
+    const b = o.hints.bracket;
+    if (stored !== undefined && b !== undefined && ref !== undefined && o.hints.timeframe !== undefined) {
+      const position = Position.open(
+        { id: o.clientOrderId, symbol: o.symbol, timeframe: o.hints.timeframe, direction: o.side === 'buy' ? 'long' : 'short', decisionPrice: ref, stop: b.stop, target: b.target, timeStopBars: b.timeStopBars },
+        { price: stored.price, qty: stored.qty, fees: stored.fees, time: bar.openTime },
+      );
+      this.#brackets[o.clientOrderId] = position.snapshot();
+    }
+    return stored;
+  }
+
+  /** Runs the open brackets of the bar's symbol (or only `only`) on it; returns the exit fills. */
+  async #exitsOn(bar: Bar, verdict: Verdict, only?: string): Promise<BrokerFill[]> {
+    const out: BrokerFill[] = [];
+    for (const [entryId, snap] of Object.entries(this.#brackets)) {
+      if (snap.spec.symbol !== bar.symbol || (only !== undefined && entryId !== only)) continue;
+      const entry = await this.#store.getOrder(entryId);
+      const b = entry?.hints.bracket;
+      if (entry === undefined || b === undefined) continue;
+      const position = Position.restore(snap);
+      let modelled: ReturnType<typeof quoteMarketFill> | undefined;
+      const trade = position.onBar(bar, (t) => {
+        modelled = quoteMarketFill(this.#cost, {
+          orderId: b.exitClientOrderId, side: t.side, qty: t.qty, venue: entry.venue, basePrice: t.triggerPrice, barVolume: bar.volume, sigma: entry.hints.sigma ?? 0, lowLiquidity: verdict.low,
+        });
+        return { price: modelled.price, fees: modelled.fees, slippage: modelled.slippage };
+      });
+      this.#brackets[entryId] = position.snapshot();
+      if (trade === null || modelled === undefined) continue;
+      delete this.#brackets[entryId];
+      const side = entry.side === 'buy' ? 'sell' : 'buy';
+      const ref = modelled.basePrice;
+      await this.#store.insertOrder({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
+      const stored = await this.#store.recordFill(b.exitClientOrderId, {
+        fillId: `${b.exitClientOrderId}:fill`, clientOrderId: b.exitClientOrderId, symbol: entry.symbol, side, qty: entry.qty, price: modelled.price, fees: modelled.fees,
+        time: trade.exitTime, barId: bar.id, modelled: modelled.slippage, lowLiquidity: [...verdict.reasons], referencePrice: ref,
+        realisedBps: realisedSlippageBps(side, ref, modelled.price), exit: { reason: trade.reason, barsHeld: trade.barsHeld, gap: trade.gap, entryClientOrderId: entryId },
+      });
+      if (stored !== undefined) out.push(stored);
+    }
+    return out;
   }
 }

@@ -4,7 +4,7 @@
  * adapters/db/broker-orders.repo.ts, so a restarted process sees the orders it already accepted.
  */
 import type { VenueType } from '../../actors/execution/instruments.ts';
-import type { BrokerFill, ExecutionHints, OrderSide, OrderStatus } from './broker.ts';
+import type { Bracket, BrokerFill, ExecutionHints, OrderSide, OrderStatus } from './broker.ts';
 
 export interface PaperOrderRecord {
   clientOrderId: string;
@@ -14,7 +14,8 @@ export interface PaperOrderRecord {
   qty: number;
   status: OrderStatus;
   placedAt: number;
-  hints: ExecutionHints;
+  /** the request's hints, and its bracket when it has one (stored together) */
+  hints: ExecutionHints & { bracket?: Bracket };
   fill: BrokerFill | null;
 }
 

@@ -83,3 +83,12 @@ export async function countBarsByTimeframe(db: Db): Promise<{ symbol: string; ti
     return rows.map((r) => ({ symbol: r.symbol, timeframe: r.timeframe as Timeframe, count: r.count }));
   });
 }
+
+/** Bars of one symbol and timeframe with `from ≤ openTime ≤ to`, oldest first (the paper broker's catch-up). */
+export async function listBarsBetween(db: Db, symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Bar[]> {
+  return withDbErrors('list bars between', async () => {
+    const rows = await db.selectFrom('bars').selectAll().where('symbol', '=', symbol).where('timeframe', '=', timeframe)
+      .where('open_time', '>=', from).where('open_time', '<=', to).orderBy('open_time').execute();
+    return rows.map(fromRow);
+  });
+}

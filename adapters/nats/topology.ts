@@ -98,6 +98,11 @@ export const TOPOLOGY: Topology = Object.freeze({
     { stream: 'FEATURES', durable: 'scoring-engine', description: 'features to scores and signals', ...PIPELINE_CONSUMER },
     { stream: 'SCORES', durable: 'liquidity-monitor', description: 'tags each signal low or normal liquidity; alerts on their share', ...PIPELINE_CONSUMER },
     { stream: 'ORDERS', durable: 'slippage-monitor', description: 'realised vs modelled slippage over the last fills', filterSubject: 'fills.>', ...PIPELINE_CONSUMER },
+    // the execution side (user gateway): signals become intents on ORDERS, where one consumer
+    // sees intents, human decisions, send results and fills in one order
+    { stream: 'SIGNALS', durable: 'order-intake', description: 'signals to order intents', ...PIPELINE_CONSUMER },
+    { stream: 'ORDERS', durable: 'execution-gateway', description: 'the gate, the breaker and the order book', ...PIPELINE_CONSUMER },
+    { stream: 'BARS', durable: 'paper-broker', description: 'bars to paper fills and bracket exits', ...PIPELINE_CONSUMER },
   ]),
 });
 

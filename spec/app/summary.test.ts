@@ -89,6 +89,20 @@ s('columns stay aligned with long symbols', () => {
   assert.ok(lines[sigStart]!.endsWith(' 1') && lines[sigStart + 1]!.endsWith('12345'));
 });
 
+s('the summary ends with the execution side: pending approvals, fills, positions, P&L, gate and breaker', () => {
+  const out = formatSummary({
+    ...SUMMARY,
+    execution: { orders: { pending_approval: 2, closed: 1 }, fills: 2, openPositions: 0, closedTrades: 1, pnl: 945, r: 1.89, equity: 100945, gate: 'gated', breaker: 'open' },
+  }).trimEnd().split('\n');
+  assert.equal(out.slice(-5), [
+    'execution (paper):',
+    '  orders pending approval: 2   (all orders: pending_approval 2, closed 1)',
+    '  fills: 2   open positions: 0   closed trades: 1',
+    '  realised P&L: 945.00 (1.89 R)   equity: 100945.00',
+    '  gate: gated   breaker: open',
+  ]);
+});
+
 s('readSummary ranks the top signals by score, then the most recent first', async () => {
   const t = await createTestDatabase('postgres');
   try {

@@ -45,8 +45,9 @@ s.before(async () => {
   await publishJson(user('ingest').js, 'raw.tv.AAPL', 'keep-1', { price: 1 });
   await publishJson(js, 'signals.AAPL', 'sig-0', { score: 75 });
   await publishJson(user('gateway').js, 'orders.approved.AAPL', 'approved-0', { orderId: 'o-0' });
-  // the gateway's durable consumer on approved orders, created by admin as at start-up
-  await user('admin').jsm.consumers.add('ORDERS', { durable_name: 'execution-gateway', ack_policy: AckPolicy.Explicit, filter_subject: 'orders.approved.>' });
+  // a durable consumer on approved orders only, created by admin (the topology's own
+  // execution-gateway consumer reads the whole ORDERS stream)
+  await user('admin').jsm.consumers.add('ORDERS', { durable_name: 'approved-reader', ack_policy: AckPolicy.Explicit, filter_subject: 'orders.approved.>' });
 });
 s.after(async () => {
   await t?.cleanup();
@@ -107,18 +108,18 @@ s('ops cannot publish anything, and nothing it tried was stored', async () => {
 
 s('only gateway can consume orders.approved.*: it fetches and acks; pipeline, ingest and ops are refused', async () => {
   for (const u of ['pipeline', 'ingest'] as const) {
-    const c = openBatchConsumer(user(u).js, user(u).jsm, 'ORDERS', 'execution-gateway').then((c) => c.fetchBatch(10, 500));
+    const c = openBatchConsumer(user(u).js, user(u).jsm, 'ORDERS', 'approved-reader').then((c) => c.fetchBatch(10, 500));
     await refusedByServer(c, `${u} reading approved orders`);
   }
   // ops may look at the consumer's info, but its pull request is refused by the server
-  const opsConsumer = await openBatchConsumer(user('ops').js, user('ops').jsm, 'ORDERS', 'execution-gateway');
+  const opsConsumer = await openBatchConsumer(user('ops').js, user('ops').jsm, 'ORDERS', 'approved-reader');
   const got = await opsConsumer.fetchBatch(10, 500).catch(() => []);
   assert.equal(got, [], 'ops got no approved order');
   assert.ok(
-    user('ops').violations.some((v) => v.includes('$JS.API.CONSUMER.MSG.NEXT.ORDERS.execution-gateway')),
+    user('ops').violations.some((v) => v.includes('$JS.API.CONSUMER.MSG.NEXT.ORDERS.approved-reader')),
     `the server reported ops' pull as a permissions violation: ${JSON.stringify(user('ops').violations)}`,
   );
-  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'ORDERS', 'execution-gateway');
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'ORDERS', 'approved-reader');
   const batch = await c.fetchBatch(10, 1_000);
   assert.equal(batch.map((m) => m.value), [{ orderId: 'o-0' }, { by: 'gateway' }]);
   for (const m of batch) m.ack();
@@ -141,8 +142,8 @@ s('ops reads stream and consumer info and a stored message, but cannot create a 
 });
 
 s('gateway reads signals through its own durable pull consumer and acks them', async () => {
-  await user('admin').jsm.consumers.add('SIGNALS', { durable_name: 'execution-gateway', ack_policy: AckPolicy.Explicit });
-  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'SIGNALS', 'execution-gateway');
+  await user('admin').jsm.consumers.add('SIGNALS', { durable_name: 'order-intake', ack_policy: AckPolicy.Explicit });
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'SIGNALS', 'order-intake');
   const batch = await c.fetchBatch(10, 1_000);
   assert.ok(batch.length >= 1);
   assert.equal(batch[0]?.value, { score: 75 });
@@ -151,8 +152,17 @@ s('gateway reads signals through its own durable pull consumer and acks them', a
 });
 
 s('pipeline may delete its own SIGNALS followers but never the gateway\'s durable consumer there', async () => {
-  await refusedByServer(user('pipeline').jsm.consumers.delete('SIGNALS', 'execution-gateway'), 'pipeline deleting execution-gateway');
-  assert.is((await user('ops').jsm.consumers.info('SIGNALS', 'execution-gateway')).name, 'execution-gateway');
+  await refusedByServer(user('pipeline').jsm.consumers.delete('SIGNALS', 'order-intake'), 'pipeline deleting order-intake');
+  assert.is((await user('ops').jsm.consumers.info('SIGNALS', 'order-intake')).name, 'order-intake');
+});
+
+s('gateway reads BARS only through the paper-broker consumer, never the pipeline\'s', async () => {
+  await user('admin').jsm.consumers.add('BARS', { durable_name: 'paper-broker', ack_policy: AckPolicy.Explicit });
+  await user('admin').jsm.consumers.add('BARS', { durable_name: 'feature-engine', ack_policy: AckPolicy.Explicit });
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'BARS', 'paper-broker');
+  for (const m of await c.fetchBatch(10, 500)) m.ack();
+  const other = openBatchConsumer(user('gateway').js, user('gateway').jsm, 'BARS', 'feature-engine').then((x) => x.fetchBatch(10, 500));
+  await refusedByServer(other, 'gateway reading the feature-engine consumer');
 });
 
 s('nobody but admin can delete or purge a stream: the server refuses the others before the stream sees it', async () => {

@@ -1,0 +1,295 @@
+/**
+ * The execution gateway's processor: the one place the gate and the breaker live. It consumes the
+ * ORDERS stream in stream order (intents, human decisions, its own send results, fills) and
+ * returns what to store, audit, publish and send. No I/O and no wall clock: the gateway clock is
+ * the data's clock carried by the messages (docs/execution.md, "The gateway clock"), and the
+ * breaker's cooldown runs on a SimulatedClock set to it, so a replay decides the same every time.
+ *
+ * Its snapshot is plain JSON holding both machines' persisted snapshots; the stage runner saves
+ * it in the same transaction as the outputs' rows and audit entries.
+ */
+import { createActor, SimulatedClock, type Actor } from 'xstate';
+import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machines/breaker.machine.ts';
+import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
+import { timeframeMs } from '../domain/messages.ts';
+import { decideIntent, isStale, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
+import type { BreakerReset, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
+import type { StageProcessor } from '../stage/stage.actor.ts';
+import { type GatewayOutput, type GatewayState, newState, orderRow, positionSnapshot } from './gateway-state.ts';
+
+export type { GatewayOutput, GatewayState };
+
+export interface GatewayParams extends PolicyParams {
+  startingEquity: number;
+  /** a pending approval older than this (gateway clock) expires: rejected, audited, never sent */
+  approvalTtlMs: number;
+  timeStopBars: number;
+  gate: GateThresholds;
+  breaker: BreakerThresholds;
+}
+
+/** Roles whose approval the gateway applies (the approval surface checks them too). */
+export const APPROVER_ROLES: readonly string[] = Object.freeze(['approver', 'admin']);
+const RECENT = 1000;
+const ACTOR = 'execution-gateway';
+
+export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOutput> {
+  readonly #p: GatewayParams;
+  readonly #s: GatewayState;
+  readonly #clock = new SimulatedClock();
+  readonly #gate: Actor<typeof gateMachine>;
+  readonly #breaker: Actor<typeof breakerMachine>;
+  #gateNotices: GateNotice[] = [];
+  #breakerNotices: BreakerNotice[] = [];
+  #out: GatewayOutput[] = [];
+
+  constructor(params: GatewayParams, snapshot?: GatewayState) {
+    this.#p = params;
+    this.#s = snapshot === undefined ? newState(params.startingEquity) : structuredClone(snapshot);
+    this.#clock.set(this.#s.clock);
+    const gate = gateMachine.provide({ actions: { notify: (_, n: GateNotice) => void this.#gateNotices.push(n) } });
+    const breaker = breakerMachine.provide({ actions: { notify: (_, n: BreakerNotice) => void this.#breakerNotices.push(n) } });
+    this.#gate = createActor(gate, { input: { thresholds: params.gate }, ...(this.#s.gate ? { snapshot: this.#s.gate as never } : {}) }).start();
+    this.#breaker = createActor(breaker, { input: { thresholds: params.breaker }, clock: this.#clock, ...(this.#s.breaker ? { snapshot: this.#s.breaker as never } : {}) }).start();
+    // XState does not persist `after` timers: re-arm the cooldown for what is left of it.
+    if (this.#s.breaker) this.#breaker.send({ type: 'RESTORED', at: this.#s.clock });
+    this.#settle(this.#s.clock);
+    this.#out = [];
+  }
+
+  get state(): Readonly<GatewayState> {
+    return this.#s;
+  }
+  get gateState(): string {
+    return String(this.#gate.getSnapshot().value);
+  }
+  get breakerState(): string {
+    return String(this.#breaker.getSnapshot().value);
+  }
+
+  snapshot(): GatewayState {
+    this.#s.gate = this.#gate.getPersistedSnapshot();
+    this.#s.breaker = this.#breaker.getPersistedSnapshot();
+    return structuredClone(this.#s);
+  }
+
+  apply(m: OrdersMessage): GatewayOutput[] {
+    this.#out = [];
+    switch (m.kind) {
+      case 'intent':
+        this.#intent(m);
+        break;
+      case 'approved':
+        this.#approved(m);
+        break;
+      case 'rejected':
+        this.#rejected(m);
+        break;
+      case 'sent':
+      case 'failed':
+        this.#result(m);
+        break;
+      case 'fill':
+        this.#fill(m);
+        break;
+      case 'reset':
+        this.#reset(m);
+        break;
+    }
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────
+
+  #intent(m: OrderIntent): void {
+    const decidedAt = m.openTime + timeframeMs(m.timeframe);
+    this.#advance(decidedAt);
+    const id = `${m.signalId}:entry`;
+    if (this.#s.orders[id] !== undefined || this.#s.recent.includes(id)) return; // a re-sent intent: decided already
+    const sized = sizeIntent(m, this.#s.equity, this.#p);
+    if ('skip' in sized) return this.#skip(id, m.symbol, sized.skip, sized.detail);
+    const o: BookOrder = {
+      clientOrderId: id, signalId: m.signalId, symbol: m.symbol, timeframe: m.timeframe, direction: m.direction, qty: sized.qty,
+      entry: m.entry, stop: m.stop, target: m.target, atr: m.atr, decidedAt, status: 'held', approvedBy: null, entryFill: null,
+    };
+    this.#decide(o, false);
+  }
+
+  #approved(m: OrderApproved): void {
+    this.#advance(this.#s.clock);
+    const o = this.#s.orders[m.clientOrderId];
+    const ignore = (reason: string) => this.#audit('order.approval_ignored', m.clientOrderId, { reason, user: m.user, role: m.role, approvedAt: m.at });
+    if (o === undefined) return ignore(this.#s.recent.includes(m.clientOrderId) ? 'already decided' : 'unknown order');
+    if (!APPROVER_ROLES.includes(m.role)) return ignore(`role ${m.role} may not approve`);
+    if (o.status !== 'pending_approval') return ignore(`not pending (${o.status})`);
+    this.#audit('order.approved', o.clientOrderId, { user: m.user, role: m.role, approvedAt: m.at });
+    o.approvedBy = m.user;
+    if (isPaused(this.#gate.getSnapshot()) || !tradingAllowed(this.#breaker.getSnapshot())) {
+      this.#s.held.push(o.clientOrderId);
+      return this.#setStatus(o, 'held', 'breaker open: approved, held until reset');
+    }
+    this.#send(o);
+  }
+
+  #rejected(m: OrderRejected): void {
+    this.#advance(this.#s.clock);
+    const o = this.#s.orders[m.clientOrderId];
+    if (o === undefined || (o.status !== 'pending_approval' && o.status !== 'held')) {
+      return this.#audit('order.rejection_ignored', m.clientOrderId, { reason: o === undefined ? 'unknown or already decided' : `not pending (${o.status})`, user: m.user });
+    }
+    this.#audit('order.rejected', o.clientOrderId, { user: m.user, reason: m.reason });
+    this.#finish(o, 'rejected');
+  }
+
+  #result(m: OrderSent | OrderFailed): void {
+    this.#advance(m.at);
+    const ok = m.kind === 'sent';
+    this.#breaker.send({ type: 'ORDER_RESULT', id: m.clientOrderId, at: this.#s.clock, result: ok ? 'ok' : 'rejected' });
+    this.#settle(this.#s.clock);
+    const o = this.#s.orders[m.clientOrderId];
+    if (ok || o === undefined || o.status !== 'sent') return;
+    this.#audit('order.failed', o.clientOrderId, { reason: m.reason, message: m.message });
+    this.#finish(o, 'failed');
+  }
+
+  #fill(f: FillMessage): void {
+    this.#advance(f.time);
+    const key = f.leg === 'entry' ? f.clientOrderId : f.clientOrderId.replace(/:exit$/, ':entry');
+    const o = this.#s.orders[key];
+    if (o === undefined || this.#s.fillIds.includes(f.fillId)) return; // unknown or redelivered
+    this.#s.fillIds = [...this.#s.fillIds, f.fillId].slice(-RECENT);
+    this.#breaker.send({ type: 'FILL', id: f.fillId, at: this.#s.clock, realisedBps: f.realisedBps ?? f.modelledBps, modelledBps: f.modelledBps });
+    if (f.leg === 'entry') {
+      if (o.status !== 'sent' || o.entryFill !== null) return this.#settle(this.#s.clock);
+      o.entryFill = { fillId: f.fillId, price: f.price, qty: f.qty, fees: f.fees, time: f.time, modelledBps: f.modelledBps };
+      this.#out.push({ kind: 'fill', order: o, fill: f });
+      this.#setStatus(o, 'filled');
+      this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, null) });
+      if (o.approvedBy !== null) this.#gate.send({ type: 'APPROVED_FILL', at: this.#s.clock, orderId: o.clientOrderId, approvedBy: o.approvedBy });
+    } else {
+      if (o.entryFill === null) return this.#settle(this.#s.clock);
+      const { pnl, r, initialRisk } = tradePnl(o, f);
+      this.#s.equity += pnl;
+      this.#s.realisedPnl += pnl;
+      this.#s.trades += 1;
+      if (pnl > 0) this.#s.wins += 1;
+      this.#s.totalR += r;
+      this.#out.push({ kind: 'order', row: { ...orderRow(o, 'closed', this.#s.clock), clientOrderId: f.clientOrderId, leg: 'exit', side: f.side } });
+      this.#out.push({ kind: 'fill', order: o, fill: f });
+      const trade = {
+        id: o.signalId, symbol: o.symbol, direction: o.direction, qty: o.entryFill.qty, entryPrice: o.entryFill.price, entryFees: o.entryFill.fees,
+        entryTime: o.entryFill.time, exitPrice: f.price, exitFees: f.fees, exitTime: f.time, reason: f.exitReason ?? 'time', gap: f.gap ?? false,
+        barsHeld: f.barsHeld ?? 0, pnl, initialRisk, r,
+      };
+      this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, trade) });
+      this.#breaker.send({ type: 'TRADE_CLOSED', id: o.signalId, at: this.#s.clock, pnl, equity: this.#s.equity });
+      this.#breaker.send({ type: 'EQUITY', at: this.#s.clock, equity: this.#s.equity });
+      this.#finish(o, 'closed');
+    }
+    this.#settle(this.#s.clock);
+  }
+
+  #reset(m: BreakerReset): void {
+    this.#advance(this.#s.clock);
+    this.#breaker.send({ type: 'RESET', at: this.#s.clock, user: m.user, role: m.role, verified: true });
+    this.#settle(this.#s.clock);
+  }
+
+  // ── decisions ───────────────────────────────────────────────────────────
+
+  /** Decides a new or released order; `released`: it was held and the breaker has closed. */
+  #decide(o: BookOrder, released: boolean): void {
+    const paused = isPaused(this.#gate.getSnapshot()) || !tradingAllowed(this.#breaker.getSnapshot());
+    const book = Object.values(this.#s.orders);
+    const d = decideIntent(o, { now: this.#s.clock, book, paused, live: mayAutoSend(this.#gate.getSnapshot()) }, this.#p);
+    if (d.kind === 'skip') {
+      if (released) {
+        this.#audit(d.reason === 'stale' ? 'intent.expired' : 'intent.skipped', o.clientOrderId, { reason: d.reason, detail: d.detail, released: true });
+        return this.#finish(o, d.reason === 'stale' ? 'expired' : 'skipped');
+      }
+      return this.#skip(o.clientOrderId, o.symbol, d.reason, d.detail);
+    }
+    this.#s.orders[o.clientOrderId] = o;
+    if (released) this.#audit('intent.released', o.clientOrderId, { decision: d.kind, approvedBy: o.approvedBy });
+    if (d.kind === 'hold') {
+      if (!this.#s.held.includes(o.clientOrderId)) this.#s.held.push(o.clientOrderId);
+      this.#audit('intent.held', o.clientOrderId, { breaker: this.breakerState, gate: this.gateState });
+      return this.#setStatus(o, 'held');
+    }
+    this.#s.held = this.#s.held.filter((id) => id !== o.clientOrderId);
+    if (d.kind === 'send' || o.approvedBy !== null) return this.#send(o);
+    this.#setStatus(o, 'pending_approval');
+  }
+
+  #send(o: BookOrder): void {
+    this.#setStatus(o, 'sent');
+    this.#out.push({ kind: 'send', order: { ...o }, at: Math.max(o.decidedAt, this.#s.clock) });
+  }
+
+  #skip(id: string, symbol: string, reason: string, detail: string): void {
+    this.#s.skipped[reason] = (this.#s.skipped[reason] ?? 0) + 1;
+    this.#s.recent = [...this.#s.recent, id].slice(-RECENT);
+    this.#audit('intent.skipped', id, { symbol, reason, detail });
+  }
+
+  #setStatus(o: BookOrder, status: OrderStatusName, note?: string): void {
+    o.status = status;
+    this.#out.push({ kind: 'order', row: orderRow(o, status, this.#s.clock) });
+    if (note !== undefined) this.#audit(`order.${status}`, o.clientOrderId, { note });
+  }
+
+  /** The order leaves the book with its final status. */
+  #finish(o: BookOrder, status: OrderStatusName): void {
+    this.#setStatus(o, status);
+    delete this.#s.orders[o.clientOrderId];
+    this.#s.held = this.#s.held.filter((id) => id !== o.clientOrderId);
+    this.#s.recent = [...this.#s.recent, o.clientOrderId].slice(-RECENT);
+    this.#s.finished[status] = (this.#s.finished[status] ?? 0) + 1;
+  }
+
+  /** Moves the gateway clock to `at` (never back), firing the breaker's cooldown and expiring approvals. */
+  #advance(at: number): void {
+    this.#s.clock = Math.max(this.#s.clock, at);
+    this.#clock.set(Math.max(this.#clock.now(), this.#s.clock));
+    this.#settle(this.#s.clock);
+    for (const o of Object.values(this.#s.orders)) {
+      if (o.status === 'pending_approval' && isStale(o.decidedAt, this.#s.clock, this.#p.approvalTtlMs)) {
+        this.#audit('order.expired', o.clientOrderId, { decidedAt: o.decidedAt, ttlMs: this.#p.approvalTtlMs });
+        this.#finish(o, 'expired');
+      }
+    }
+  }
+
+  /** Audits the machines' notices and relays the breaker's to the gate; on reset, decides the held intents. */
+  #settle(at: number): void {
+    while (this.#breakerNotices.length > 0 || this.#gateNotices.length > 0) {
+      const b = this.#breakerNotices.shift();
+      if (b !== undefined) {
+        this.#audit(`breaker.${b.kind}`, 'breaker', { ...b });
+        if (b.kind === 'tripped') this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
+        if (b.kind === 'reset') {
+          this.#gate.send({ type: 'BREAKER_CLOSED', at: Math.max(at, b.at) });
+          for (const id of [...this.#s.held]) {
+            const o = this.#s.orders[id];
+            this.#s.held = this.#s.held.filter((h) => h !== id);
+            if (o === undefined) continue;
+            delete this.#s.orders[id];
+            this.#decide(o, true);
+          }
+        }
+      }
+      const g = this.#gateNotices.shift();
+      if (g !== undefined) this.#audit(`gate.${g.kind}`, 'gate', { ...g });
+    }
+  }
+
+  #audit(action: string, subject: string, details: Record<string, unknown>): void {
+    this.#out.push({ kind: 'audit', entry: { at: this.#s.clock, actor: ACTOR, action, subject, details } });
+  }
+}
+
+/** Whether the symbol has anything active (for the summary). */
+export const busySymbol = (s: GatewayState, symbol: string) => symbolBusy(Object.values(s.orders), symbol);

@@ -1,0 +1,94 @@
+/**
+ * The execution gateway's state (plain JSON, saved as its stage checkpoint) and its outputs: the
+ * rows, audit entries and broker calls the stage turns into I/O. Shapes only, and the pure
+ * mappings from the book to the rows.
+ */
+import type { ClosedTrade, PositionSnapshot } from '../execution/position.ts';
+import type { BookOrder } from '../execution/gateway-policy.ts';
+import type { FillMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { sideFor, type OrderSide } from '../execution/cost-model.ts';
+
+export interface GatewayState {
+  version: 1;
+  /** the gateway clock: the latest data time seen (epoch ms) */
+  clock: number;
+  /** the machines' persisted snapshots (null before the first save) */
+  gate: unknown;
+  breaker: unknown;
+  equity: number;
+  realisedPnl: number;
+  totalR: number;
+  trades: number;
+  wins: number;
+  /** orders still active: pending, held, sent, or an open position; by client order id */
+  orders: Record<string, BookOrder>;
+  /** held client order ids, in arrival order (decided in that order when the breaker closes) */
+  held: string[];
+  /** recently finished or skipped client order ids, so a re-sent intent is not decided twice */
+  recent: string[];
+  /** recently applied fill ids (a redelivered fill counts once) */
+  fillIds: string[];
+  /** intents skipped, by reason; orders finished, by status (for the summary) */
+  skipped: Record<string, number>;
+  finished: Record<string, number>;
+}
+
+export function newState(startingEquity: number): GatewayState {
+  return {
+    version: 1, clock: 0, gate: null, breaker: null, equity: startingEquity, realisedPnl: 0, totalR: 0, trades: 0, wins: 0,
+    orders: {}, held: [], recent: [], fillIds: [], skipped: {}, finished: {},
+  };
+}
+
+/** A row of `orders` as the gateway writes it (insert, or a status update of an existing row). */
+export interface OrderRow {
+  clientOrderId: string;
+  signalId: string;
+  leg: 'entry' | 'exit';
+  symbol: string;
+  side: OrderSide;
+  qty: number;
+  status: OrderStatusName;
+  decisionPrice: number;
+  at: number;
+  config: Record<string, unknown>;
+}
+
+/** An audit entry (adapters/db appendAudit's shape). */
+export interface AuditNote {
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export type GatewayOutput =
+  | { kind: 'order'; row: OrderRow }
+  /** the effect: place the entry at the broker, decided at `at` (gateway clock) */
+  | { kind: 'send'; order: BookOrder; at: number }
+  | { kind: 'fill'; order: BookOrder; fill: FillMessage }
+  | { kind: 'position'; snapshot: PositionSnapshot }
+  | { kind: 'audit'; entry: AuditNote }
+  /** what the effect produced, to publish on ORDERS */
+  | { kind: 'publish'; subject: string; id: string; value: unknown };
+
+export function orderRow(o: BookOrder, status: OrderStatusName, at: number): OrderRow {
+  return {
+    clientOrderId: o.clientOrderId, signalId: o.signalId, leg: 'entry', symbol: o.symbol, side: sideFor(o.direction, 'entry'), qty: o.qty, status,
+    decisionPrice: o.entry, at, config: { stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy },
+  };
+}
+
+/** The Position snapshot of an order's position (positions table), open or closed by `trade`. */
+export function positionSnapshot(o: BookOrder, timeStopBars: number, trade: ClosedTrade | null): PositionSnapshot {
+  const f = o.entryFill!;
+  return {
+    version: 1,
+    spec: { id: o.signalId, symbol: o.symbol, timeframe: o.timeframe, direction: o.direction, decisionPrice: o.entry, stop: o.stop, target: o.target, timeStopBars },
+    entry: { price: f.price, qty: f.qty, fees: f.fees, time: f.time },
+    barsHeld: trade?.barsHeld ?? 0,
+    lastBarOpenTime: null,
+    closed: trade,
+  };
+}
