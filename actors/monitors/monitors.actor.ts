@@ -6,7 +6,7 @@
  *
  *   liquidity-monitor  SCORES (every bar; the signals among them are tagged) → signal_liquidity,
  *                      monitor_states['liquidity'], audit on alert/cleared. Role pipeline.
- *   slippage-monitor   ORDERS `fills.>` → monitor_states['slippage'], audit on alert/cleared.
+ *   slippage-monitor   ORDERS (its fills) → monitor_states['slippage'], audit on alert/cleared.
  *                      Role gateway (only the gateway user may read ORDERS).
  *
  * Neither publishes: what they add is state a person reads (`GET /api/monitors`, the metrics,
@@ -20,7 +20,7 @@ import { monitorMachine, type MonitorNotice } from '../../machines/monitor.machi
 import { FakeoutError } from '../domain/errors.ts';
 import { TIMEFRAME_MS, type Score } from '../domain/messages.ts';
 import type { LiquidityParams } from '../execution/liquidity.ts';
-import { parseOrdersMessage, type FillMessage } from '../execution/order-messages.ts';
+import { parseOrdersMessage, type OrdersMessage } from '../execution/order-messages.ts';
 import { toSignal, type ScoringParams } from '../scoring/score.ts';
 import type { Logger } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
@@ -135,21 +135,20 @@ interface SlippageCheckpoint {
   alert: unknown;
 }
 
-export function slippageMonitorStage(p: { window: number; ratio: number }, hooks: MonitorHooks): StageDefinition<FillMessage, MonitorOutput> {
+export function slippageMonitorStage(p: { window: number; ratio: number }, hooks: MonitorHooks): StageDefinition<OrdersMessage, MonitorOutput> {
   return {
     name: 'slippage-monitor',
     stream: 'ORDERS',
-    decode(value, subject) {
-      const m = parseOrdersMessage(subject, value);
-      if (m.kind !== 'fill') throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', `slippage-monitor reads fills, not ${m.kind}`, { details: { field: 'subject' } });
-      return m;
-    },
+    // Every ORDERS message (the consumer is unfiltered: see adapters/nats/topology.ts); fills are measured.
+    decode: (value, subject) => parseOrdersMessage(subject, value),
     create(snapshot) {
       const cp = snapshot as SlippageCheckpoint | undefined;
       const watch = new SlippageWatch(p.window, cp?.watch);
       const alert = alertActor('slippage', p.ratio, cp?.alert);
       return {
-        apply(fill) {
+        apply(message) {
+          if (message.kind !== 'fill') return [];
+          const fill = message;
           const out: MonitorOutput[] = [{ kind: 'fill', realisedBps: fill.realisedBps, modelledBps: fill.modelledBps }];
           const m = watch.observe(fill);
           return m === undefined ? out : [...out, ...alert.measure(fill.time, m)];

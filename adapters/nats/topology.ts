@@ -97,7 +97,10 @@ export const TOPOLOGY: Topology = Object.freeze({
     { stream: 'BARS', durable: 'feature-engine', description: 'bars to features', ...PIPELINE_CONSUMER },
     { stream: 'FEATURES', durable: 'scoring-engine', description: 'features to scores and signals', ...PIPELINE_CONSUMER },
     { stream: 'SCORES', durable: 'liquidity-monitor', description: 'tags each signal low or normal liquidity; alerts on their share', ...PIPELINE_CONSUMER },
-    { stream: 'ORDERS', durable: 'slippage-monitor', description: 'realised vs modelled slippage over the last fills', filterSubject: 'fills.>', ...PIPELINE_CONSUMER },
+    // Unfiltered, like every stage consumer: the stage runner applies stream sequences contiguously
+    // (it waits for a gap to be redelivered), so a filter would leave it waiting forever; the
+    // monitor reads every ORDERS message and measures the fills.
+    { stream: 'ORDERS', durable: 'slippage-monitor', description: 'realised vs modelled slippage over the last fills', ...PIPELINE_CONSUMER },
     // the execution side (user gateway): signals become intents on ORDERS, where one consumer
     // sees intents, human decisions, send results and fills in one order
     { stream: 'SIGNALS', durable: 'order-intake', description: 'signals to order intents', ...PIPELINE_CONSUMER },

@@ -113,7 +113,7 @@ export async function startTestApp(opts: {
       await app.stop().catch(() => undefined);
       await dropDb?.().catch(() => undefined);
       await new Promise((r) => logStream.end(r));
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir && !process.env.FAKEOUT_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return t;
