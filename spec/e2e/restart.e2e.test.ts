@@ -74,7 +74,7 @@ s('a process killed mid-replay and started again ends in the same state as one t
 
     const second = startProcess(env);
     children.push(second.child);
-    await until('the summary', 120_000, () => second.stdout().includes('=== fakeout summary ==='));
+    await until('the summary', 240_000, () => second.stdout().includes('=== fakeout summary ==='));
     second.child.kill('SIGTERM');
     assert.is(await second.exited, 0, 'SIGTERM drains and exits 0');
 

@@ -3,7 +3,7 @@
  * server is checked against a second reading of the format: blocks split on a blank line,
  * `field: value` lines, comments dropped.
  */
-import { connectNats, jetstreamManager } from '../../adapters/nats/index.ts';
+import { connectNats, jetstreamManager, TOPOLOGY } from '../../adapters/nats/index.ts';
 import type { App } from '../../actors/app/app.ts';
 
 export interface TestSse {
@@ -61,15 +61,16 @@ export async function openSse(url: string): Promise<TestSse> {
 }
 
 /**
- * Names of the consumers on SIGNALS (the topology declares none for the pipeline: any is a live
- * follower), listed as the read-only `ops` user, as an operator would with `nats consumer ls`.
+ * Names of the live followers on SIGNALS (every consumer there but the topology's durables), listed as the read-only `ops` user, as an operator would with `nats consumer ls`.
  */
 export async function signalConsumers(app: App): Promise<string[]> {
   const ops = app.messaging.embedded!.credentials('ops');
   const nc = await connectNats({ servers: app.messaging.embedded!.url, user: ops.user, pass: ops.pass, name: 'test-ops' });
   try {
     const names: string[] = [];
-    for await (const c of (await jetstreamManager(nc)).consumers.list('SIGNALS')) names.push(c.name);
+    // The durable consumers the topology declares on SIGNALS (order-intake) are not followers.
+    const durables = new Set(TOPOLOGY.consumers.filter((c) => c.stream === 'SIGNALS').map((c) => c.durable));
+    for await (const c of (await jetstreamManager(nc)).consumers.list('SIGNALS')) if (!durables.has(c.name)) names.push(c.name);
     return names;
   } finally {
     await nc.close();
