@@ -7,7 +7,9 @@
  *
  * POLICY: strict comparison (`value > threshold` alerts; exactly the threshold does not), and a
  * window that is not yet full (`judged: false`) never changes the state: too few observations are
- * not evidence either way.
+ * not evidence either way. An alert clears only at or below `clearAt` (default the threshold):
+ * a figure hovering around the threshold would otherwise alert and clear on every observation
+ * (the demo replay's liquidity share did so 46 times), flooding the log and the audit trail.
  *
  * Transitions are reported through the injected `notify` action (the wiring logs, audits and
  * counts them in the same transaction as the snapshot). No I/O, no clock: `at` comes with the event.
@@ -18,11 +20,14 @@ export interface MonitorInput {
   /** what is measured, for messages: `slippage ratio`, `low-liquidity share` */
   name: string;
   threshold: number;
+  /** an alert clears at or below this (≤ threshold); default: the threshold itself */
+  clearAt?: number;
 }
 
 export interface MonitorContext {
   name: string;
   threshold: number;
+  clearAt: number;
   /** the last judged value (null before the first full window) */
   value: number | null;
   /** when the current state was entered (epoch ms of the event), null at the start */
@@ -36,7 +41,7 @@ export type MonitorEvent = { type: 'MEASURED'; at: number; value: number; judged
 export type MonitorNotice = { kind: 'alert' | 'cleared'; name: string; at: number; value: number; threshold: number; figures: Record<string, number> };
 
 const above = ({ context, event }: { context: MonitorContext; event: MonitorEvent }) => event.judged && event.value > context.threshold;
-const atOrBelow = ({ context, event }: { context: MonitorContext; event: MonitorEvent }) => event.judged && !(event.value > context.threshold);
+const atOrBelow = ({ context, event }: { context: MonitorContext; event: MonitorEvent }) => event.judged && event.value <= context.clearAt;
 
 export const monitorMachine = setup({
   types: {
@@ -53,7 +58,7 @@ export const monitorMachine = setup({
   },
 }).createMachine({
   id: 'monitor',
-  context: ({ input }) => ({ name: input.name, threshold: input.threshold, value: null, since: null, figures: {} }),
+  context: ({ input }) => ({ name: input.name, threshold: input.threshold, clearAt: Math.min(input.clearAt ?? input.threshold, input.threshold), value: null, since: null, figures: {} }),
   initial: 'normal',
   states: {
     normal: {

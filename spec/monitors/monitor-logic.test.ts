@@ -11,10 +11,10 @@ import type { Score } from '../../actors/domain/messages.ts';
 
 const s = suite('monitors: machine and watches');
 
-function machine(threshold: number, snapshot?: unknown) {
+function machine(threshold: number, snapshot?: unknown, clearAt?: number) {
   const notices: MonitorNotice[] = [];
   const m = monitorMachine.provide({ actions: { notify: (_, n: MonitorNotice) => void notices.push(n) } });
-  const actor = createActor(m, { input: { name: 'slippage', threshold }, ...(snapshot ? { snapshot: snapshot as never } : {}) }).start();
+  const actor = createActor(m, { input: { name: 'slippage', threshold, ...(clearAt === undefined ? {} : { clearAt }) }, ...(snapshot ? { snapshot: snapshot as never } : {}) }).start();
   return { actor, notices, send: (value: number, judged = true, at = 1) => actor.send({ type: 'MEASURED', at, value, judged }) };
 }
 
@@ -49,6 +49,15 @@ s('reports alert and cleared once each, with the figure and time; a restored sna
   assert.is(again.actor.getSnapshot().context.since, 400);
   again.send(0.1, true, 500);
   assert.equal(again.notices.map((n) => n.kind), ['cleared']);
+});
+
+s('an alert clears only at or below clearAt: a figure hovering at the threshold raises one alert', () => {
+  const m = machine(0.3, undefined, 0.24);
+  for (const v of [0.35, 0.3, 0.31, 0.25, 0.32]) m.send(v);
+  assert.is(m.actor.getSnapshot().value, 'alert', 'still one alert');
+  assert.equal(m.notices.map((n) => n.kind), ['alert']);
+  m.send(0.24);
+  assert.equal(m.notices.map((n) => n.kind), ['alert', 'cleared'], 'cleared at 0.24');
 });
 
 s('slippage watch: the ratio of sums over the last N fills, judged once full, a repeated fill counted once', () => {
