@@ -18,6 +18,16 @@ import type { Score, Timeframe } from '../domain/messages.ts';
 import { LiquidityTracker, type LiquidityParams, type LiquiditySnapshot, type LowLiquidityReason } from '../execution/liquidity.ts';
 import { slippageRatio } from '../risk/breaker-conditions.ts';
 
+/** A monitor's current state as stored (`monitor_states`) and served (`GET /api/monitors`). */
+export interface MonitorState {
+  monitor: string;
+  state: 'normal' | 'alert';
+  value: number | null;
+  threshold: number;
+  since: number | null;
+  figures: Record<string, number>;
+}
+
 /** One measurement for the alert machine. */
 export interface Measure {
   value: number;

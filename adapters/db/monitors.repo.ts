@@ -1,5 +1,6 @@
 /** The monitors' records: `signal_liquidity` (one tag per signal) and `monitor_states` (one row per monitor). */
 import { sql } from 'kysely';
+import type { MonitorState } from '../../actors/monitors/monitor-logic.ts';
 import { withDbErrors } from './db-errors.ts';
 import type { Db } from './schema.ts';
 
@@ -14,14 +15,7 @@ export interface SignalLiquidityRecord {
   threshold: number | null;
 }
 
-export interface MonitorStateRecord {
-  monitor: string;
-  state: 'normal' | 'alert';
-  value: number | null;
-  threshold: number;
-  since: number | null;
-  figures: Record<string, number>;
-}
+export type MonitorStateRecord = MonitorState;
 
 /** Stores tags; a signal already tagged keeps its first tag (ids are the signals' ids). */
 export async function insertSignalLiquidity(db: Db, tags: readonly SignalLiquidityRecord[]): Promise<void> {

@@ -3,15 +3,9 @@
  * judged, its threshold and since when: what a dashboard shows beside the breaker.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import type { MonitorState } from '../../actors/monitors/monitor-logic.ts';
 
-export interface MonitorView {
-  monitor: string;
-  state: 'normal' | 'alert';
-  value: number | null;
-  threshold: number;
-  since: number | null;
-  figures: Record<string, number>;
-}
+export type MonitorView = MonitorState;
 
 export interface MonitorsRoutesOptions {
   list(): Promise<MonitorView[]>;
