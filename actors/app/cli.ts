@@ -20,6 +20,7 @@ import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
 const PENDING_APPROVAL = ORDER_STATUS.pendingApproval;
 import { formatTree } from './format-tree.ts';
+import { hasWebhookIntake } from './roles.ts';
 import { runSignalsCommand } from './signals-command.ts';
 import { formatSummary, readSummary } from './summary.ts';
 
@@ -150,12 +151,14 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
     },
   });
   const url = app.httpUrl();
-  if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics  POST ${url}/webhook/tradingview\n`);
+  // Only the roles that ingest serve the webhook (a gateway process answers 404 there): say what this process serves.
+  const webhook = hasWebhookIntake(config.role);
+  if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics${webhook ? `  POST ${url}/webhook/tradingview` : ''}\n`);
   await app.waitForIdle();
   if (stopping) return;
   process.stdout.write(formatSummary(await readSummary(app.database.db)));
   if (keepServing) {
-    process.stdout.write(`serving the webhook on ${url}/webhook/tradingview — Ctrl-C to stop\n`);
+    process.stdout.write(webhook ? `serving the webhook on ${url}/webhook/tradingview — Ctrl-C to stop\n` : `serving ${url} (role ${config.role}) — Ctrl-C to stop\n`);
     return;
   }
   await app.stop();
