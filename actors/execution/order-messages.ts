@@ -12,6 +12,7 @@
  *   orders.failed.<sym>    the broker refused the order             id `failed:<client order id>`
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
  *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
+ *   orders.clock           the gateway role's wall-clock tick       id `clock:<at>`
  *
  * POLICY: every id is derived from the signal (client order id `<signal id>:<leg>`), so a
  * re-publish after a crash is dropped by the stream's duplicate window and by the primary keys.
@@ -53,6 +54,12 @@ export interface OrderIntent {
   /** ATR of the signal's features, for the impact term's σ */
   atr: number;
   score: number;
+  /**
+   * epoch ms by order-intake's clock when it turned the signal into this intent. An intent is
+   * live when `receivedAt − decision time ≤ FAKEOUT_SIGNAL_MAX_AGE`; absent (older intents) it is
+   * a replay, decided by the data clock only.
+   */
+  receivedAt?: number;
 }
 
 /** A human approval (`orders.approved.<sym>`), published by the approval surface after its checks. */
@@ -133,7 +140,23 @@ export interface BreakerReset {
   at: number;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset;
+/**
+ * The wall clock of the gateway role (`orders.clock`), published every FAKEOUT_CLOCK_TICK
+ * seconds. It expires live pending approvals by real time; it never moves the data clock.
+ */
+export interface ClockTick {
+  kind: 'tick';
+  symbol: 'clock';
+  /** epoch ms by the publishing process's clock */
+  at: number;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset | ClockTick;
+
+/** The subject of clock ticks (no symbol: one clock for the book). */
+export const CLOCK_SUBJECT = 'orders.clock';
+/** POLICY: one tick per instant, so a re-published tick is a duplicate. */
+export const clockMsgId = (at: number): string => `clock:${at}`;
 
 /** The subject of breaker resets (no symbol: it is account-wide). */
 export const BREAKER_RESET_SUBJECT = 'orders.reset.breaker';
@@ -169,12 +192,15 @@ export function ordersMsgId(m: OrdersMessage): string {
       return m.fillId;
     case 'reset':
       return resetMsgId(m.user, m.at);
+    case 'tick':
+      return clockMsgId(m.at);
   }
 }
 
 /** The subject of any ORDERS message. */
 export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
+  if (m.kind === 'tick') return CLOCK_SUBJECT;
   const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
@@ -202,6 +228,7 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
   const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'orders' ? parts[1] : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
   const o = body as Record<string, unknown>;
+  if (subject === CLOCK_SUBJECT) return { kind: 'tick', symbol: 'clock', at: num(o, 'at') };
   if (subject === BREAKER_RESET_SUBJECT) return { kind: 'reset', symbol: 'breaker', user: str(o, 'user'), role: str(o, 'role'), at: num(o, 'at') };
   const symbol = str(o, 'symbol');
   if (symbolToken(symbol) !== parts[parts.length - 1]) throw bad('symbol', `does not match the subject ${subject}`);
@@ -215,7 +242,7 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
       return {
         kind, id: intentMsgId(signalId), signalId, symbol, timeframe: tf, direction: o.direction,
         openTime: num(o, 'openTime'), entry: num(o, 'entry', true), stop: num(o, 'stop', true), target: num(o, 'target', true),
-        atr: num(o, 'atr'), score: num(o, 'score'),
+        atr: num(o, 'atr'), score: num(o, 'score'), ...(o.receivedAt === undefined ? {} : { receivedAt: num(o, 'receivedAt') }),
       };
     }
     case 'approved':

@@ -12,8 +12,8 @@ import { createActor, SimulatedClock, type Actor } from 'xstate';
 import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machines/breaker.machine.ts';
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
 import { timeframeMs } from '../domain/messages.ts';
-import { decideIntent, isStale, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
-import type { BreakerReset, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
+import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
 import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
 import { type GatewayOutput, type GatewayState, newState, orderRow, positionSnapshot } from './gateway-state.ts';
@@ -96,6 +96,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       case 'reset':
         this.#reset(m);
         break;
+      case 'tick':
+        this.#tick(m);
+        break;
     }
     const out = this.#out;
     this.#out = [];
@@ -114,6 +117,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     const o: BookOrder = {
       clientOrderId: id, signalId: m.signalId, symbol: m.symbol, timeframe: m.timeframe, direction: m.direction, qty: sized.qty,
       entry: m.entry, stop: m.stop, target: m.target, atr: m.atr, decidedAt, status: 'held', approvedBy: null, entryFill: null,
+      ...(m.receivedAt === undefined ? {} : { receivedAt: m.receivedAt }),
     };
     this.#decide(o, false);
   }
@@ -125,6 +129,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     if (o === undefined) return ignore(this.#s.recent.includes(m.clientOrderId) ? 'already decided' : 'unknown order');
     if (!APPROVER_ROLES.includes(m.role)) return ignore(`role ${m.role} may not approve`);
     if (o.status !== 'pending_approval') return ignore(`not pending (${o.status})`);
+    // POLICY: a live order approved after its TTL by wall clock is refused, never sent (the
+    // paper broker would fill it from stored bars at an old price).
+    if (pastWallTtl(o, m.at, this.#p)) return this.#expireByWall(o, m.at, { user: m.user, approvedAt: m.at });
     this.#audit('order.approved', o.clientOrderId, { user: m.user, role: m.role, approvedAt: m.at });
     o.approvedBy = m.user;
     if (isPaused(this.#gate.getSnapshot()) || !tradingAllowed(this.#breaker.getSnapshot())) {
@@ -196,6 +203,18 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     this.#advance(this.#s.clock);
     this.#breaker.send({ type: 'RESET', at: this.#s.clock, user: m.user, role: m.role, verified: true });
     this.#settle(this.#s.clock);
+  }
+
+  /** A wall-clock tick: expires live pending approvals past their TTL. Never moves the data clock. */
+  #tick(m: ClockTick): void {
+    for (const o of Object.values(this.#s.orders)) {
+      if (o.status === 'pending_approval' && pastWallTtl(o, m.at, this.#p)) this.#expireByWall(o, m.at, {});
+    }
+  }
+
+  #expireByWall(o: BookOrder, at: number, details: Record<string, unknown>): void {
+    this.#audit('order.expired', o.clientOrderId, { reason: 'ttl (wall clock)', receivedAt: o.receivedAt, at, ttlMs: this.#p.approvalTtlMs, ...details });
+    this.#finish(o, 'expired');
   }
 
   // ── decisions ───────────────────────────────────────────────────────────

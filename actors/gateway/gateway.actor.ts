@@ -17,6 +17,7 @@ import { appendAudit, insertFill, insertOrder, savePosition, setOrderStatus, typ
 import type { Broker, BrokerFill } from '../../adapters/broker/broker.ts';
 import type { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
+import type { Clock } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { isTimeframe, type Bar, type Signal } from '../domain/messages.ts';
 import { lookupInstrument } from '../execution/instruments.ts';
@@ -37,21 +38,28 @@ function decodeSignal(value: unknown): Signal {
   return s as Signal;
 }
 
-/** SIGNALS → intents. Stateless; the intent's id is derived from the signal's, so a redelivery is a duplicate. */
-export const orderIntakeStage: StageDefinition<Signal, OrderIntent> = {
-  name: 'order-intake',
-  stream: 'SIGNALS',
-  decode: decodeSignal,
-  create: () => ({
-    apply: (s) => [{
-      kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
-      openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score,
-    }],
-    snapshot: () => ({}),
-  }),
-  toPublish: (outputs) => outputs.map((i) => ({ subject: intentSubject(i.symbol), id: i.id, value: i })),
-  persist: async () => undefined,
-};
+/**
+ * SIGNALS → intents. Stateless; the intent's id is derived from the signal's, so a redelivery is a
+ * duplicate. Each intent is stamped `receivedAt` by the process's clock (live or replay is decided
+ * from it by the gateway); a redelivered signal gets a later stamp but the same id, so the stream
+ * keeps the first.
+ */
+export function orderIntakeStage(clock: Clock): StageDefinition<Signal, OrderIntent> {
+  return {
+    name: 'order-intake',
+    stream: 'SIGNALS',
+    decode: decodeSignal,
+    create: () => ({
+      apply: (s) => [{
+        kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
+        openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score, receivedAt: clock.now(),
+      }],
+      snapshot: () => ({}),
+    }),
+    toPublish: (outputs) => outputs.map((i) => ({ subject: intentSubject(i.symbol), id: i.id, value: i })),
+    persist: async () => undefined,
+  };
+}
 
 /** A broker fill as the ORDERS message the gateway reads. */
 export function fillMessage(f: BrokerFill): FillMessage {
