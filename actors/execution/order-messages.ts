@@ -13,6 +13,8 @@
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
  *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
  *   orders.clock           the gateway role's wall-clock tick       id `clock:<at>`
+ *   positions.<sym>        the gateway opened / closed a position   id `position:<signal id>:open|closed`
+ *                          (for readers outside the gateway; the gateway parses and skips them)
  *
  * POLICY: every id is derived from the signal (client order id `<signal id>:<leg>`), so a
  * re-publish after a crash is dropped by the stream's duplicate window and by the primary keys.
@@ -151,7 +153,36 @@ export interface ClockTick {
   at: number;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset | ClockTick;
+/**
+ * A position the gateway opened or closed (`positions.<sym>`), published with the batch that
+ * applied its fill. A documented subset of the position (the full snapshot is the `positions`
+ * row). The gateway skips these when it reads them back.
+ */
+export interface PositionMessage {
+  kind: 'position';
+  signalId: string;
+  symbol: string;
+  status: 'open' | 'closed';
+  direction: Direction;
+  qty: number;
+  entryPrice: number;
+  /** epoch ms: the entry fill's bar time */
+  entryTime: number;
+  stop: number;
+  target: number;
+  /** closed only: the exit, P&L after fees both ways, and R */
+  exitPrice?: number;
+  exitTime?: number;
+  exitReason?: string;
+  pnl?: number;
+  r?: number;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset | ClockTick | PositionMessage;
+
+export const positionSubject = (symbol: string): string => `positions.${symbolToken(symbol)}`;
+/** POLICY: a position opens once and closes once, so its signal id and status key the message. */
+export const positionMsgId = (signalId: string, status: 'open' | 'closed'): string => `position:${signalId}:${status}`;
 
 /** The subject of clock ticks (no symbol: one clock for the book). */
 export const CLOCK_SUBJECT = 'orders.clock';
@@ -194,6 +225,8 @@ export function ordersMsgId(m: OrdersMessage): string {
       return resetMsgId(m.user, m.at);
     case 'tick':
       return clockMsgId(m.at);
+    case 'position':
+      return positionMsgId(m.signalId, m.status);
   }
 }
 
@@ -201,6 +234,7 @@ export function ordersMsgId(m: OrdersMessage): string {
 export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
   if (m.kind === 'tick') return CLOCK_SUBJECT;
+  if (m.kind === 'position') return positionSubject(m.symbol);
   const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
@@ -225,7 +259,7 @@ const num = (o: Record<string, unknown>, f: string, positive = false): number =>
  */
 export function parseOrdersMessage(subject: string, body: unknown): OrdersMessage {
   const parts = subject.split('.');
-  const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'orders' ? parts[1] : undefined;
+  const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'positions' ? 'position' : parts[0] === 'orders' ? parts[1] : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
   const o = body as Record<string, unknown>;
   if (subject === CLOCK_SUBJECT) return { kind: 'tick', symbol: 'clock', at: num(o, 'at') };
@@ -266,6 +300,16 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
         ...(typeof o.barId === 'string' ? { barId: o.barId } : {}),
         ...(typeof o.barsHeld === 'number' ? { barsHeld: o.barsHeld } : {}),
         ...(typeof o.gap === 'boolean' ? { gap: o.gap } : {}),
+      };
+    }
+    case 'position': {
+      if (o.status !== 'open' && o.status !== 'closed') throw bad('status', "must be 'open' or 'closed'");
+      if (o.direction !== 'long' && o.direction !== 'short') throw bad('direction', "must be 'long' or 'short'");
+      const opt = (f: string) => (o[f] === undefined ? {} : { [f]: num(o, f) });
+      return {
+        kind, signalId: str(o, 'signalId'), symbol, status: o.status, direction: o.direction, qty: num(o, 'qty', true),
+        entryPrice: num(o, 'entryPrice', true), entryTime: num(o, 'entryTime'), stop: num(o, 'stop', true), target: num(o, 'target', true),
+        ...opt('exitPrice'), ...opt('exitTime'), ...opt('pnl'), ...opt('r'), ...(typeof o.exitReason === 'string' ? { exitReason: o.exitReason } : {}),
       };
     }
     default:

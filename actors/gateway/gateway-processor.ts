@@ -16,7 +16,7 @@ import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, t
 import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
 import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
-import { type GatewayOutput, type GatewayState, newState, orderRow, positionSnapshot } from './gateway-state.ts';
+import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
 
 export type { GatewayOutput, GatewayState };
 
@@ -99,6 +99,8 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       case 'tick':
         this.#tick(m);
         break;
+      case 'position':
+        break; // its own announcement of a position: nothing to decide
     }
     const out = this.#out;
     this.#out = [];
@@ -175,6 +177,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       this.#out.push({ kind: 'fill', order: o, fill: f });
       this.#setStatus(o, 'filled');
       this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, null) });
+      this.#out.push(positionMessage(o, null));
       if (o.approvedBy !== null) this.#gate.send({ type: 'APPROVED_FILL', at: this.#s.clock, orderId: o.clientOrderId, approvedBy: o.approvedBy });
     } else {
       if (o.entryFill === null) return this.#settle(this.#s.clock);
@@ -192,6 +195,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
         barsHeld: f.barsHeld ?? 0, pnl, initialRisk, r,
       };
       this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, trade) });
+      this.#out.push(positionMessage(o, trade));
       this.#breaker.send({ type: 'TRADE_CLOSED', id: o.signalId, at: this.#s.clock, pnl, equity: this.#s.equity });
       this.#breaker.send({ type: 'EQUITY', at: this.#s.clock, equity: this.#s.equity });
       this.#finish(o, 'closed');

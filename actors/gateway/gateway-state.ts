@@ -5,7 +5,7 @@
  */
 import type { ClosedTrade, PositionSnapshot } from '../execution/position.ts';
 import type { BookOrder } from '../execution/gateway-policy.ts';
-import type { FillMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { positionMsgId, positionSubject, type FillMessage, type OrderStatusName, type PositionMessage } from '../execution/order-messages.ts';
 import { sideFor, type OrderSide } from '../execution/cost-model.ts';
 
 export interface GatewayState {
@@ -91,4 +91,16 @@ export function positionSnapshot(o: BookOrder, timeStopBars: number, trade: Clos
     lastBarOpenTime: null,
     closed: trade,
   };
+}
+
+/** The `positions.<sym>` message of a position the gateway opened, or closed by `trade`. */
+export function positionMessage(o: BookOrder, trade: ClosedTrade | null): { kind: 'publish'; subject: string; id: string; value: PositionMessage } {
+  const f = o.entryFill!;
+  const status = trade === null ? 'open' : 'closed';
+  const value: PositionMessage = {
+    kind: 'position', signalId: o.signalId, symbol: o.symbol, status, direction: o.direction, qty: f.qty, entryPrice: f.price, entryTime: f.time,
+    stop: o.stop, target: o.target,
+    ...(trade === null ? {} : { exitPrice: trade.exitPrice, exitTime: trade.exitTime, exitReason: trade.reason, pnl: trade.pnl, r: trade.r }),
+  };
+  return { kind: 'publish', subject: positionSubject(o.symbol), id: positionMsgId(o.signalId, status), value };
 }
