@@ -28,6 +28,8 @@ export interface BookOrder {
   status: OrderStatusName;
   /** when order-intake received its signal (epoch ms, wall clock); absent for a replay's older intents */
   receivedAt?: number;
+  /** the breaker tripped while it was working: a cancel was asked of the broker */
+  cancelRequested?: boolean;
   /** who approved it, when a person did */
   approvedBy: string | null;
   entryFill: { fillId: string; price: number; qty: number; fees: number; time: number; modelledBps: number } | null;

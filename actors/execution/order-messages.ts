@@ -10,6 +10,7 @@
  *   orders.rejected.<sym>  a human rejected a pending order         id `rejected:<client order id>`
  *   orders.sent.<sym>      the broker accepted the order            id `sent:<client order id>`
  *   orders.failed.<sym>    the broker refused the order             id `failed:<client order id>`
+ *   orders.cancelled.<sym> the gateway's cancel at the broker (breaker trip) answered  id `cancelled:<client order id>`
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
  *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
  *   orders.clock           the gateway role's wall-clock tick       id `clock:<at>`
@@ -35,6 +36,8 @@ export const ORDER_STATUS = Object.freeze({
   expired: 'expired',
   skipped: 'skipped',
   failed: 'failed',
+  /** cancelled at the broker before it filled (the breaker tripped while it was working) */
+  cancelled: 'cancelled',
 } as const);
 export type OrderStatusName = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
 export const ORDER_STATUSES: readonly OrderStatusName[] = Object.freeze(Object.values(ORDER_STATUS));
@@ -104,6 +107,21 @@ export interface OrderFailed {
   at: number;
   reason: string;
   message: string;
+}
+
+/**
+ * The answer to the gateway's cancel of a working entry (`orders.cancelled.<sym>`), published by
+ * its effect when the breaker tripped. `cancelled`: the broker cancelled it (or had already: a
+ * re-run after a crash); `filled`: too late, its fill comes through ORDERS as usual; `unknown`:
+ * the broker has no such order.
+ */
+export interface OrderCancelled {
+  kind: 'cancelled';
+  clientOrderId: string;
+  symbol: string;
+  /** the gateway clock when it asked */
+  at: number;
+  outcome: 'cancelled' | 'filled' | 'unknown';
 }
 
 /** A fill at the broker (`fills.<sym>`). */
@@ -178,7 +196,7 @@ export interface PositionMessage {
   r?: number;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset | ClockTick | PositionMessage;
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage;
 
 export const positionSubject = (symbol: string): string => `positions.${symbolToken(symbol)}`;
 /** POLICY: a position opens once and closes once, so its signal id and status key the message. */
@@ -199,6 +217,8 @@ export const rejectedSubject = (symbol: string): string => `orders.rejected.${sy
 export const sentSubject = (symbol: string): string => `orders.sent.${symbolToken(symbol)}`;
 export const failedSubject = (symbol: string): string => `orders.failed.${symbolToken(symbol)}`;
 export const fillSubject = (symbol: string): string => `fills.${symbolToken(symbol)}`;
+export const cancelledSubject = (symbol: string): string => `orders.cancelled.${symbolToken(symbol)}`;
+export const cancelledMsgId = (clientOrderId: string): string => `cancelled:${clientOrderId}`;
 
 export const intentMsgId = (signalId: string): string => `intent:${signalId}`;
 export const approvedMsgId = (clientOrderId: string): string => `approved:${clientOrderId}`;
@@ -219,6 +239,8 @@ export function ordersMsgId(m: OrdersMessage): string {
       return sentMsgId(m.clientOrderId);
     case 'failed':
       return failedMsgId(m.clientOrderId);
+    case 'cancelled':
+      return cancelledMsgId(m.clientOrderId);
     case 'fill':
       return m.fillId;
     case 'reset':
@@ -235,7 +257,7 @@ export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
   if (m.kind === 'tick') return CLOCK_SUBJECT;
   if (m.kind === 'position') return positionSubject(m.symbol);
-  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
+  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, cancelled: cancelledSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
 
@@ -287,6 +309,11 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
       return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), duplicate: o.duplicate === true };
     case 'failed':
       return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), reason: str(o, 'reason'), message: str(o, 'message') };
+    case 'cancelled': {
+      const outcome = o.outcome;
+      if (outcome !== 'cancelled' && outcome !== 'filled' && outcome !== 'unknown') throw bad('outcome', "must be 'cancelled', 'filled' or 'unknown'");
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), outcome };
+    }
     case 'fill': {
       if (o.side !== 'buy' && o.side !== 'sell') throw bad('side', "must be 'buy' or 'sell'");
       if (o.leg !== 'entry' && o.leg !== 'exit') throw bad('leg', "must be 'entry' or 'exit'");

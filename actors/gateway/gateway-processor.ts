@@ -13,7 +13,7 @@ import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machin
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
 import { timeframeMs } from '../domain/messages.ts';
 import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
-import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
 import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
 import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
@@ -90,6 +90,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       case 'failed':
         this.#result(m);
         break;
+      case 'cancelled':
+        this.#cancelled(m);
+        break;
       case 'fill':
         this.#fill(m);
         break;
@@ -162,6 +165,21 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     if (ok || o === undefined || o.status !== 'sent') return;
     this.#audit('order.failed', o.clientOrderId, { reason: m.reason, message: m.message });
     this.#finish(o, 'failed');
+  }
+
+  /** The broker's answer to a cancel asked when the breaker tripped. */
+  #cancelled(m: OrderCancelled): void {
+    this.#advance(m.at);
+    const o = this.#s.orders[m.clientOrderId];
+    if (o === undefined) return; // decided already (a redelivered answer)
+    // `unknown`: the broker has no such order, so no fill can come; it leaves the book too
+    if (m.outcome !== 'filled' && o.status === 'sent') {
+      this.#audit('order.cancelled', o.clientOrderId, { reason: 'breaker tripped', outcome: m.outcome, at: m.at });
+      return this.#finish(o, 'cancelled');
+    }
+    // POLICY: a cancel that came too late changes nothing: the fill comes (or came) through
+    // ORDERS and opens the position with its bracket, like any fill.
+    this.#audit('order.cancel_too_late', o.clientOrderId, { outcome: m.outcome, status: o.status });
   }
 
   #fill(f: FillMessage): void {
@@ -292,7 +310,10 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       const b = this.#breakerNotices.shift();
       if (b !== undefined) {
         this.#audit(`breaker.${b.kind}`, 'breaker', { ...b });
-        if (b.kind === 'tripped') this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
+        if (b.kind === 'tripped') {
+          this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
+          this.#cancelWorking(Math.max(at, b.at));
+        }
         if (b.kind === 'reset') {
           this.#gate.send({ type: 'BREAKER_CLOSED', at: Math.max(at, b.at) });
           for (const id of [...this.#s.held]) {
@@ -306,6 +327,16 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       }
       const g = this.#gateNotices.shift();
       if (g !== undefined) this.#audit(`gate.${g.kind}`, 'gate', { ...g });
+    }
+  }
+
+  /** POLICY: on a trip every entry still working at the broker is cancelled; open positions keep their brackets. */
+  #cancelWorking(at: number): void {
+    for (const o of Object.values(this.#s.orders)) {
+      if (o.status !== 'sent' || o.cancelRequested === true) continue;
+      o.cancelRequested = true;
+      this.#audit('order.cancel_requested', o.clientOrderId, { reason: 'breaker tripped' });
+      this.#out.push({ kind: 'cancel', order: { ...o }, at });
     }
   }
 

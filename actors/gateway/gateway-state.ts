@@ -67,6 +67,8 @@ export type GatewayOutput =
   | { kind: 'order'; row: OrderRow }
   /** the effect: place the entry at the broker, decided at `at` (gateway clock) */
   | { kind: 'send'; order: BookOrder; at: number }
+  /** the effect: cancel the working entry at the broker (the breaker tripped) */
+  | { kind: 'cancel'; order: BookOrder; at: number }
   | { kind: 'fill'; order: BookOrder; fill: FillMessage }
   | { kind: 'position'; snapshot: PositionSnapshot }
   | { kind: 'audit'; entry: AuditNote }

@@ -14,7 +14,7 @@
  * and breaker's persisted snapshots) are written in ONE transaction by the stage runner.
  */
 import { appendAudit, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
-import type { Broker, BrokerFill } from '../../adapters/broker/broker.ts';
+import type { Broker, BrokerFill, CancelResult } from '../../adapters/broker/broker.ts';
 import type { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
 import type { Clock } from '../../adapters/time/clock.ts';
@@ -24,7 +24,7 @@ import { lookupInstrument } from '../execution/instruments.ts';
 import type { CostModelParams } from '../execution/cost-model.ts';
 import {
   fillSubject, intentMsgId, intentSubject, ordersMsgId, ordersSubject, parseOrdersMessage,
-  type FillMessage, type OrderIntent, type OrdersMessage,
+  type FillMessage, type OrderCancelled, type OrderIntent, type OrdersMessage,
 } from '../execution/order-messages.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
@@ -70,6 +70,15 @@ export function fillMessage(f: BrokerFill): FillMessage {
     modelledBps: f.modelled?.totalBps ?? 0, realisedBps: f.realisedBps ?? null, ...(f.barId === undefined ? {} : { barId: f.barId }),
   };
 }
+/**
+ * The broker's answer to a cancel as the outcome the gateway reads. POLICY: `not_cancellable`
+ * with status `cancelled` is a cancel a crashed incarnation already made (the effect re-ran): cancelled.
+ */
+export function cancelOutcome(res: CancelResult): OrderCancelled['outcome'] {
+  if (res.ok) return 'cancelled';
+  if (res.reason === 'unknown_order') return 'unknown';
+  return res.status === 'filled' ? 'filled' : res.status === 'cancelled' ? 'cancelled' : 'unknown';
+}
 const publishOf = (m: OrdersMessage): GatewayOutput => ({ kind: 'publish', subject: ordersSubject(m), id: ordersMsgId(m), value: m });
 
 export interface GatewayStageDeps {
@@ -95,7 +104,22 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     async effect(outputs) {
       const out = [...outputs];
       const broker = await deps.broker();
+      const publishFills = async (ids: string[]) => {
+        for (const id of ids) {
+          const fill = (await deps.paperStore?.getOrder(id))?.fill;
+          if (fill) out.push(publishOf(fillMessage(fill)));
+        }
+      };
+      // in output order: an order sent and cancelled in one batch is placed before it is cancelled
       for (const o of outputs) {
+        if (o.kind === 'cancel') {
+          const b = o.order;
+          const outcome = cancelOutcome(await broker.cancelOrder(b.clientOrderId));
+          out.push(publishOf({ kind: 'cancelled', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, outcome }));
+          // too late: the fill (and any exit) the broker made is published like after a placement
+          if (outcome === 'filled') await publishFills([b.clientOrderId, b.clientOrderId.replace(/:entry$/, ':exit')]);
+          continue;
+        }
         if (o.kind !== 'send') continue;
         const b = o.order;
         const exitId = b.clientOrderId.replace(/:entry$/, ':exit');
@@ -109,10 +133,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
         out.push(publishOf(res.ok || duplicate
           ? { kind: 'sent', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, duplicate }
           : { kind: 'failed', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, reason: res.rejection.reason, message: res.rejection.message }));
-        for (const id of [b.clientOrderId, exitId]) {
-          const fill = (await deps.paperStore?.getOrder(id))?.fill;
-          if (fill) out.push(publishOf(fillMessage(fill)));
-        }
+        await publishFills([b.clientOrderId, exitId]);
       }
       return out;
     },
@@ -154,6 +175,7 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
       await appendAudit(tx, o.entry);
       return;
     case 'send':
+    case 'cancel':
     case 'publish':
       return;
   }
