@@ -106,3 +106,25 @@ export function positionMessage(o: BookOrder, trade: ClosedTrade | null): { kind
   };
   return { kind: 'publish', subject: positionSubject(o.symbol), id: positionMsgId(o.signalId, status), value };
 }
+
+/** What one committed gateway batch did, for the metrics: entry orders by new status, fills by leg, the machines' states after it. */
+export interface GatewayCommitReport {
+  orders: Partial<Record<OrderStatusName, number>>;
+  fills: { entry: number; exit: number };
+  gate: string;
+  breaker: string;
+}
+
+/**
+ * Counts a batch's outputs. Entry rows only: a close writes the entry's row and the exit's row
+ * (both `closed`), and one trade must count once.
+ */
+export function countOutputs(outputs: readonly GatewayOutput[]): Pick<GatewayCommitReport, 'orders' | 'fills'> {
+  const orders: Partial<Record<OrderStatusName, number>> = {};
+  const fills = { entry: 0, exit: 0 };
+  for (const o of outputs) {
+    if (o.kind === 'order' && o.row.leg === 'entry') orders[o.row.status] = (orders[o.row.status] ?? 0) + 1;
+    if (o.kind === 'fill') fills[o.fill.leg] += 1;
+  }
+  return { orders, fills };
+}

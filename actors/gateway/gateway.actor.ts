@@ -29,6 +29,7 @@ import {
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
+import { countOutputs, type GatewayCommitReport } from './gateway-state.ts';
 
 function decodeSignal(value: unknown): Signal {
   const s = value as Partial<Signal> | null;
@@ -89,17 +90,24 @@ export interface GatewayStageDeps {
   paperStore?: PaperBrokerStore;
   /** the live processor, for GET /actors and the summary (read-only) */
   onProcessor?: (p: GatewayProcessor) => void;
+  /** after a batch committed: its counts and the gate's and breaker's states (metrics) */
+  onCommitted?: (r: GatewayCommitReport) => void;
 }
 
 export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<OrdersMessage, GatewayOutput> {
+  let current: GatewayProcessor | undefined;
   return {
     name: 'execution-gateway',
     stream: 'ORDERS',
     decode: (value, subject) => parseOrdersMessage(subject, value),
     create(snapshot) {
       const p = new GatewayProcessor(deps.params, snapshot as GatewayState | undefined);
+      current = p;
       deps.onProcessor?.(p);
       return p;
+    },
+    afterCommit(outputs) {
+      if (current !== undefined) deps.onCommitted?.({ ...countOutputs(outputs), gate: current.gateState, breaker: current.breakerState });
     },
     async effect(outputs) {
       const out = [...outputs];
