@@ -78,7 +78,10 @@ export type GatewayOutput =
 export function orderRow(o: BookOrder, status: OrderStatusName, at: number): OrderRow {
   return {
     clientOrderId: o.clientOrderId, signalId: o.signalId, leg: 'entry', symbol: o.symbol, side: sideFor(o.direction, 'entry'), qty: o.qty, status,
-    decisionPrice: o.entry, at, config: { stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy },
+    decisionPrice: o.entry, at, config: {
+      stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy,
+      ...(o.receivedAt === undefined ? {} : { receivedAt: o.receivedAt }),
+    },
   };
 }
 
