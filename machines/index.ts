@@ -1,3 +1,4 @@
 export * from './stage.machine.ts';
 export * from './breaker.machine.ts';
 export * from './gate.machine.ts';
+export * from './ticker.machine.ts';

@@ -19,6 +19,7 @@ import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import type { MonitorOutput } from '../monitors/monitors.actor.ts';
+import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
@@ -187,6 +188,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
+    onGatewayCommitted: (r) => recordGatewayCommit(metrics, r),
     execution,
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);
@@ -323,6 +325,17 @@ function openBrokerVault(config: Readonly<Config>, db: Database['db'], clock: Cl
   return openVault(resolve(config.brokerSecretsFile), async (r) => {
     await appendAudit(db, { at: clock.now(), actor: r.reader, action: 'secret.read', subject: `secret:${r.name}`, details: { file: r.file } });
   });
+}
+
+/**
+ * A committed gateway batch as Prometheus series. Per-fill slippage is not observed here: the
+ * slippage monitor observes `fakeout_fill_slippage_bps` for every fill on ORDERS already.
+ */
+export function recordGatewayCommit(metrics: Metrics, r: GatewayCommitReport): void {
+  for (const [status, n] of Object.entries(r.orders)) if (n) metrics.orders.inc({ status }, n);
+  for (const leg of ['entry', 'exit'] as const) if (r.fills[leg]) metrics.fills.inc({ leg }, r.fills[leg]);
+  metrics.setGateState(r.gate);
+  metrics.setBreakerState(r.breaker);
 }
 
 /** The monitors' figures, tags and per-fill slippage as Prometheus series. */

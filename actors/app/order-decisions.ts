@@ -19,7 +19,8 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
   const lockout = lockoutPolicy(config.authMaxFailures, config.authLockSeconds);
   const auth = createAuthService({ db, clock, lockout, secretsDir: resolve(dataDir, 'secrets'), operator: 'http' });
   const js = messaging.bus('gateway').js;
-  const service = createApprovalsService({ db, clock, lockout, auth, publish: (subject, id, value) => publishJson(js, subject, id, value) });
+  const expiry = { approvalTtlMs: config.approvalTtlSeconds * 1000, signalMaxAgeMs: config.signalMaxAgeSeconds * 1000 };
+  const service = createApprovalsService({ db, clock, lockout, auth, expiry, publish: (subject, id, value) => publishJson(js, subject, id, value) });
   return {
     listPending: async (credentials: { user: string; password: string }) =>
       (await service.listPending(credentials)).map((o) => ({

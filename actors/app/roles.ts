@@ -28,6 +28,8 @@ import type { Vault } from '../../adapters/secrets/index.ts';
 import type { AnyDb, Bus } from '../stage/ports.ts';
 import { executionGatewayStage, orderIntakeStage, paperBrokerStage } from '../gateway/gateway.actor.ts';
 import type { ExecutionWiring } from '../gateway/execution-wiring.ts';
+import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
+import { startClockTickActor } from '../gateway/clock-tick.actor.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
 /** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
@@ -53,6 +55,8 @@ export interface RoleContext {
   onMonitorCommitted(outputs: readonly MonitorOutput[]): void;
   /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
   brokerVault: Vault | undefined;
+  /** after the execution gateway's batch committed: its counts and machine states (metrics) */
+  onGatewayCommitted?(r: GatewayCommitReport): void;
   /** the execution side's shared paper broker, parameters and live gateway state */
   execution: ExecutionWiring;
 }
@@ -98,15 +102,20 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
     stage: (c) => asStage(scoringEngineStage(c.scoring, { log: c.log.child({ actor: 'scoring-engine' }), onCommitted: (scores, signals) => c.onScored(scores, signals) })),
   },
-  { kind: 'stage', id: 'order-intake', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: () => asStage(orderIntakeStage) },
+  { kind: 'stage', id: 'order-intake', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(orderIntakeStage(c.clock)) },
   {
     kind: 'stage', id: 'execution-gateway', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'],
     stage: (c) => asStage(executionGatewayStage({
       params: c.execution.params, costModel: c.execution.costModel, broker: () => c.execution.paperBroker(), paperStore: c.execution.store,
-      onProcessor: (p) => (c.execution.gateway = p),
+      onProcessor: (p) => (c.execution.gateway = p), onCommitted: (r) => c.onGatewayCommitted?.(r),
     })),
   },
   { kind: 'stage', id: 'paper-broker', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(paperBrokerStage(() => c.execution.paperBroker())) },
+  // the wall clock on ORDERS (orders.clock): expires live pending approvals by real time
+  {
+    kind: 'service', id: 'gateway-clock', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], restart: 'permanent', shutdownMs: 5_000,
+    start: (c) => () => startClockTickActor({ bus: c.bus('gateway'), clock: c.clock, intervalMs: c.config.clockTickSeconds * 1000 }),
+  },
   {
     kind: 'stage', id: 'liquidity-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: [],
     stage: (c) =>

@@ -15,6 +15,7 @@ import { getOrder, listOrdersByStatus, type OrderRecord } from '../../adapters/d
 import type { Db } from '../../adapters/db/schema.ts';
 import { getUser, lockAuthState, saveAuthState } from '../../adapters/db/users.repo.ts';
 import type { Clock } from '../../adapters/time/clock.ts';
+import { pastWallTtl } from '../execution/gateway-policy.ts';
 import { FakeoutError, type ErrorCode } from '../domain/errors.ts';
 import {
   BREAKER_RESET_SUBJECT,
@@ -39,6 +40,11 @@ export interface ApprovalsServiceDeps {
   lockout: LockoutPolicy;
   auth: Pick<AuthService, 'checkApproval'>;
   publish: PublishDecision;
+  /**
+   * When given, an approval of a live order past its window by this clock is refused early
+   * (FAKEOUT_ERR_ORDER_EXPIRED); the gateway refuses it in any case.
+   */
+  expiry?: { approvalTtlMs: number; signalMaxAgeMs: number };
 }
 
 export interface Decision {
@@ -149,6 +155,17 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     return listOrdersByStatus(db, ORDER_STATUS.pendingApproval);
   }
 
+  /** A live order whose approval window is over by this clock (the gateway's rule, `pastWallTtl`). */
+  function pastWindow(order: OrderRecord): Refusal | undefined {
+    const { receivedAt, decidedAt } = order.config;
+    if (deps.expiry === undefined || typeof receivedAt !== 'number' || typeof decidedAt !== 'number') return undefined;
+    if (!pastWallTtl({ receivedAt, decidedAt }, clock.now(), deps.expiry)) return undefined;
+    return {
+      code: 'FAKEOUT_ERR_ORDER_EXPIRED', message: `order ${order.clientOrderId}: its approval window (${deps.expiry.approvalTtlMs / 1000} s from receipt) is over`,
+      details: { field: 'id', receivedAt, ttlMs: deps.expiry.approvalTtlMs },
+    };
+  }
+
   /** `POST /api/orders/:id/approve` with `{ user, password, code }`. */
   async function approve(clientOrderId: string, body: unknown): Promise<Decision> {
     const subject = `order:${clientOrderId.slice(0, 256)}`;
@@ -158,6 +175,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
       if (isRefusal(who)) return who;
       const order = await pendingOrder(trx, clientOrderId, refuse);
       if (isRefusal(order)) return order;
+      const expired = pastWindow(order);
+      if (expired !== undefined) return refuse(expired);
       const code = text(body, 'code', 'FAKEOUT_ERR_AUTH_TOTP_MALFORMED', 6);
       if (isRefusal(code)) return refuse({ ...code, message: 'code: expected the six digits the authenticator shows' });
       // Audits its own refusal (approval.refused) or grant (approval.granted) and uses the step up.

@@ -68,6 +68,8 @@ export interface Config {
   signalMaxAgeSeconds: number;
   /** a pending approval older than this (gateway clock) expires, seconds */
   approvalTtlSeconds: number;
+  /** the gateway role publishes a wall-clock tick on ORDERS this often, seconds */
+  clockTickSeconds: number;
   spreadBpsEquity: number;
   spreadBpsFx: number;
   spreadBpsCrypto: number;
@@ -139,7 +141,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_RISK_PER_TRADE', default: '0.005', meaning: 'fraction of equity risked per trade (entry-to-stop distance × quantity)' },
   { name: 'FAKEOUT_TIME_STOP_BARS', default: '20', meaning: 'a position still open after this many bars is closed at the bar close' },
   { name: 'FAKEOUT_SIGNAL_MAX_AGE', default: '300', meaning: 'seconds: the execution gateway refuses as stale an intent decided longer ago than this by the gateway clock (the data\'s clock, docs/execution.md)' },
-  { name: 'FAKEOUT_APPROVAL_TTL', default: '3600', meaning: 'seconds: a pending approval older than this by the gateway clock expires (rejected, audited, never sent)' },
+  { name: 'FAKEOUT_APPROVAL_TTL', default: '3600', meaning: 'seconds: a pending approval older than this by the gateway clock expires (rejected, audited, never sent); a live one also by wall clock from when its signal was received' },
+  { name: 'FAKEOUT_CLOCK_TICK', default: '15', meaning: 'seconds between the gateway role\'s wall-clock ticks on ORDERS (`orders.clock`), which expire live pending approvals by real time' },
   { name: 'FAKEOUT_SPREAD_BPS_EQUITY', default: '1', meaning: 'modelled full bid-ask spread of equities in bps; a market order pays half' },
   { name: 'FAKEOUT_SPREAD_BPS_FX', default: '1', meaning: 'modelled full bid-ask spread of FX pairs in bps' },
   { name: 'FAKEOUT_SPREAD_BPS_CRYPTO', default: '2', meaning: 'modelled full bid-ask spread of crypto in bps' },
@@ -297,6 +300,7 @@ function executionConfig(env: Env) {
     timeStopBars: num(env, 'FAKEOUT_TIME_STOP_BARS', 20, isInt(1, 100000), 'an integer 1..100000'),
     signalMaxAgeSeconds: num(env, 'FAKEOUT_SIGNAL_MAX_AGE', 300, isInt(1, 604800), 'an integer number of seconds 1..604800'),
     approvalTtlSeconds: num(env, 'FAKEOUT_APPROVAL_TTL', 3600, isInt(1, 604800), 'an integer number of seconds 1..604800'),
+    clockTickSeconds: num(env, 'FAKEOUT_CLOCK_TICK', 15, isInt(1, 3600), 'an integer number of seconds 1..3600'),
     spreadBpsEquity: num(env, 'FAKEOUT_SPREAD_BPS_EQUITY', 1, nonNegative, 'a non-negative number of bps'),
     spreadBpsFx: num(env, 'FAKEOUT_SPREAD_BPS_FX', 1, nonNegative, 'a non-negative number of bps'),
     spreadBpsCrypto: num(env, 'FAKEOUT_SPREAD_BPS_CRYPTO', 2, nonNegative, 'a non-negative number of bps'),

@@ -26,6 +26,10 @@ export interface BookOrder {
   /** the decision time: the close of the signal bar (open time + timeframe) */
   decidedAt: number;
   status: OrderStatusName;
+  /** when order-intake received its signal (epoch ms, wall clock); absent for a replay's older intents */
+  receivedAt?: number;
+  /** the breaker tripped while it was working: a cancel was asked of the broker */
+  cancelRequested?: boolean;
   /** who approved it, when a person did */
   approvedBy: string | null;
   entryFill: { fillId: string; price: number; qty: number; fees: number; time: number; modelledBps: number } | null;
@@ -55,6 +59,18 @@ export function symbolBusy(book: readonly BookOrder[], symbol: string, except?: 
   }
   return undefined;
 }
+
+/**
+ * Whether an order came from live intake: its signal reached order-intake within the max age of
+ * its decision time. POLICY: only live orders expire by wall clock (ticks, an approval's `at`);
+ * a replay's or backfill's orders keep the data clock's rules, so a replay decides the same.
+ */
+export const isLive = (o: Pick<BookOrder, 'receivedAt' | 'decidedAt'>, maxAgeMs: number): boolean =>
+  o.receivedAt !== undefined && o.receivedAt - o.decidedAt <= maxAgeMs;
+
+/** Whether a live order's approval window is over at wall time `at`. */
+export const pastWallTtl = (o: Pick<BookOrder, 'receivedAt' | 'decidedAt'>, at: number, p: { signalMaxAgeMs: number; approvalTtlMs: number }): boolean =>
+  isLive(o, p.signalMaxAgeMs) && at - o.receivedAt! > p.approvalTtlMs;
 
 /** Whether `decidedAt` is too old at `now`. */
 export const isStale = (decidedAt: number, now: number, maxAgeMs: number): boolean => now - decidedAt > maxAgeMs;

@@ -10,8 +10,12 @@
  *   orders.rejected.<sym>  a human rejected a pending order         id `rejected:<client order id>`
  *   orders.sent.<sym>      the broker accepted the order            id `sent:<client order id>`
  *   orders.failed.<sym>    the broker refused the order             id `failed:<client order id>`
+ *   orders.cancelled.<sym> the gateway's cancel at the broker (breaker trip) answered  id `cancelled:<client order id>`
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
  *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
+ *   orders.clock           the gateway role's wall-clock tick       id `clock:<at>`
+ *   positions.<sym>        the gateway opened / closed a position   id `position:<signal id>:open|closed`
+ *                          (for readers outside the gateway; the gateway parses and skips them)
  *
  * POLICY: every id is derived from the signal (client order id `<signal id>:<leg>`), so a
  * re-publish after a crash is dropped by the stream's duplicate window and by the primary keys.
@@ -32,6 +36,8 @@ export const ORDER_STATUS = Object.freeze({
   expired: 'expired',
   skipped: 'skipped',
   failed: 'failed',
+  /** cancelled at the broker before it filled (the breaker tripped while it was working) */
+  cancelled: 'cancelled',
 } as const);
 export type OrderStatusName = (typeof ORDER_STATUS)[keyof typeof ORDER_STATUS];
 export const ORDER_STATUSES: readonly OrderStatusName[] = Object.freeze(Object.values(ORDER_STATUS));
@@ -53,6 +59,12 @@ export interface OrderIntent {
   /** ATR of the signal's features, for the impact term's σ */
   atr: number;
   score: number;
+  /**
+   * epoch ms by order-intake's clock when it turned the signal into this intent. An intent is
+   * live when `receivedAt − decision time ≤ FAKEOUT_SIGNAL_MAX_AGE`; absent (older intents) it is
+   * a replay, decided by the data clock only.
+   */
+  receivedAt?: number;
 }
 
 /** A human approval (`orders.approved.<sym>`), published by the approval surface after its checks. */
@@ -97,6 +109,21 @@ export interface OrderFailed {
   message: string;
 }
 
+/**
+ * The answer to the gateway's cancel of a working entry (`orders.cancelled.<sym>`), published by
+ * its effect when the breaker tripped. `cancelled`: the broker cancelled it (or had already: a
+ * re-run after a crash); `filled`: too late, its fill comes through ORDERS as usual; `unknown`:
+ * the broker has no such order.
+ */
+export interface OrderCancelled {
+  kind: 'cancelled';
+  clientOrderId: string;
+  symbol: string;
+  /** the gateway clock when it asked */
+  at: number;
+  outcome: 'cancelled' | 'filled' | 'unknown';
+}
+
 /** A fill at the broker (`fills.<sym>`). */
 export interface FillMessage {
   kind: 'fill';
@@ -133,7 +160,52 @@ export interface BreakerReset {
   at: number;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | FillMessage | BreakerReset;
+/**
+ * The wall clock of the gateway role (`orders.clock`), published every FAKEOUT_CLOCK_TICK
+ * seconds. It expires live pending approvals by real time; it never moves the data clock.
+ */
+export interface ClockTick {
+  kind: 'tick';
+  symbol: 'clock';
+  /** epoch ms by the publishing process's clock */
+  at: number;
+}
+
+/**
+ * A position the gateway opened or closed (`positions.<sym>`), published with the batch that
+ * applied its fill. A documented subset of the position (the full snapshot is the `positions`
+ * row). The gateway skips these when it reads them back.
+ */
+export interface PositionMessage {
+  kind: 'position';
+  signalId: string;
+  symbol: string;
+  status: 'open' | 'closed';
+  direction: Direction;
+  qty: number;
+  entryPrice: number;
+  /** epoch ms: the entry fill's bar time */
+  entryTime: number;
+  stop: number;
+  target: number;
+  /** closed only: the exit, P&L after fees both ways, and R */
+  exitPrice?: number;
+  exitTime?: number;
+  exitReason?: string;
+  pnl?: number;
+  r?: number;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage;
+
+export const positionSubject = (symbol: string): string => `positions.${symbolToken(symbol)}`;
+/** POLICY: a position opens once and closes once, so its signal id and status key the message. */
+export const positionMsgId = (signalId: string, status: 'open' | 'closed'): string => `position:${signalId}:${status}`;
+
+/** The subject of clock ticks (no symbol: one clock for the book). */
+export const CLOCK_SUBJECT = 'orders.clock';
+/** POLICY: one tick per instant, so a re-published tick is a duplicate. */
+export const clockMsgId = (at: number): string => `clock:${at}`;
 
 /** The subject of breaker resets (no symbol: it is account-wide). */
 export const BREAKER_RESET_SUBJECT = 'orders.reset.breaker';
@@ -145,6 +217,8 @@ export const rejectedSubject = (symbol: string): string => `orders.rejected.${sy
 export const sentSubject = (symbol: string): string => `orders.sent.${symbolToken(symbol)}`;
 export const failedSubject = (symbol: string): string => `orders.failed.${symbolToken(symbol)}`;
 export const fillSubject = (symbol: string): string => `fills.${symbolToken(symbol)}`;
+export const cancelledSubject = (symbol: string): string => `orders.cancelled.${symbolToken(symbol)}`;
+export const cancelledMsgId = (clientOrderId: string): string => `cancelled:${clientOrderId}`;
 
 export const intentMsgId = (signalId: string): string => `intent:${signalId}`;
 export const approvedMsgId = (clientOrderId: string): string => `approved:${clientOrderId}`;
@@ -165,17 +239,25 @@ export function ordersMsgId(m: OrdersMessage): string {
       return sentMsgId(m.clientOrderId);
     case 'failed':
       return failedMsgId(m.clientOrderId);
+    case 'cancelled':
+      return cancelledMsgId(m.clientOrderId);
     case 'fill':
       return m.fillId;
     case 'reset':
       return resetMsgId(m.user, m.at);
+    case 'tick':
+      return clockMsgId(m.at);
+    case 'position':
+      return positionMsgId(m.signalId, m.status);
   }
 }
 
 /** The subject of any ORDERS message. */
 export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
-  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, fill: fillSubject };
+  if (m.kind === 'tick') return CLOCK_SUBJECT;
+  if (m.kind === 'position') return positionSubject(m.symbol);
+  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, cancelled: cancelledSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
 
@@ -199,9 +281,10 @@ const num = (o: Record<string, unknown>, f: string, positive = false): number =>
  */
 export function parseOrdersMessage(subject: string, body: unknown): OrdersMessage {
   const parts = subject.split('.');
-  const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'orders' ? parts[1] : undefined;
+  const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'positions' ? 'position' : parts[0] === 'orders' ? parts[1] : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
   const o = body as Record<string, unknown>;
+  if (subject === CLOCK_SUBJECT) return { kind: 'tick', symbol: 'clock', at: num(o, 'at') };
   if (subject === BREAKER_RESET_SUBJECT) return { kind: 'reset', symbol: 'breaker', user: str(o, 'user'), role: str(o, 'role'), at: num(o, 'at') };
   const symbol = str(o, 'symbol');
   if (symbolToken(symbol) !== parts[parts.length - 1]) throw bad('symbol', `does not match the subject ${subject}`);
@@ -215,7 +298,7 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
       return {
         kind, id: intentMsgId(signalId), signalId, symbol, timeframe: tf, direction: o.direction,
         openTime: num(o, 'openTime'), entry: num(o, 'entry', true), stop: num(o, 'stop', true), target: num(o, 'target', true),
-        atr: num(o, 'atr'), score: num(o, 'score'),
+        atr: num(o, 'atr'), score: num(o, 'score'), ...(o.receivedAt === undefined ? {} : { receivedAt: num(o, 'receivedAt') }),
       };
     }
     case 'approved':
@@ -226,6 +309,11 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
       return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), duplicate: o.duplicate === true };
     case 'failed':
       return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), reason: str(o, 'reason'), message: str(o, 'message') };
+    case 'cancelled': {
+      const outcome = o.outcome;
+      if (outcome !== 'cancelled' && outcome !== 'filled' && outcome !== 'unknown') throw bad('outcome', "must be 'cancelled', 'filled' or 'unknown'");
+      return { kind, clientOrderId: str(o, 'clientOrderId'), symbol, at: num(o, 'at'), outcome };
+    }
     case 'fill': {
       if (o.side !== 'buy' && o.side !== 'sell') throw bad('side', "must be 'buy' or 'sell'");
       if (o.leg !== 'entry' && o.leg !== 'exit') throw bad('leg', "must be 'entry' or 'exit'");
@@ -239,6 +327,16 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
         ...(typeof o.barId === 'string' ? { barId: o.barId } : {}),
         ...(typeof o.barsHeld === 'number' ? { barsHeld: o.barsHeld } : {}),
         ...(typeof o.gap === 'boolean' ? { gap: o.gap } : {}),
+      };
+    }
+    case 'position': {
+      if (o.status !== 'open' && o.status !== 'closed') throw bad('status', "must be 'open' or 'closed'");
+      if (o.direction !== 'long' && o.direction !== 'short') throw bad('direction', "must be 'long' or 'short'");
+      const opt = (f: string) => (o[f] === undefined ? {} : { [f]: num(o, f) });
+      return {
+        kind, signalId: str(o, 'signalId'), symbol, status: o.status, direction: o.direction, qty: num(o, 'qty', true),
+        entryPrice: num(o, 'entryPrice', true), entryTime: num(o, 'entryTime'), stop: num(o, 'stop', true), target: num(o, 'target', true),
+        ...opt('exitPrice'), ...opt('exitTime'), ...opt('pnl'), ...opt('r'), ...(typeof o.exitReason === 'string' ? { exitReason: o.exitReason } : {}),
       };
     }
     default:

@@ -12,11 +12,11 @@ import { createActor, SimulatedClock, type Actor } from 'xstate';
 import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machines/breaker.machine.ts';
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
 import { timeframeMs } from '../domain/messages.ts';
-import { decideIntent, isStale, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
-import type { BreakerReset, FillMessage, OrderApproved, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
+import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
 import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
-import { type GatewayOutput, type GatewayState, newState, orderRow, positionSnapshot } from './gateway-state.ts';
+import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
 
 export type { GatewayOutput, GatewayState };
 
@@ -90,12 +90,20 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       case 'failed':
         this.#result(m);
         break;
+      case 'cancelled':
+        this.#cancelled(m);
+        break;
       case 'fill':
         this.#fill(m);
         break;
       case 'reset':
         this.#reset(m);
         break;
+      case 'tick':
+        this.#tick(m);
+        break;
+      case 'position':
+        break; // its own announcement of a position: nothing to decide
     }
     const out = this.#out;
     this.#out = [];
@@ -114,6 +122,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     const o: BookOrder = {
       clientOrderId: id, signalId: m.signalId, symbol: m.symbol, timeframe: m.timeframe, direction: m.direction, qty: sized.qty,
       entry: m.entry, stop: m.stop, target: m.target, atr: m.atr, decidedAt, status: 'held', approvedBy: null, entryFill: null,
+      ...(m.receivedAt === undefined ? {} : { receivedAt: m.receivedAt }),
     };
     this.#decide(o, false);
   }
@@ -125,6 +134,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     if (o === undefined) return ignore(this.#s.recent.includes(m.clientOrderId) ? 'already decided' : 'unknown order');
     if (!APPROVER_ROLES.includes(m.role)) return ignore(`role ${m.role} may not approve`);
     if (o.status !== 'pending_approval') return ignore(`not pending (${o.status})`);
+    // POLICY: a live order approved after its TTL by wall clock is refused, never sent (the
+    // paper broker would fill it from stored bars at an old price).
+    if (pastWallTtl(o, m.at, this.#p)) return this.#expireByWall(o, m.at, { user: m.user, approvedAt: m.at });
     this.#audit('order.approved', o.clientOrderId, { user: m.user, role: m.role, approvedAt: m.at });
     o.approvedBy = m.user;
     if (isPaused(this.#gate.getSnapshot()) || !tradingAllowed(this.#breaker.getSnapshot())) {
@@ -155,6 +167,21 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     this.#finish(o, 'failed');
   }
 
+  /** The broker's answer to a cancel asked when the breaker tripped. */
+  #cancelled(m: OrderCancelled): void {
+    this.#advance(m.at);
+    const o = this.#s.orders[m.clientOrderId];
+    if (o === undefined) return; // decided already (a redelivered answer)
+    // `unknown`: the broker has no such order, so no fill can come; it leaves the book too
+    if (m.outcome !== 'filled' && o.status === 'sent') {
+      this.#audit('order.cancelled', o.clientOrderId, { reason: 'breaker tripped', outcome: m.outcome, at: m.at });
+      return this.#finish(o, 'cancelled');
+    }
+    // POLICY: a cancel that came too late changes nothing: the fill comes (or came) through
+    // ORDERS and opens the position with its bracket, like any fill.
+    this.#audit('order.cancel_too_late', o.clientOrderId, { outcome: m.outcome, status: o.status });
+  }
+
   #fill(f: FillMessage): void {
     this.#advance(f.time);
     const key = f.leg === 'entry' ? f.clientOrderId : f.clientOrderId.replace(/:exit$/, ':entry');
@@ -168,6 +195,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       this.#out.push({ kind: 'fill', order: o, fill: f });
       this.#setStatus(o, 'filled');
       this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, null) });
+      this.#out.push(positionMessage(o, null));
       if (o.approvedBy !== null) this.#gate.send({ type: 'APPROVED_FILL', at: this.#s.clock, orderId: o.clientOrderId, approvedBy: o.approvedBy });
     } else {
       if (o.entryFill === null) return this.#settle(this.#s.clock);
@@ -185,6 +213,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
         barsHeld: f.barsHeld ?? 0, pnl, initialRisk, r,
       };
       this.#out.push({ kind: 'position', snapshot: positionSnapshot(o, this.#p.timeStopBars, trade) });
+      this.#out.push(positionMessage(o, trade));
       this.#breaker.send({ type: 'TRADE_CLOSED', id: o.signalId, at: this.#s.clock, pnl, equity: this.#s.equity });
       this.#breaker.send({ type: 'EQUITY', at: this.#s.clock, equity: this.#s.equity });
       this.#finish(o, 'closed');
@@ -196,6 +225,18 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     this.#advance(this.#s.clock);
     this.#breaker.send({ type: 'RESET', at: this.#s.clock, user: m.user, role: m.role, verified: true });
     this.#settle(this.#s.clock);
+  }
+
+  /** A wall-clock tick: expires live pending approvals past their TTL. Never moves the data clock. */
+  #tick(m: ClockTick): void {
+    for (const o of Object.values(this.#s.orders)) {
+      if (o.status === 'pending_approval' && pastWallTtl(o, m.at, this.#p)) this.#expireByWall(o, m.at, {});
+    }
+  }
+
+  #expireByWall(o: BookOrder, at: number, details: Record<string, unknown>): void {
+    this.#audit('order.expired', o.clientOrderId, { reason: 'ttl (wall clock)', receivedAt: o.receivedAt, at, ttlMs: this.#p.approvalTtlMs, ...details });
+    this.#finish(o, 'expired');
   }
 
   // ── decisions ───────────────────────────────────────────────────────────
@@ -269,7 +310,10 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       const b = this.#breakerNotices.shift();
       if (b !== undefined) {
         this.#audit(`breaker.${b.kind}`, 'breaker', { ...b });
-        if (b.kind === 'tripped') this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
+        if (b.kind === 'tripped') {
+          this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
+          this.#cancelWorking(Math.max(at, b.at));
+        }
         if (b.kind === 'reset') {
           this.#gate.send({ type: 'BREAKER_CLOSED', at: Math.max(at, b.at) });
           for (const id of [...this.#s.held]) {
@@ -283,6 +327,16 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       }
       const g = this.#gateNotices.shift();
       if (g !== undefined) this.#audit(`gate.${g.kind}`, 'gate', { ...g });
+    }
+  }
+
+  /** POLICY: on a trip every entry still working at the broker is cancelled; open positions keep their brackets. */
+  #cancelWorking(at: number): void {
+    for (const o of Object.values(this.#s.orders)) {
+      if (o.status !== 'sent' || o.cancelRequested === true) continue;
+      o.cancelRequested = true;
+      this.#audit('order.cancel_requested', o.clientOrderId, { reason: 'breaker tripped' });
+      this.#out.push({ kind: 'cancel', order: { ...o }, at });
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type { ClosedTrade, PositionSnapshot } from '../execution/position.ts';
 import type { BookOrder } from '../execution/gateway-policy.ts';
-import type { FillMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { positionMsgId, positionSubject, type FillMessage, type OrderStatusName, type PositionMessage } from '../execution/order-messages.ts';
 import { sideFor, type OrderSide } from '../execution/cost-model.ts';
 
 export interface GatewayState {
@@ -67,6 +67,8 @@ export type GatewayOutput =
   | { kind: 'order'; row: OrderRow }
   /** the effect: place the entry at the broker, decided at `at` (gateway clock) */
   | { kind: 'send'; order: BookOrder; at: number }
+  /** the effect: cancel the working entry at the broker (the breaker tripped) */
+  | { kind: 'cancel'; order: BookOrder; at: number }
   | { kind: 'fill'; order: BookOrder; fill: FillMessage }
   | { kind: 'position'; snapshot: PositionSnapshot }
   | { kind: 'audit'; entry: AuditNote }
@@ -76,7 +78,10 @@ export type GatewayOutput =
 export function orderRow(o: BookOrder, status: OrderStatusName, at: number): OrderRow {
   return {
     clientOrderId: o.clientOrderId, signalId: o.signalId, leg: 'entry', symbol: o.symbol, side: sideFor(o.direction, 'entry'), qty: o.qty, status,
-    decisionPrice: o.entry, at, config: { stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy },
+    decisionPrice: o.entry, at, config: {
+      stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy,
+      ...(o.receivedAt === undefined ? {} : { receivedAt: o.receivedAt }),
+    },
   };
 }
 
@@ -91,4 +96,38 @@ export function positionSnapshot(o: BookOrder, timeStopBars: number, trade: Clos
     lastBarOpenTime: null,
     closed: trade,
   };
+}
+
+/** The `positions.<sym>` message of a position the gateway opened, or closed by `trade`. */
+export function positionMessage(o: BookOrder, trade: ClosedTrade | null): { kind: 'publish'; subject: string; id: string; value: PositionMessage } {
+  const f = o.entryFill!;
+  const status = trade === null ? 'open' : 'closed';
+  const value: PositionMessage = {
+    kind: 'position', signalId: o.signalId, symbol: o.symbol, status, direction: o.direction, qty: f.qty, entryPrice: f.price, entryTime: f.time,
+    stop: o.stop, target: o.target,
+    ...(trade === null ? {} : { exitPrice: trade.exitPrice, exitTime: trade.exitTime, exitReason: trade.reason, pnl: trade.pnl, r: trade.r }),
+  };
+  return { kind: 'publish', subject: positionSubject(o.symbol), id: positionMsgId(o.signalId, status), value };
+}
+
+/** What one committed gateway batch did, for the metrics: entry orders by new status, fills by leg, the machines' states after it. */
+export interface GatewayCommitReport {
+  orders: Partial<Record<OrderStatusName, number>>;
+  fills: { entry: number; exit: number };
+  gate: string;
+  breaker: string;
+}
+
+/**
+ * Counts a batch's outputs. Entry rows only: a close writes the entry's row and the exit's row
+ * (both `closed`), and one trade must count once.
+ */
+export function countOutputs(outputs: readonly GatewayOutput[]): Pick<GatewayCommitReport, 'orders' | 'fills'> {
+  const orders: Partial<Record<OrderStatusName, number>> = {};
+  const fills = { entry: 0, exit: 0 };
+  for (const o of outputs) {
+    if (o.kind === 'order' && o.row.leg === 'entry') orders[o.row.status] = (orders[o.row.status] ?? 0) + 1;
+    if (o.kind === 'fill') fills[o.fill.leg] += 1;
+  }
+  return { orders, fills };
 }

@@ -14,20 +14,22 @@
  * and breaker's persisted snapshots) are written in ONE transaction by the stage runner.
  */
 import { appendAudit, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
-import type { Broker, BrokerFill } from '../../adapters/broker/broker.ts';
+import type { Broker, BrokerFill, CancelResult } from '../../adapters/broker/broker.ts';
 import type { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
+import type { Clock } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { isTimeframe, type Bar, type Signal } from '../domain/messages.ts';
 import { lookupInstrument } from '../execution/instruments.ts';
 import type { CostModelParams } from '../execution/cost-model.ts';
 import {
   fillSubject, intentMsgId, intentSubject, ordersMsgId, ordersSubject, parseOrdersMessage,
-  type FillMessage, type OrderIntent, type OrdersMessage,
+  type FillMessage, type OrderCancelled, type OrderIntent, type OrdersMessage,
 } from '../execution/order-messages.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
+import { countOutputs, type GatewayCommitReport } from './gateway-state.ts';
 
 function decodeSignal(value: unknown): Signal {
   const s = value as Partial<Signal> | null;
@@ -37,21 +39,28 @@ function decodeSignal(value: unknown): Signal {
   return s as Signal;
 }
 
-/** SIGNALS → intents. Stateless; the intent's id is derived from the signal's, so a redelivery is a duplicate. */
-export const orderIntakeStage: StageDefinition<Signal, OrderIntent> = {
-  name: 'order-intake',
-  stream: 'SIGNALS',
-  decode: decodeSignal,
-  create: () => ({
-    apply: (s) => [{
-      kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
-      openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score,
-    }],
-    snapshot: () => ({}),
-  }),
-  toPublish: (outputs) => outputs.map((i) => ({ subject: intentSubject(i.symbol), id: i.id, value: i })),
-  persist: async () => undefined,
-};
+/**
+ * SIGNALS → intents. Stateless; the intent's id is derived from the signal's, so a redelivery is a
+ * duplicate. Each intent is stamped `receivedAt` by the process's clock (live or replay is decided
+ * from it by the gateway); a redelivered signal gets a later stamp but the same id, so the stream
+ * keeps the first.
+ */
+export function orderIntakeStage(clock: Clock): StageDefinition<Signal, OrderIntent> {
+  return {
+    name: 'order-intake',
+    stream: 'SIGNALS',
+    decode: decodeSignal,
+    create: () => ({
+      apply: (s) => [{
+        kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
+        openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score, receivedAt: clock.now(),
+      }],
+      snapshot: () => ({}),
+    }),
+    toPublish: (outputs) => outputs.map((i) => ({ subject: intentSubject(i.symbol), id: i.id, value: i })),
+    persist: async () => undefined,
+  };
+}
 
 /** A broker fill as the ORDERS message the gateway reads. */
 export function fillMessage(f: BrokerFill): FillMessage {
@@ -61,6 +70,15 @@ export function fillMessage(f: BrokerFill): FillMessage {
     leg: exit === undefined ? 'entry' : 'exit', ...(exit === undefined ? {} : { exitReason: exit.reason, barsHeld: exit.barsHeld, gap: exit.gap }),
     modelledBps: f.modelled?.totalBps ?? 0, realisedBps: f.realisedBps ?? null, ...(f.barId === undefined ? {} : { barId: f.barId }),
   };
+}
+/**
+ * The broker's answer to a cancel as the outcome the gateway reads. POLICY: `not_cancellable`
+ * with status `cancelled` is a cancel a crashed incarnation already made (the effect re-ran): cancelled.
+ */
+export function cancelOutcome(res: CancelResult): OrderCancelled['outcome'] {
+  if (res.ok) return 'cancelled';
+  if (res.reason === 'unknown_order') return 'unknown';
+  return res.status === 'filled' ? 'filled' : res.status === 'cancelled' ? 'cancelled' : 'unknown';
 }
 const publishOf = (m: OrdersMessage): GatewayOutput => ({ kind: 'publish', subject: ordersSubject(m), id: ordersMsgId(m), value: m });
 
@@ -72,22 +90,44 @@ export interface GatewayStageDeps {
   paperStore?: PaperBrokerStore;
   /** the live processor, for GET /actors and the summary (read-only) */
   onProcessor?: (p: GatewayProcessor) => void;
+  /** after a batch committed: its counts and the gate's and breaker's states (metrics) */
+  onCommitted?: (r: GatewayCommitReport) => void;
 }
 
 export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<OrdersMessage, GatewayOutput> {
+  let current: GatewayProcessor | undefined;
   return {
     name: 'execution-gateway',
     stream: 'ORDERS',
     decode: (value, subject) => parseOrdersMessage(subject, value),
     create(snapshot) {
       const p = new GatewayProcessor(deps.params, snapshot as GatewayState | undefined);
+      current = p;
       deps.onProcessor?.(p);
       return p;
+    },
+    afterCommit(outputs) {
+      if (current !== undefined) deps.onCommitted?.({ ...countOutputs(outputs), gate: current.gateState, breaker: current.breakerState });
     },
     async effect(outputs) {
       const out = [...outputs];
       const broker = await deps.broker();
+      const publishFills = async (ids: string[]) => {
+        for (const id of ids) {
+          const fill = (await deps.paperStore?.getOrder(id))?.fill;
+          if (fill) out.push(publishOf(fillMessage(fill)));
+        }
+      };
+      // in output order: an order sent and cancelled in one batch is placed before it is cancelled
       for (const o of outputs) {
+        if (o.kind === 'cancel') {
+          const b = o.order;
+          const outcome = cancelOutcome(await broker.cancelOrder(b.clientOrderId));
+          out.push(publishOf({ kind: 'cancelled', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, outcome }));
+          // too late: the fill (and any exit) the broker made is published like after a placement
+          if (outcome === 'filled') await publishFills([b.clientOrderId, b.clientOrderId.replace(/:entry$/, ':exit')]);
+          continue;
+        }
         if (o.kind !== 'send') continue;
         const b = o.order;
         const exitId = b.clientOrderId.replace(/:entry$/, ':exit');
@@ -101,10 +141,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
         out.push(publishOf(res.ok || duplicate
           ? { kind: 'sent', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, duplicate }
           : { kind: 'failed', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, reason: res.rejection.reason, message: res.rejection.message }));
-        for (const id of [b.clientOrderId, exitId]) {
-          const fill = (await deps.paperStore?.getOrder(id))?.fill;
-          if (fill) out.push(publishOf(fillMessage(fill)));
-        }
+        await publishFills([b.clientOrderId, exitId]);
       }
       return out;
     },
@@ -146,6 +183,7 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
       await appendAudit(tx, o.entry);
       return;
     case 'send':
+    case 'cancel':
     case 'publish':
       return;
   }

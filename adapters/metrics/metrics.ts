@@ -66,6 +66,16 @@ export interface Metrics {
   readonly signalLiquidity: Counter<'liquidity'>;
   /** `fakeout_fill_slippage_bps{kind}`: per fill, `realised` and `modelled` slippage in basis points. */
   readonly fillSlippage: Histogram<'kind'>;
+  /** `fakeout_orders_total{status}`: entry orders entering a status, counted after the gateway's batch committed. */
+  readonly orders: Counter<'status'>;
+  /** `fakeout_fills_total{leg}`: fills the gateway applied (`entry`, `exit`), after its batch committed. */
+  readonly fills: Counter<'leg'>;
+  /** `fakeout_gate_state{state}`: 1 for the execution gate's current state; write it with {@link Metrics.setGateState}. */
+  readonly gateState: Gauge<'state'>;
+  /** `fakeout_breaker_state{state}`: 1 for the circuit breaker's current state; write it with {@link Metrics.setBreakerState}. */
+  readonly breakerState: Gauge<'state'>;
+  setGateState(state: string): void;
+  setBreakerState(state: string): void;
   /** `fakeout_supervision_events_total{type}`: start, crash, restart, escalation… */
   readonly supervisionEvents: Counter<'type'>;
   /** `fakeout_signals_total`: signals emitted (score ≥ trigger). No symbol label, see the POLICY above. */
@@ -159,6 +169,30 @@ export function createMetrics(): Metrics {
     buckets: [-10, -2, 0, 1, 2, 5, 10, 20, 50, 100, 250],
     registers,
   });
+  const orders = new Counter({
+    name: 'fakeout_orders_total',
+    help: 'Entry orders entering a status (pending_approval, held, sent, filled, closed, rejected, expired, failed, cancelled), after the gateway batch committed.',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  const fills = new Counter({
+    name: 'fakeout_fills_total',
+    help: 'Fills the execution gateway applied, by leg (entry, exit).',
+    labelNames: ['leg'] as const,
+    registers,
+  });
+  const gateState = new Gauge({
+    name: 'fakeout_gate_state',
+    help: '1 for the execution gate\'s current state (gated, live, paused), 0 for the states it has been in.',
+    labelNames: ['state'] as const,
+    registers,
+  });
+  const breakerState = new Gauge({
+    name: 'fakeout_breaker_state',
+    help: '1 for the circuit breaker\'s current state (closed, open, halfOpen), 0 for the states it has been in.',
+    labelNames: ['state'] as const,
+    registers,
+  });
   const supervisionEvents = new Counter({
     name: 'fakeout_supervision_events_total',
     help: 'Supervision events (start, crash, restart, escalation, ...).',
@@ -183,6 +217,7 @@ export function createMetrics(): Metrics {
   }
   for (const outcome of BAR_EVENT_OUTCOMES) barEvents.inc({ outcome }, 0);
   for (const liquidity of ['low', 'normal']) signalLiquidity.inc({ liquidity }, 0);
+  for (const leg of ['entry', 'exit']) fills.inc({ leg }, 0);
 
   const statesSeen = new Map<string, Set<string>>();
   function setActorState(actor: string, state: string): void {
@@ -195,8 +230,23 @@ export function createMetrics(): Metrics {
     for (const s of seen) actorState.set({ actor, state: s }, s === state ? 1 : 0);
   }
 
+  /** One gauge series per state seen: the current one 1, the others 0. */
+  const oneHot = (gauge: Gauge<'state'>) => {
+    const seen = new Set<string>();
+    return (state: string) => {
+      seen.add(state);
+      for (const s of seen) gauge.set({ state: s }, s === state ? 1 : 0);
+    };
+  };
+
   return {
     registry,
+    orders,
+    fills,
+    gateState,
+    breakerState,
+    setGateState: oneHot(gateState),
+    setBreakerState: oneHot(breakerState),
     actorRestarts,
     actorState,
     stageDuration,

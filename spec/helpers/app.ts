@@ -82,6 +82,8 @@ export async function startTestApp(opts: {
     LOG_LEVEL: 'info',
     FAKEOUT_WEBHOOK_SECRET: 'test-secret-123',
     FAKEOUT_REPLAY: 'none',
+    // no wall-clock ticks on ORDERS unless a test asks (tests count the messages they publish there)
+    FAKEOUT_CLOCK_TICK: '3600',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
   };

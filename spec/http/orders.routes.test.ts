@@ -188,6 +188,24 @@ s('wrong passwords count towards the lock: the fifth locks the user (423) before
   assert.equal([unknownUser.status, unknownUser.body.error.code], [401, 'FAKEOUT_ERR_AUTH_PASSWORD_WRONG']);
 });
 
+s('refuses approving a live order past its approval window by wall clock (409 EXPIRED) before the code is checked; a replayed one of the same age is still approvable', async (ctx) => {
+  const now = Date.now();
+  // received 10 s after its bar closed (live: ≤ FAKEOUT_SIGNAL_MAX_AGE 300 s), 3 h ago (> FAKEOUT_APPROVAL_TTL 3600 s)
+  const live = { ...pending('SPY:1m:live', 'SPY'), config: { decidedAt: now - 3 * 3600_000 - 10_000, receivedAt: now - 3 * 3600_000 } };
+  // the same decision time with no receipt stamp: a replay, decided by the data clock only
+  const replay = { ...pending('SPY:1m:replay', 'SPY'), config: { decidedAt: now - 3 * 3600_000 - 10_000 } };
+  await insertOrder(ctx.t.app.database.db, live);
+  await insertOrder(ctx.t.app.database.db, replay);
+  const count = (await ordersMessages(ctx)).length;
+  const res = await approve(ctx, live, { user: 'bob', password: PASSWORDS.bob, code: '000000' });
+  assert.equal([res.status, res.body.error.code], [409, 'FAKEOUT_ERR_ORDER_EXPIRED']);
+  assert.equal((await tailAudit(ctx.t.app.database.db, 1)).map((r) => [r.actor, r.subject, r.details.code]), [['bob', `order:${live.clientOrderId}`, 'FAKEOUT_ERR_ORDER_EXPIRED']]);
+  assert.is((await ordersMessages(ctx)).length, count);
+  // the replayed order is not refused for its age: the wrong code is what stops it
+  const other = await approve(ctx, replay, { user: 'bob', password: PASSWORDS.bob, code: '000000' });
+  assert.is(other.body.error.code, 'FAKEOUT_ERR_AUTH_TOTP_WRONG');
+});
+
 s('breaker reset verifies the approver with a code and publishes orders.reset.breaker', async (ctx) => {
   const res = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: code('dana') });
   assert.is(res.status, 202);

@@ -23,6 +23,10 @@ s('the render names every fakeout family with its type, and the default process 
     '# TYPE fakeout_supervision_events_total counter',
     '# TYPE fakeout_signals_total counter',
     '# TYPE fakeout_scores_total counter',
+    '# TYPE fakeout_orders_total counter',
+    '# TYPE fakeout_fills_total counter',
+    '# TYPE fakeout_gate_state gauge',
+    '# TYPE fakeout_breaker_state gauge',
     '# TYPE process_resident_memory_bytes gauge',
     '# TYPE nodejs_eventloop_lag_seconds gauge',
   ]) {
