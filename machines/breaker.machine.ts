@@ -80,7 +80,9 @@ export type BreakerEvent =
   | EquityObservation
   | MonitorTripEvent
   | ResetEvent
-  | { type: 'RESTORED'; at: number };
+  | { type: 'RESTORED'; at: number }
+  /** the configuration's thresholds, sent by the wiring before RESTORED when the snapshot holds others */
+  | { type: 'THRESHOLDS'; at: number; thresholds: Partial<BreakerThresholds> };
 
 /** What the wiring writes to the audit log. */
 export type BreakerNotice =
@@ -88,7 +90,8 @@ export type BreakerNotice =
   | { kind: 'cooldownElapsed'; at: number }
   | { kind: 'reset'; at: number; user: string; role: string }
   | { kind: 'resetRefused'; at: number; user: string; role: string; refusal: ResetRefusal }
-  | { kind: 'observationRejected'; at: number; problem: string };
+  | { kind: 'observationRejected'; at: number; problem: string }
+  | { kind: 'thresholdsChanged'; at: number; before: BreakerThresholds; after: BreakerThresholds };
 
 export type BreakerStateValue = 'closed' | 'open' | 'halfOpen';
 
@@ -156,6 +159,7 @@ export const breakerMachine = setup({
       if (!isInstant(event.at)) trip = { ...trip, reason: `${trip.reason} (malformed TRIP.at ${String(event.at)}; time of the last valid event used)`, figures: {} };
       return { lastAt: Math.max(context.lastAt, at), ...withTrip(context, { at, trips: [trip] }) };
     }),
+    applyThresholds: assign(({ event }) => (event.type === 'THRESHOLDS' ? { thresholds: checkBreakerThresholds(event.thresholds) } : {})),
     rearmCooldown: assign(({ context, event }) => {
       if (event.type !== 'RESTORED' || context.trip === null) return {};
       const due = context.trip.at + context.thresholds.cooldownMs;
@@ -197,6 +201,21 @@ export const breakerMachine = setup({
     EQUITY: [{ guard: 'observationInvalid', actions: { type: 'notify', params: rejected } }, { actions: 'fold' }],
     // A monitor's trip opens the breaker from any state; in open it restarts the cooldown.
     TRIP: { target: '#breaker.open', reenter: true, actions: ['recordMonitorTrip', { type: 'notify', params: tripped }] },
+    // POLICY: changed FAKEOUT_BREAKER_* values apply at the next start, audited with before and
+    // after; the state stays (an open breaker stays open; its cooldown is re-armed by RESTORED,
+    // which the wiring sends next, from the new cooldown).
+    THRESHOLDS: {
+      actions: [
+        {
+          type: 'notify',
+          params: ({ context, event }) => ({
+            kind: 'thresholdsChanged', at: isInstant(event.at) ? event.at : context.lastAt, before: context.thresholds,
+            after: checkBreakerThresholds(event.type === 'THRESHOLDS' ? event.thresholds : context.thresholds),
+          }),
+        },
+        'applyThresholds',
+      ],
+    },
   },
   states: {
     closed: {

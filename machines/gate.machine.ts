@@ -37,14 +37,17 @@ export type GateEvent =
   /** an order a person approved has filled; `orderId` is its client order id */
   | { type: 'APPROVED_FILL'; at: number; orderId: string; approvedBy: string }
   | { type: 'BREAKER_OPENED'; at: number }
-  | { type: 'BREAKER_CLOSED'; at: number };
+  | { type: 'BREAKER_CLOSED'; at: number }
+  /** the configuration's thresholds, sent by the wiring when a restored snapshot holds others */
+  | { type: 'THRESHOLDS'; at: number; thresholds: Partial<GateThresholds> };
 
 export type GateStateValue = 'gated' | 'live' | 'paused';
 
 /** What the wiring writes to the audit log. */
 export type GateNotice =
   | { kind: 'live' | 'paused' | 'gated'; at: number; approvedFills: number; required: number }
-  | { kind: 'fillRejected'; at: number; problem: string };
+  | { kind: 'fillRejected'; at: number; problem: string }
+  | { kind: 'thresholdsChanged'; at: number; before: GateThresholds; after: GateThresholds; approvedFills: number; required: number };
 
 /** Orders may go to the broker without a person: only when live. */
 export function mayAutoSend(snapshot: { value: unknown }): boolean {
@@ -72,6 +75,14 @@ export function approvedFillProblem(e: Extract<GateEvent, { type: 'APPROVED_FILL
 
 const atOf = (e: GateEvent) => (isInstant(e.at) ? e.at : 0);
 
+function thresholdsNotice(context: GateContext, event: GateEvent): GateNotice {
+  const after = checkGateThresholds(event.type === 'THRESHOLDS' ? event.thresholds : context.thresholds);
+  return {
+    kind: 'thresholdsChanged', at: atOf(event), before: context.thresholds, after, approvedFills: context.approvedFills,
+    required: context.everLive ? after.regateTrades : after.gatedTrades,
+  };
+}
+
 function changed(kind: 'live' | 'paused' | 'gated') {
   return ({ context, event }: { context: GateContext; event: GateEvent }): GateNotice => ({
     kind,
@@ -91,6 +102,7 @@ export const gateMachine = setup({
     fillInvalid: ({ event }) => event.type === 'APPROVED_FILL' && approvedFillProblem(event) !== undefined,
     fillAlreadyCounted: ({ context, event }) => event.type === 'APPROVED_FILL' && context.countedOrders.includes(event.orderId),
     fillCompletesGating: ({ context }) => context.approvedFills + 1 >= context.required,
+    gatingComplete: ({ context }) => context.approvedFills >= context.required,
   },
   actions: {
     // Placeholder: the wiring provides the real one (audit log + snapshot in one transaction).
@@ -98,6 +110,12 @@ export const gateMachine = setup({
     countFill: assign(({ context, event }) => {
       if (event.type !== 'APPROVED_FILL') return {};
       return { approvedFills: context.approvedFills + 1, countedOrders: [...context.countedOrders, event.orderId] };
+    }),
+    // The count already made stays; only what the period needs follows the new thresholds.
+    applyThresholds: assign(({ context, event }) => {
+      if (event.type !== 'THRESHOLDS') return {};
+      const thresholds = checkGateThresholds(event.thresholds);
+      return { thresholds, required: context.everLive ? thresholds.regateTrades : thresholds.gatedTrades };
     }),
     markLive: assign({ everLive: true, since: ({ event }) => atOf(event) }),
     markPaused: assign({ since: ({ event }) => atOf(event) }),
@@ -121,9 +139,19 @@ export const gateMachine = setup({
   on: {
     // From any state: the breaker opening stops everything at once.
     BREAKER_OPENED: { target: '.paused', actions: ['markPaused', { type: 'notify', params: changed('paused') }] },
+    // POLICY: a changed FAKEOUT_GATED_TRADES / FAKEOUT_REGATE_TRADES applies at the next start,
+    // audited with before and after; lowered to at most the fills already counted, `gated` goes
+    // `live` (below). It never leaves `paused`: only the breaker closing does.
+    THRESHOLDS: {
+      actions: [
+        { type: 'notify', params: ({ context, event }) => thresholdsNotice(context, event) },
+        'applyThresholds',
+      ],
+    },
   },
   states: {
     gated: {
+      always: { guard: 'gatingComplete', target: 'live', actions: ['markLive', { type: 'notify', params: changed('live') }] },
       on: {
         APPROVED_FILL: [
           {

@@ -14,7 +14,7 @@ import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machi
 import { timeframeMs } from '../domain/messages.ts';
 import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
 import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
-import type { BreakerThresholds, GateThresholds } from '../risk/thresholds.ts';
+import { checkBreakerThresholds, checkGateThresholds, type BreakerThresholds, type GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
 import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
 
@@ -43,6 +43,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
   #gateNotices: GateNotice[] = [];
   #breakerNotices: BreakerNotice[] = [];
   #out: GatewayOutput[] = [];
+  #startup: GatewayOutput[] = [];
 
   constructor(params: GatewayParams, snapshot?: GatewayState) {
     this.#p = params;
@@ -52,9 +53,23 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     const breaker = breakerMachine.provide({ actions: { notify: (_, n: BreakerNotice) => void this.#breakerNotices.push(n) } });
     this.#gate = createActor(gate, { input: { thresholds: params.gate }, ...(this.#s.gate ? { snapshot: this.#s.gate as never } : {}) }).start();
     this.#breaker = createActor(breaker, { input: { thresholds: params.breaker }, clock: this.#clock, ...(this.#s.breaker ? { snapshot: this.#s.breaker as never } : {}) }).start();
+    // A restored snapshot holds the thresholds it was created with: apply the configuration's
+    // (audited, before and after) so a changed FAKEOUT_GATED_TRADES or FAKEOUT_BREAKER_* is
+    // never silently ignored.
+    const gateWanted = checkGateThresholds(params.gate);
+    if (this.#s.gate && !sameFigures(this.#gate.getSnapshot().context.thresholds, gateWanted)) {
+      this.#gate.send({ type: 'THRESHOLDS', at: this.#s.clock, thresholds: gateWanted });
+    }
+    const breakerWanted = checkBreakerThresholds(params.breaker);
+    if (this.#s.breaker && !sameFigures(this.#breaker.getSnapshot().context.thresholds, breakerWanted)) {
+      this.#breaker.send({ type: 'THRESHOLDS', at: this.#s.clock, thresholds: breakerWanted });
+    }
     // XState does not persist `after` timers: re-arm the cooldown for what is left of it.
     if (this.#s.breaker) this.#breaker.send({ type: 'RESTORED', at: this.#s.clock });
     this.#settle(this.#s.clock);
+    // What the restore decided (a thresholds change and what it moved) is audited with the first
+    // batch after the start, in that batch's transaction with the snapshot it produced.
+    this.#startup = this.#out;
     this.#out = [];
   }
 
@@ -75,7 +90,8 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
   }
 
   apply(m: OrdersMessage): GatewayOutput[] {
-    this.#out = [];
+    this.#out = this.#startup;
+    this.#startup = [];
     switch (m.kind) {
       case 'intent':
         this.#intent(m);
@@ -343,6 +359,13 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
   #audit(action: string, subject: string, details: Record<string, unknown>): void {
     this.#out.push({ kind: 'audit', entry: { at: this.#s.clock, actor: ACTOR, action, subject, details } });
   }
+}
+
+/** Same keys with the same numbers (thresholds objects). */
+function sameFigures(a: object, b: object): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
 }
 
 /** Whether the symbol has anything active (for the summary). */

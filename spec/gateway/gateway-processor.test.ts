@@ -161,4 +161,23 @@ s('the JSON snapshot restores the book, the counts, and the machines (breaker op
   assert.is(q.breakerState, 'halfOpen');
 });
 
+s('a restore with other configured thresholds applies them and audits before and after with the first batch', () => {
+  const p = new GatewayProcessor(PARAMS);
+  p.apply(intent(0));
+  p.apply(approve(0));
+  p.apply(fill(0, 'entry', 100, T0 + MIN));
+  assert.is(p.gateState, 'gated'); // 1 of 2
+  const snap = JSON.parse(JSON.stringify(p.snapshot())) as GatewayState;
+  const same = new GatewayProcessor(PARAMS, snap);
+  assert.equal(audits(same.apply({ kind: 'tick', symbol: 'clock', at: T0 + 2 * MIN })), []);
+  const q = new GatewayProcessor({ ...PARAMS, gate: { gatedTrades: 1, regateTrades: 1 } }, snap);
+  assert.is(q.gateState, 'live');
+  const out = q.apply({ kind: 'tick', symbol: 'clock', at: T0 + 2 * MIN });
+  assert.equal(audits(out), ['gate.thresholdsChanged', 'gate.live']);
+  const entry = out[0]?.kind === 'audit' ? out[0].entry.details : {};
+  assert.equal((entry as { before: unknown }).before, { gatedTrades: 2, regateTrades: 1 });
+  assert.equal((entry as { after: unknown }).after, { gatedTrades: 1, regateTrades: 1 });
+  assert.equal(audits(q.apply({ kind: 'tick', symbol: 'clock', at: T0 + 3 * MIN })), [], 'reported once');
+});
+
 s.run();

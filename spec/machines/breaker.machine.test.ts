@@ -245,4 +245,22 @@ s('persist → restore in halfOpen still requires the verified approver', () => 
   assert.is(b.state(), 'closed');
 });
 
+s('new thresholds on a restored open breaker: it stays open and RESTORED re-arms the new cooldown', () => {
+  const a = start();
+  a.send(trip(JAN2));
+  const b = start({}, persist(a));
+  b.send({ type: 'THRESHOLDS', at: JAN2 + 10_000, thresholds: { cooldownMs: 30_000 } });
+  b.send({ type: 'RESTORED', at: JAN2 + 10_000 });
+  assert.is(b.state(), 'open');
+  assert.is(b.ctx().thresholds.cooldownMs, 30_000);
+  b.clock.increment(19_999);
+  assert.is(b.state(), 'open');
+  b.clock.increment(1);
+  assert.is(b.state(), 'halfOpen');
+  const changed = b.notices[0];
+  assert.is(changed?.kind, 'thresholdsChanged');
+  assert.is(changed?.kind === 'thresholdsChanged' && changed.before.cooldownMs, COOLDOWN);
+  assert.is(changed?.kind === 'thresholdsChanged' && changed.after.cooldownMs, 30_000);
+});
+
 s.run();

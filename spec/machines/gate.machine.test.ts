@@ -169,4 +169,30 @@ s('bad thresholds are refused naming the field', () => {
   assert.is(reported.message, 'gate.gatedTrades: expected an integer 1..1000, got 0');
 });
 
+s('new thresholds on a restored gate: the count made stays, lowered to it goes live, and both are reported', () => {
+  const g = start();
+  fills(g, 2);
+  const saved = persist(g);
+  const r = start({}, saved);
+  r.send({ type: 'THRESHOLDS', at: T0 + 5000, thresholds: { gatedTrades: 4, regateTrades: 3 } });
+  assert.is(r.state(), 'gated');
+  assert.equal({ n: r.ctx().approvedFills, required: r.ctx().required }, { n: 2, required: 4 });
+  assert.equal(r.notices, [{ kind: 'thresholdsChanged', at: T0 + 5000, before: { gatedTrades: 10, regateTrades: 3 }, after: { gatedTrades: 4, regateTrades: 3 }, approvedFills: 2, required: 4 }]);
+  r.send({ type: 'THRESHOLDS', at: T0 + 6000, thresholds: { gatedTrades: 2, regateTrades: 3 } });
+  assert.is(r.state(), 'live');
+  assert.equal(r.notices.map((n) => n.kind), ['thresholdsChanged', 'thresholdsChanged', 'live']);
+});
+
+s('new thresholds never take a paused gate out of paused; the re-gate after the breaker uses them', () => {
+  const g = start();
+  fills(g, 10);
+  g.send(opened());
+  const r = start({}, persist(g));
+  r.send({ type: 'THRESHOLDS', at: T0 + 3000, thresholds: { gatedTrades: 1, regateTrades: 5 } });
+  assert.is(r.state(), 'paused');
+  r.send(closed(T0 + 4000));
+  assert.is(r.state(), 'gated');
+  assert.is(r.ctx().required, 5);
+});
+
 s.run();
