@@ -63,6 +63,8 @@ export interface Config {
   /** execution (docs/execution.md): paper equity, sizing, time stop, and the cost model's key parameters */
   startingEquity: number;
   riskPerTrade: number;
+  /** a position's notional is at most equity × this */
+  maxLeverage: number;
   timeStopBars: number;
   /** the execution gateway: an intent older than this (gateway clock) is stale, seconds */
   signalMaxAgeSeconds: number;
@@ -138,7 +140,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
   { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
   { name: 'FAKEOUT_STARTING_EQUITY', default: '100000', meaning: 'paper account equity at start, in the quote currency' },
-  { name: 'FAKEOUT_RISK_PER_TRADE', default: '0.005', meaning: 'fraction of equity risked per trade (entry-to-stop distance × quantity)' },
+  { name: 'FAKEOUT_RISK_PER_TRADE', default: '0.005', meaning: 'fraction of equity risked per trade: quantity × (entry-to-stop distance + the spread and fees of both legs)' },
+  { name: 'FAKEOUT_MAX_LEVERAGE', default: '4', meaning: "a position's notional is at most equity × this (0 < x ≤ 100); a tight stop is sized down to it" },
   { name: 'FAKEOUT_TIME_STOP_BARS', default: '20', meaning: 'a position still open after this many bars is closed at the bar close' },
   { name: 'FAKEOUT_SIGNAL_MAX_AGE', default: '300', meaning: 'seconds: the execution gateway refuses as stale an intent decided longer ago than this by the gateway clock (the data\'s clock, docs/execution.md)' },
   { name: 'FAKEOUT_APPROVAL_TTL', default: '3600', meaning: 'seconds: a pending approval older than this by the gateway clock expires (rejected, audited, never sent); a live one also by wall clock from when its signal was received' },
@@ -297,6 +300,7 @@ function executionConfig(env: Env) {
   const c = {
     startingEquity: num(env, 'FAKEOUT_STARTING_EQUITY', 100000, (n) => n > 0, 'a positive amount'),
     riskPerTrade: num(env, 'FAKEOUT_RISK_PER_TRADE', 0.005, (n) => n > 0 && n <= 0.1, 'a fraction in (0, 0.1]'),
+    maxLeverage: num(env, 'FAKEOUT_MAX_LEVERAGE', 4, (n) => n > 0 && n <= 100, 'a number in (0, 100]'),
     timeStopBars: num(env, 'FAKEOUT_TIME_STOP_BARS', 20, isInt(1, 100000), 'an integer 1..100000'),
     signalMaxAgeSeconds: num(env, 'FAKEOUT_SIGNAL_MAX_AGE', 300, isInt(1, 604800), 'an integer number of seconds 1..604800'),
     approvalTtlSeconds: num(env, 'FAKEOUT_APPROVAL_TTL', 3600, isInt(1, 604800), 'an integer number of seconds 1..604800'),

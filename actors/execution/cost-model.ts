@@ -189,6 +189,16 @@ export function quoteMarketFill(params: Readonly<CostModelParams>, input: FillQu
 }
 
 /**
+ * What sizing counts as the known cost of one unit traded in and out at `price`: half the quoted
+ * spread and the fee, on each leg. Impact, noise and the low-liquidity multiplier depend on the
+ * fill bar and are not known before; the minimum fee per order is not per unit (both left out).
+ */
+export function roundTripCostPerUnit(params: Readonly<CostModelParams>, venue: VenueType, price: number): number {
+  const v = params.venues[venue];
+  return 2 * ((price * (v.spreadBps / 2 + v.feeBps)) / 1e4 + v.feePerUnit);
+}
+
+/**
  * Realised slippage of a fill against the decision price (for an entry: the signal's entry, the
  * close the decision was made on), in bps, signed so that ADVERSE IS POSITIVE. It includes the
  * move from the decision bar's close to the next open, which the model cannot know in advance;

@@ -6,6 +6,7 @@
  * symbol is skipped with the reason, never queued behind it, so nothing trades on stale ideas.
  */
 import type { Direction, Timeframe } from '../domain/messages.ts';
+import { roundTripCostPerUnit, type CostModelParams } from './cost-model.ts';
 import { lookupInstrument } from './instruments.ts';
 import type { OrderIntent, OrderStatusName } from './order-messages.ts';
 import { sizePosition } from './sizing.ts';
@@ -47,6 +48,10 @@ export interface PolicyParams {
   /** an intent whose decision time is more than this before the gateway clock is stale, ms */
   signalMaxAgeMs: number;
   riskPerTrade: number;
+  /** notional at most equity × this (FAKEOUT_MAX_LEVERAGE) */
+  maxLeverage: number;
+  /** when given, sizing counts each unit's spread and fees both ways as risk (the gateway always gives it) */
+  costs?: Readonly<CostModelParams>;
 }
 
 /** Why the symbol is busy (a pending approval, a working order, an open position), or undefined. */
@@ -85,7 +90,11 @@ export function sizeIntent(intent: OrderIntent, equity: number, p: PolicyParams)
   if (long ? !(intent.stop < intent.entry && intent.target > intent.entry) : !(intent.stop > intent.entry && intent.target < intent.entry)) {
     return { skip: 'invalid_prices', detail: `a ${intent.direction} needs stop and target on either side of the entry ${intent.entry}` };
   }
-  const s = sizePosition({ symbol: intent.symbol, direction: intent.direction, entry: intent.entry, stop: intent.stop, equity, riskPerTrade: p.riskPerTrade });
+  const instrument = lookupInstrument(intent.symbol)!;
+  const costPerUnit = p.costs === undefined ? 0 : roundTripCostPerUnit(p.costs, instrument.venue, intent.entry);
+  const s = sizePosition({
+    symbol: intent.symbol, direction: intent.direction, entry: intent.entry, stop: intent.stop, equity, riskPerTrade: p.riskPerTrade, maxLeverage: p.maxLeverage, costPerUnit,
+  });
   if (!s.ok) return { skip: s.reason === 'below_minimum' ? 'below_minimum' : s.reason === 'unknown_symbol' ? 'unknown_symbol' : 'invalid_prices', detail: s.detail };
   return { qty: s.qty };
 }

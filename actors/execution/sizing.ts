@@ -1,12 +1,16 @@
 /**
- * Position sizing: risk a fixed fraction of paper equity on each trade.
+ * Position sizing: risk a fixed fraction of paper equity on each trade, costs included, and never
+ * more notional than the leverage cap allows.
  *
- *   riskAmount = equity × riskPerTrade
- *   qty        = floor_step(riskAmount / |entry − stop|)
+ *   riskBudget  = equity × riskPerTrade
+ *   riskPerUnit = |entry − stop| + costPerUnit      (costPerUnit: spread and fees of both legs)
+ *   qty         = floor_step(min(riskBudget / riskPerUnit, equity × maxLeverage / entry))
  *
- * so that a stop-out at the planned stop loses at most riskAmount (before slippage and fees,
- * which the cost model adds). A trade that cannot be sized is refused with a typed reason, not a
- * throw: refusing is a normal outcome the gateway records, not a crash.
+ * so that a stop-out at the planned stop loses at most riskBudget, fees and the quoted spread
+ * included (impact and the gap past the stop come on top: the cost model knows them only at the
+ * fill). Without the costs a 6 bps stop on a crypto venue charging 10 bps a side would size a
+ * trade whose fees alone are three times its risk. A trade that cannot be sized is refused with a
+ * typed reason, not a throw: refusing is a normal outcome the gateway records, not a crash.
  */
 import type { Direction } from '../domain/messages.ts';
 import { floorToStep, lookupInstrument } from './instruments.ts';
@@ -21,6 +25,10 @@ export interface SizingInput {
   equity: number;
   /** fraction of equity risked, e.g. 0.005 */
   riskPerTrade: number;
+  /** the position's notional may be at most equity × this (FAKEOUT_MAX_LEVERAGE) */
+  maxLeverage: number;
+  /** expected cost per unit of the entry and the exit (half spreads and fees), ≥ 0; default 0 */
+  costPerUnit?: number;
 }
 
 export type SizingRefusal =
@@ -37,8 +45,10 @@ export type SizingResult =
   | {
       ok: true;
       qty: number;
-      /** entry-to-stop distance per unit */
+      /** entry-to-stop distance plus costPerUnit, per unit */
       riskPerUnit: number;
+      /** whether the leverage cap, not the risk budget, set the quantity */
+      leverageCapped: boolean;
       /** the budget: equity × riskPerTrade */
       riskBudget: number;
       /** what the rounded qty actually risks: qty × riskPerUnit (≤ riskBudget) */
@@ -60,18 +70,20 @@ export function sizePosition(input: SizingInput): SizingResult {
   if (wrongSide) {
     return { ok: false, reason: 'degenerate_prices', detail: `a ${direction} stop must be ${direction === 'long' ? 'below' : 'above'} the entry (entry ${entry}, stop ${stop})` };
   }
-  if (!positive(input.equity) || !positive(input.riskPerTrade)) {
-    return { ok: false, reason: 'no_risk_budget', detail: `equity ${input.equity} and riskPerTrade ${input.riskPerTrade} must be positive` };
+  if (!positive(input.equity) || !positive(input.riskPerTrade) || !positive(input.maxLeverage)) {
+    return { ok: false, reason: 'no_risk_budget', detail: `equity ${input.equity}, riskPerTrade ${input.riskPerTrade} and maxLeverage ${input.maxLeverage} must be positive` };
   }
-  const riskPerUnit = Math.abs(entry - stop);
+  const costPerUnit = input.costPerUnit ?? 0;
+  if (!(Number.isFinite(costPerUnit) && costPerUnit >= 0)) return { ok: false, reason: 'degenerate_prices', detail: `costPerUnit ${costPerUnit} must be a number ≥ 0` };
+  const riskPerUnit = Math.abs(entry - stop) + costPerUnit;
   const riskBudget = input.equity * input.riskPerTrade;
-  const qty = floorToStep(riskBudget / riskPerUnit, instrument.qtyStep);
+  const byRisk = riskBudget / riskPerUnit;
+  const byLeverage = (input.equity * input.maxLeverage) / entry;
+  const leverageCapped = byLeverage < byRisk;
+  const qty = floorToStep(Math.min(byRisk, byLeverage), instrument.qtyStep);
   if (qty < instrument.minQty) {
-    return {
-      ok: false,
-      reason: 'below_minimum',
-      detail: `risking ${riskBudget} over ${riskPerUnit} per unit gives ${qty}, below the ${input.symbol} minimum of ${instrument.minQty}`,
-    };
+    const why = leverageCapped ? `the leverage cap (${input.maxLeverage} × equity ${input.equity} at ${entry})` : `risking ${riskBudget} over ${riskPerUnit} per unit`;
+    return { ok: false, reason: 'below_minimum', detail: `${why} gives ${qty}, below the ${input.symbol} minimum of ${instrument.minQty}` };
   }
-  return { ok: true, qty, riskPerUnit, riskBudget, riskAmount: qty * riskPerUnit };
+  return { ok: true, qty, riskPerUnit, leverageCapped, riskBudget, riskAmount: qty * riskPerUnit };
 }

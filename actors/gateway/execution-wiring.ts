@@ -26,7 +26,7 @@ export interface ExecutionWiring {
 
 export function gatewayParamsFromConfig(c: Readonly<Config>): GatewayParams {
   return {
-    startingEquity: c.startingEquity, riskPerTrade: c.riskPerTrade, timeStopBars: c.timeStopBars,
+    startingEquity: c.startingEquity, riskPerTrade: c.riskPerTrade, maxLeverage: c.maxLeverage, costs: costModelFromConfig(c), timeStopBars: c.timeStopBars,
     signalMaxAgeMs: c.signalMaxAgeSeconds * 1000, approvalTtlMs: c.approvalTtlSeconds * 1000,
     gate: gateThresholdsFromConfig(c as Config), breaker: breakerThresholdsFromConfig(c as Config),
   };

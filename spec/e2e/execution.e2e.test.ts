@@ -65,7 +65,10 @@ s('a replayed signal waits for approval, fills at the next open after approval, 
     const last = signals[signals.length - 1]!;
     const fillRow = rows.find((r) => r.ts === last.openTime + MIN)!;
     const riskPerUnit = Math.abs(first.entry - first.stop);
-    const qty = Math.floor((100_000 * 0.005) / riskPerUnit / 0.0001 + 1e-9) * 0.0001;
+    // sized on the price risk plus the crypto defaults both ways (half spread 1 bps + fee 10 bps),
+    // capped at 4 × equity of notional
+    const sizedOn = riskPerUnit + (2 * first.entry * (1 + 10)) / 1e4;
+    const qty = Math.floor(Math.min((100_000 * 0.005) / sizedOn, (4 * 100_000) / first.entry) / 0.0001 + 1e-9) * 0.0001;
     const sigma = first.features.atr / first.entry;
     const bps = 2 / 2 + 0.5 * sigma * Math.sqrt(Math.min(qty / fillRow.volume, 1)) * 1e4; // crypto half spread + impact
     const sign = first.direction === 'long' ? 1 : -1;

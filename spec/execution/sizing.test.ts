@@ -1,15 +1,16 @@
 /**
  * sizePosition and the instrument table. Expected quantities are worked by hand in the comments:
- * budget = equity × risk, qty = floor(budget / |entry − stop| / step) × step.
+ * budget = equity × risk, qty = floor(min(budget / (|entry − stop| + cost), equity × leverage / entry) / step) × step.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
-import { floorToStep, lookupInstrument, requireInstrument, sizePosition, type SizingInput } from '../../actors/execution/index.ts';
+import { DEFAULT_COST_MODEL, floorToStep, lookupInstrument, requireInstrument, roundTripCostPerUnit, sizePosition, type SizingInput } from '../../actors/execution/index.ts';
 
 const s = suite('sizing');
 
-const base: SizingInput = { symbol: 'SPY', direction: 'long', entry: 450, stop: 449.3, equity: 100_000, riskPerTrade: 0.005 };
+// maxLeverage 10: high enough that the cap does not bind in the tests of the risk formula
+const base: SizingInput = { symbol: 'SPY', direction: 'long', entry: 450, stop: 449.3, equity: 100_000, riskPerTrade: 0.005, maxLeverage: 10 };
 
 s('risks equity × fraction over the entry-to-stop distance, rounded down to whole shares', () => {
   // budget 100 000 × 0.005 = 500; distance 0.70; 500 / 0.7 = 714.28… → 714 shares, risking 714 × 0.7 = 499.8
@@ -84,6 +85,47 @@ s('an unknown symbol is refused; the lookup says unknown and requireInstrument n
     assert.is(err.info.field, 'symbol');
     assert.match(err.message, /AAPL/);
   }
+});
+
+s('counts the round-trip costs as risk: a 6 bps crypto stop with 11 bps a side is sized on 28 bps', () => {
+  // BTC-PERP short 38 569, stop 38 593.08 (distance 24.08). Crypto defaults: spread 2 bps (half: 1), fee 10 bps:
+  // cost per unit = 2 × 38 569 × 11 / 10⁴ = 84.8518; risk per unit 24.08 + 84.8518 = 108.9318; 500 / 108.9318 = 4.5900… → 4.5900
+  const cost = roundTripCostPerUnit(DEFAULT_COST_MODEL, 'crypto', 38_569);
+  assert.ok(Math.abs(cost - 84.8518) < 1e-9, `cost ${cost}`);
+  const r = sizePosition({ ...base, symbol: 'BTC-PERP', direction: 'short', entry: 38_569, stop: 38_593.08, costPerUnit: cost });
+  assert.ok(r.ok);
+  assert.is(r.qty, 4.59);
+  assert.is(r.leverageCapped, false);
+  // without the costs it would be 500 / 24.08 = 20.7641: 801 000 of notional whose fees alone are 1 602, 3.2 × the risk
+  const naive = sizePosition({ ...base, symbol: 'BTC-PERP', direction: 'short', entry: 38_569, stop: 38_593.08 });
+  assert.ok(naive.ok);
+  assert.is(naive.qty, 20.7641);
+});
+
+s('equity cost per share counts both legs: 2 × (0.5 bps of 100 + 0.005) = 0.02', () => {
+  const cost = roundTripCostPerUnit(DEFAULT_COST_MODEL, 'equity', 100);
+  assert.ok(Math.abs(cost - 0.02) < 1e-12, `cost ${cost}`);
+  // 500 / (1 + 0.02) = 490.19… → 490 shares
+  const r = sizePosition({ ...base, entry: 100, stop: 99, costPerUnit: cost });
+  assert.ok(r.ok);
+  assert.is(r.qty, 490);
+});
+
+s('the leverage cap binds on tight stops: at most equity × maxLeverage of notional, and it says so', () => {
+  // SPY 450, stop 449.3: the budget gives 714 shares = 321 300 of notional; cap 2 × 100 000 / 450 = 444.4 → 444
+  const r = sizePosition({ ...base, maxLeverage: 2 });
+  assert.ok(r.ok);
+  assert.is(r.qty, 444);
+  assert.is(r.leverageCapped, true);
+  assert.ok(r.riskAmount < r.riskBudget);
+  // at 4 the budget binds again: 714 × 450 = 321 300 < 400 000
+  const free = sizePosition({ ...base, maxLeverage: 4 });
+  assert.ok(free.ok && free.qty === 714 && !free.leverageCapped);
+  // a cap below one share is refused, naming the cap
+  const tiny = sizePosition({ ...base, equity: 100, maxLeverage: 1 });
+  assert.ok(!tiny.ok);
+  assert.is(tiny.reason, 'below_minimum');
+  assert.match(tiny.detail, /leverage cap/);
 });
 
 s.run();

@@ -14,7 +14,7 @@ const s = suite('execution gateway processor');
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 2, 14, 0);
 const PARAMS: GatewayParams = {
-  startingEquity: 100_000, riskPerTrade: 0.005, signalMaxAgeMs: 5 * MIN, approvalTtlMs: 30 * MIN, timeStopBars: 20,
+  startingEquity: 100_000, riskPerTrade: 0.005, maxLeverage: 4, signalMaxAgeMs: 5 * MIN, approvalTtlMs: 30 * MIN, timeStopBars: 20,
   gate: { gatedTrades: 2, regateTrades: 1 },
   breaker: { ...DEFAULT_BREAKER_THRESHOLDS, slippageWindow: 2, slippageRatio: 1.5, cooldownMs: 10 * MIN },
 };
