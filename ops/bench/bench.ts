@@ -215,6 +215,8 @@ async function main(): Promise<void> {
     };
     const peakB = maxRssMiB();
     say(`(b) ${fmt(b.msgsPerSecond)} msgs/s; (e) ${fmt(gatewaySignals)} signals through the gateway in live…`);
+    // (b)'s server stops before (e), so that nothing idle runs beside the gateway app.
+    await cleanup.runAll();
 
     const g = await benchGateway(cleanup, { signals: gatewaySignals, orders: gatewayOrders });
     say(`(e) ${fmt(g.flood.decisionsPerSecond)} decisions/s; (f) p99 ${fmt(summary(g.loop.latenciesMs).p99, 1)} ms; baselines…`);
