@@ -1,25 +1,22 @@
 /**
- * Figure (b): the broker's own ceiling for what the pipeline asks of it, on the SAME nats-server
- * and the SAME connection (user `pipeline`, same client options) as (a): N pipelined,
- * deduplicating publishes of a real RAW envelope to a file-storage stream, then N explicit acks
- * through a durable pull consumer fetching batches of 500.
+ * Figure (b): the broker's own ceiling for what the pipeline asks of it: N pipelined,
+ * deduplicating publishes of a real message to a file-storage stream, then N explicit acks
+ * through a durable pull consumer fetching batches of 500, with fakeout's client options.
+ * The same measurement, with a signal as the message, is the baseline of figure (e).
  *
- * Subject: `audit.bench.>`. nats.conf lets the pipeline user publish only to the pipeline's own
- * subjects (`bench.>` is refused by the server), and `audit.>` is the one such prefix that no
- * stream of the topology captures. The same user may not delete a stream either
- * ($JS.API.STREAM.DELETE is denied): the bench consumer is deleted, and the BENCH stream goes
- * with the benchmark's temp store directory, which is removed once the server has stopped.
+ * It runs on the benchmark's own nats-server (bench-nats.ts): the app's nats.conf gives no user a
+ * subject outside the topology's streams, and refuses the pipeline user STREAM.CREATE.
  */
 import { publishMany, type JetStreamClient, type JetStreamManager, type NatsConnection } from '../../adapters/nats/index.ts';
 
 export const BENCH_STREAM = 'BENCH';
-export const BENCH_SUBJECT_PREFIX = 'audit.bench';
+export const BENCH_SUBJECT_PREFIX = 'bench';
 const BENCH_DURABLE = 'bench-consumer';
 const FETCH_BATCH = 500;
 
 export interface JetStreamBenchResult {
   messages: number;
-  /** size of the JSON body published (the first envelope of RAW) */
+  /** size of the JSON body published */
   bodyBytes: number;
   publishSeconds: number;
   consumeSeconds: number;
@@ -34,13 +31,11 @@ export interface JetStreamBenchDeps {
   jsm: JetStreamManager;
 }
 
-/** Runs (b) with `messages` messages; the template body is RAW's first stored message. */
-export async function benchJetStream(deps: JetStreamBenchDeps, messages: number): Promise<JetStreamBenchResult> {
+/** Runs (b) with `messages` copies of `body` (a JSON value: RAW's first envelope for (b), a signal for (e)). */
+export async function benchJetStream(deps: JetStreamBenchDeps, messages: number, body: unknown): Promise<JetStreamBenchResult> {
   const { nc, js, jsm } = deps;
-  const first = await jsm.streams.getMessage('RAW', { seq: await firstSeq(jsm) });
-  if (first === null) throw new Error('RAW is empty: run the pipeline first');
-  const bodyBytes = first.data.length;
-  const envelope = first.json<unknown>();
+  const envelope = body;
+  const bodyBytes = new TextEncoder().encode(JSON.stringify(body)).length;
 
   await jsm.streams.add({
     name: BENCH_STREAM,
@@ -103,10 +98,6 @@ export async function benchJetStream(deps: JetStreamBenchDeps, messages: number)
     };
   } finally {
     await jsm.consumers.delete(BENCH_STREAM, BENCH_DURABLE).catch(() => undefined);
+    await jsm.streams.delete(BENCH_STREAM).catch(() => undefined);
   }
-}
-
-async function firstSeq(jsm: JetStreamManager): Promise<number> {
-  const info = await jsm.streams.info('RAW');
-  return Math.max(1, info.state.first_seq);
 }

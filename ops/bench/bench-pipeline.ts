@@ -110,7 +110,7 @@ export async function benchPipeline(file: string, cleanup: CleanupStack): Promis
 }
 
 /** Reads the fakeout_stage_duration_seconds histogram's per-stage sum and count. */
-async function stageTimes(app: App): Promise<PipelineBenchResult['stages']> {
+export async function stageTimes(app: App): Promise<PipelineBenchResult['stages']> {
   const byStage = new Map<string, { name: string; batches: number; seconds: number }>();
   for (const v of (await app.metrics.stageDuration.get()).values) {
     const name = String(v.labels.stage);

@@ -5,18 +5,26 @@
  *   (b) raw JetStream publish + consume msgs/s for the same message count on the same server
  *   (c) bars/s of the pure feature + score path over 1,000,000 generated bars
  *   (d) peak RSS of the process, and RSS right after (a)
+ *   (e) decisions/s of the execution gateway in `live` over a flood of signals (FAKEOUT_ROLE=gateway)
+ *   (f) signal → order latency (p50/p95/p99/max) of the gateway, closed loop over the four instruments
  *
  * Prints a table to stdout (progress and warnings to stderr) and writes nothing to the repo.
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
- * 1000000), BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres);
+ * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
+ * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres);
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { nearestRankPercentile } from '../../actors/execution/liquidity.ts';
+import { connectNats, jetstream, jetstreamManager } from '../../adapters/nats/index.ts';
+import { benchGateway, type GatewayBenchResult } from './bench-gateway.ts';
 import { benchJetStream, type JetStreamBenchResult } from './bench-jetstream.ts';
+import { startBenchNats } from './bench-nats.ts';
 import { benchPipeline, type PipelineBenchResult } from './bench-pipeline.ts';
+import { benchRelay, type RelayResult } from './bench-relay.ts';
 import { CleanupStack } from './bench-resources.ts';
-import { childPids, totalCpuSeconds } from './cpu-usage.ts';
+import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
@@ -38,8 +46,26 @@ interface Machine {
 /** CPU seconds over one phase, per process; and the peak RSS seen by the end of each phase. */
 interface Extras {
   cpuB: { node: number; natsServer: number | undefined };
-  peakRssMiB: { a: number; b: number; c: number };
+  peakRssMiB: { a: number; b: number; ef: number; c: number };
 }
+
+/** The gateway's figures and their same-run baselines on the bench nats-server. */
+interface GatewayFigures {
+  g: GatewayBenchResult;
+  /** raw JetStream publish + consume of as many signals as (e) published */
+  floodBase: JetStreamBenchResult;
+  /** the two hops with nothing in between, same lanes and rounds as (f) */
+  relay: RelayResult;
+}
+
+/** Goal for (f), a target to compare against, not an assertion: p99 signal → order under this on 2 cores. */
+const LATENCY_GOAL_P99_MS = 250;
+/** Goal for (e): decisions/s, the same kind of statement. */
+const DECISIONS_GOAL_PER_S = 1_000;
+
+const summary = (xs: readonly number[]) => ({
+  p50: nearestRankPercentile(xs, 50), p95: nearestRankPercentile(xs, 95), p99: nearestRankPercentile(xs, 99), max: Math.max(...xs),
+});
 
 function natsServerVersion(): string {
   try {
@@ -61,7 +87,32 @@ function table(rows: [string, string][]): string {
 const secs = (x: number | undefined, wall: number) => (x === undefined ? 'n/a' : `${fmt(x, 1)} s (${fmt((100 * x) / wall)}% of a core)`);
 const maxRssMiB = () => mib(process.resourceUsage().maxRSS * 1024); // maxRSS is in KiB
 
-function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: ScoringBenchResult, x: Extras): string {
+function gatewayRows({ g, floodBase, relay }: GatewayFigures): [string, string][] {
+  const f = g.flood;
+  const skipped = Object.entries(f.skipped).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || 'none';
+  const lat = summary(g.loop.latenciesMs);
+  const base = summary(relay.latenciesMs);
+  const ms = (x: number) => `${fmt(x, 1)} ms`;
+  return [
+    ['(e) gateway in live: signals → order-intake → execution-gateway → paper-broker → fills (FAKEOUT_ROLE=gateway)', ''],
+    ['signals (flood, 4 instruments)', `${fmt(f.signals)}, each with its signal bar and fill bar`],
+    ['decisions', `sent ${fmt(f.sent)} (${fmt(f.fills)} fills), skipped ${skipped}`],
+    ['first publish → idle', `${fmt(f.seconds, 2)} s`],
+    ...f.stages.map((st): [string, string] => [`stage ${st.name}`, `${fmt(st.batches)} batches, ${fmt(st.seconds, 1)} s in batches (${fmt((1000 * st.seconds) / Math.max(1, st.batches), 1)} ms each)`]),
+    ['THROUGHPUT', `${fmt(f.decisionsPerSecond)} decisions/s  (goal ≥ ${fmt(DECISIONS_GOAL_PER_S)})`],
+    ['baseline: raw JetStream, signals', `${fmt(floodBase.msgsPerSecond)} msgs/s (${fmt(floodBase.messages)} × ${floodBase.bodyBytes} B, publish + consume, bench server)`],
+    ['ratio (e)/baseline', fmt(f.decisionsPerSecond / floodBase.msgsPerSecond, 3)],
+    ['(f) signal → order latency, closed loop (4 instruments in lockstep)', ''],
+    ['orders', `${fmt(g.loop.orders)} (${fmt(g.loop.rounds)} rounds × ${g.loop.lanes}), each filled and closed before the next round`],
+    ['loop', `${fmt(g.loop.seconds, 2)} s  (${fmt(g.loop.ordersPerSecond, 1)} orders/s, signal → sent → fill → closed)`],
+    ['LATENCY p50 / p95 / p99 / max', `${ms(lat.p50)} / ${ms(lat.p95)} / ${ms(lat.p99)} / ${ms(lat.max)}  (goal p99 < ${LATENCY_GOAL_P99_MS} ms)`],
+    ['baseline: two-hop relay p50 / p95 / p99 / max', `${ms(base.p50)} / ${ms(base.p95)} / ${ms(base.p99)} / ${ms(base.max)}  (${fmt(relay.lanes * relay.rounds)} messages, bench server)`],
+    ['ratio p99 (f)/baseline', fmt(lat.p99 / base.p99, 2)],
+    ['gate / breaker at the end', `${g.gate} / ${g.breaker}`],
+  ];
+}
+
+function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: ScoringBenchResult, x: Extras, gw: GatewayFigures): string {
   const tf = Object.entries(a.barsByTimeframe)
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join(', ');
@@ -89,7 +140,7 @@ function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: 
       ['CPU node', secs(a.cpu.node, a.totalSeconds)],
       ['CPU nats-server', secs(a.cpu.natsServer, a.totalSeconds)],
       ['CPU postgres backends', secs(a.cpu.postgres, a.totalSeconds)],
-      ['(b) raw JetStream, same server and connection, file storage', ''],
+      ['(b) raw JetStream, bench nats-server, pipeline client options, file storage', ''],
       ['messages', `${fmt(b.messages)} × ${b.bodyBytes} B (a real RAW envelope)`],
       ['publish (pipelined, msgIDs)', `${fmt(b.publishSeconds, 2)} s  (${fmt(b.publishPerSecond)} msgs/s)`],
       ['consume (pull 500, explicit ack)', `${fmt(b.consumeSeconds, 2)} s  (${fmt(b.consumePerSecond)} msgs/s)`],
@@ -104,15 +155,24 @@ function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: 
       ['scores / signals', `${fmt(c.scores)} / ${fmt(c.signals)}`],
       ['(d) memory', ''],
       ['RSS after (a)', `${fmt(a.rssAfterMiB, 1)} MiB`],
-      ['peak RSS (maxRSS)', `${fmt(x.peakRssMiB.c, 1)} MiB  (by the end of (a) ${fmt(x.peakRssMiB.a, 1)}, of (b) ${fmt(x.peakRssMiB.b, 1)})`],
+      ['peak RSS (maxRSS)', `${fmt(x.peakRssMiB.c, 1)} MiB  (by the end of (a) ${fmt(x.peakRssMiB.a, 1)}, of (b) ${fmt(x.peakRssMiB.b, 1)}, of (e, f) ${fmt(x.peakRssMiB.ef, 1)})`],
+      ...gatewayRows(gw),
     ]) + '\n'
   );
 }
 
+/** A positive integer from the environment, or the default. */
+function positiveInt(name: string, fallback: number): number {
+  const n = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${process.env[name]}`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const file = process.env.BENCH_FILE ?? DEFAULT_FILE;
-  const bars = Number(process.env.BENCH_BARS ?? 1_000_000);
-  if (!Number.isInteger(bars) || bars <= 0) throw new Error(`BENCH_BARS must be a positive integer, got ${process.env.BENCH_BARS}`);
+  const bars = positiveInt('BENCH_BARS', 1_000_000);
+  const gatewaySignals = positiveInt('BENCH_GATEWAY_SIGNALS', 3_000);
+  const gatewayOrders = positiveInt('BENCH_GATEWAY_ORDERS', 400);
   const cleanup = new CleanupStack();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -128,13 +188,25 @@ async function main(): Promise<void> {
   try {
     say(`(a) replaying ${file} through the pipeline…`);
     const { result: a, app } = await benchPipeline(file, cleanup);
-    say(`(a) ${fmt(a.ticksPerSecond)} ticks/s; (b) raw JetStream with ${fmt(a.ticks)} messages…`);
     const peakA = maxRssMiB();
-    const { js, jsm } = app.messaging.bus('pipeline');
-    const natsPids = childPids('nats-server');
+    // (b)'s message: RAW's first envelope, read as the read-only ops user (MSG.GET)
+    const ops = app.messaging.embedded!.credentials('ops');
+    const opsNc = await connectNats({ servers: app.messaging.embedded!.url, user: ops.user, pass: ops.pass, name: 'fakeout-bench-ops' });
+    const rawInfo = await (await jetstreamManager(opsNc)).streams.info('RAW');
+    const first = await (await jetstreamManager(opsNc)).streams.getMessage('RAW', { seq: Math.max(1, rawInfo.state.first_seq) });
+    await opsNc.close();
+    if (first === null) throw new Error('RAW is empty after (a)');
+    const envelope = first.json<unknown>();
+    say(`(a) ${fmt(a.ticksPerSecond)} ticks/s; stopping the app; (b) raw JetStream with ${fmt(a.ticks)} messages…`);
+    await cleanup.runAll();
+
+    const benchNats = await startBenchNats(cleanup);
+    const nc = await benchNats.connect('fakeout-bench-pipeline');
+    const deps = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+    const natsPids = [benchNats.pid];
     const natsBefore = totalCpuSeconds(natsPids);
     const nodeBefore = process.cpuUsage();
-    const b = await benchJetStream({ nc: app.messaging.connection('pipeline'), js, jsm }, a.ticks);
+    const b = await benchJetStream(deps, a.ticks, envelope);
     const nodeB = process.cpuUsage(nodeBefore);
     const natsAfter = totalCpuSeconds(natsPids);
     const cpuB = {
@@ -142,7 +214,21 @@ async function main(): Promise<void> {
       natsServer: natsBefore === undefined || natsAfter === undefined ? undefined : natsAfter - natsBefore,
     };
     const peakB = maxRssMiB();
-    say(`(b) ${fmt(b.msgsPerSecond)} msgs/s; stopping the app…`);
+    say(`(b) ${fmt(b.msgsPerSecond)} msgs/s; (e) ${fmt(gatewaySignals)} signals through the gateway in live…`);
+    // (b)'s server stops before (e), so that nothing idle runs beside the gateway app.
+    await cleanup.runAll();
+
+    const g = await benchGateway(cleanup, { signals: gatewaySignals, orders: gatewayOrders });
+    say(`(e) ${fmt(g.flood.decisionsPerSecond)} decisions/s; (f) p99 ${fmt(summary(g.loop.latenciesMs).p99, 1)} ms; baselines…`);
+    // The baselines run once the gateway app has stopped, on the bench server, as (b) did.
+    await cleanup.runAll();
+    const baseNats = await startBenchNats(cleanup);
+    const bnc = await baseNats.connect('fakeout-bench-pipeline');
+    const bdeps = { nc: bnc, js: jetstream(bnc), jsm: await jetstreamManager(bnc) };
+    const floodBase = await benchJetStream(bdeps, g.flood.signals, g.sampleSignal);
+    const relay = await benchRelay(bdeps, g.loop.lanes, g.loop.rounds, g.batchSize, g.sampleSignal);
+    const peakEF = maxRssMiB();
+    say(`baselines: ${fmt(floodBase.msgsPerSecond)} msgs/s, relay p99 ${fmt(summary(relay.latenciesMs).p99, 1)} ms; stopping…`);
     // Stop everything before (c), so that the pure path runs on an otherwise idle machine.
     await cleanup.runAll();
     say(`(c) ${fmt(bars)} bars through the feature + score path…`);
@@ -157,7 +243,8 @@ async function main(): Promise<void> {
       postgres: a.postgresVersion,
       load: [loadBefore, loadavg()[0] ?? 0],
     };
-    process.stdout.write(report(machine, a, b, c, { cpuB, peakRssMiB: { a: peakA, b: peakB, c: maxRssMiB() } }));
+    const extras = { cpuB, peakRssMiB: { a: peakA, b: peakB, ef: peakEF, c: maxRssMiB() } };
+    process.stdout.write(report(machine, a, b, c, extras, { g, floodBase, relay }));
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);
