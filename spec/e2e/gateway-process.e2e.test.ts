@@ -237,6 +237,7 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     const stream = await orders();
     const per = (prefix: string, key: (v: any) => string) => stream.filter((m) => m.subject.startsWith(prefix)).map((m) => key(m.value));
     assert.equal(per('orders.sent.', (v) => v.clientOrderId).sort(), [A, B].sort(), 'orders.sent once per order');
+    assert.equal(per('orders.failed.', (v) => v.clientOrderId), [], "the re-placement of B was answered duplicate: sent, not failed");
     assert.equal(per('fills.', (v) => v.fillId).sort(), fills.map((f) => f.fill_id), 'fills once per fill on ORDERS');
     assert.equal(per('orders.approved.', (v) => v.clientOrderId).sort(), [A, B].sort());
 
