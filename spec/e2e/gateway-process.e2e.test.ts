@@ -20,6 +20,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -154,7 +155,7 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     const orders = async () => streamMessages(jetstream(nc), 'ORDERS');
 
     // ── the two processes; the pipeline replays both files once and stays up ──
-    let g1 = start(gatewayEnv);
+    const g1 = start(gatewayEnv);
     await until('the gateway process', 60_000, async () => (await machines(url)) !== undefined, g1);
     const pipeline = start({ ...common, FAKEOUT_ROLE: 'pipeline', FAKEOUT_DATA_DIR: join(dir, 'pipeline'), FAKEOUT_REPLAY: [join(dir, 'btc-perp_1m.csv'), join(dir, 'BTC_USDT-1m.csv')].join(','), PORT: String(await freePort()) });
     const skippedCount = async () => (await db.selectFrom('audit_log').select('seq').where('action', '=', 'intent.skipped').execute()).length;
@@ -174,10 +175,15 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     assert.is(await approve('ben', B), 202, 'the approval is on ORDERS');
     const approvedAt = Date.now();
     // a backend blocked by the test's lock: the gateway's commit, its effect already done
-    const waitingOnLock = async () => (await locker!.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pg_backend_pid() = ANY (pg_blocking_pids(pid))`,
-    )).rows[0].n as number;
-    await until('the gateway to place B and wait inside its commit', 30_000, async () => (await waitingOnLock()) === 1, g1);
+    const blocked = async () => (await locker!.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pg_backend_pid() = ANY (pg_blocking_pids(pid))`,
+    )).rows.map((r) => r.pid as number);
+    let orphan = 0;
+    await until('the gateway to place B and wait inside its commit', 30_000, async () => {
+      const pids = await blocked();
+      orphan = pids[0] ?? 0;
+      return pids.length === 1;
+    }, g1);
     g1.child.kill('SIGKILL');
     assert.is((await g1.exited).signal, 'SIGKILL');
 
@@ -197,8 +203,9 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     await locker.query('ROLLBACK');
     await locker.end();
     locker = undefined;
-    // the killed process's backend gives up its half-done commit once it gets the lock
-    await until('the orphaned commit to roll back', 15_000, async () => (await db.selectFrom('stage_checkpoints').select('last_seq').where('stage', '=', 'execution-gateway').executeTakeFirstOrThrow()).last_seq === atKill.lastSeq);
+    // the killed process's backend takes the lock, finds its client gone and rolls back: its commit never happens
+    await until('the orphaned backend to end', 15_000, async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${orphan}`.execute(db)).rows[0]!.n === 0);
+    assert.is((await checkpoint()).lastSeq, atKill.lastSeq, 'the half-done commit rolled back');
 
     // ── restart: the approval comes back (after ack_wait), B is placed again and refused as a duplicate ──
     const g2 = start(gatewayEnv);
