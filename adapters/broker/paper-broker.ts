@@ -130,9 +130,17 @@ export class PaperBroker implements Broker {
         fill: null,
       });
       if (!inserted) {
+        // A process killed between accepting the order and finishing its catch-up left it working
+        // (or its bracket short of the bars applied since): the re-placement after the restart
+        // finishes that catch-up. Every step is idempotent (the fill is a compare-and-set, a
+        // position ignores bars it has seen), so a plain duplicate changes nothing.
+        const prior = await this.#store.getOrder(req.clientOrderId);
+        if (prior !== undefined && (prior.status === 'working' || this.#brackets[prior.clientOrderId] !== undefined)) {
+          await this.#catchUp({ clientOrderId: prior.clientOrderId, symbol: prior.symbol, timeframe: prior.hints.timeframe }, prior.placedAt);
+        }
         return reject('duplicate_client_order_id', `clientOrderId: ${JSON.stringify(req.clientOrderId)} was already placed; it is not placed again`, 'clientOrderId');
       }
-      await this.#catchUp(req, placedAt);
+      await this.#catchUp({ clientOrderId: req.clientOrderId, symbol: req.symbol, timeframe: req.hints?.timeframe }, placedAt);
       return { ok: true, ack: { clientOrderId: req.clientOrderId, status: 'accepted', acceptedAt: placedAt } };
     });
   }
@@ -194,14 +202,17 @@ export class PaperBroker implements Broker {
     return this.#verdicts[key]?.find(([t]) => t === openTime)?.[1];
   }
 
+  #state(brackets: Record<string, PositionSnapshot> = this.#brackets): SavedState {
+    return { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar }, brackets: { ...brackets }, verdicts: { ...this.#verdicts } };
+  }
+
   async #save(): Promise<void> {
-    const state: SavedState = { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar }, brackets: { ...this.#brackets }, verdicts: { ...this.#verdicts } };
-    await this.#store.saveState(state);
+    await this.#store.saveState(this.#state());
   }
 
   /** Bars this broker already applied at or after the placement: fill and run the bracket on them now. */
-  async #catchUp(req: OrderRequest, placedAt: number): Promise<void> {
-    const tf = req.hints?.timeframe;
+  async #catchUp(req: { clientOrderId: string; symbol: string; timeframe: Timeframe | undefined }, placedAt: number): Promise<void> {
+    const tf = req.timeframe;
     const last = tf === undefined ? undefined : this.#lastBar[`${req.symbol}:${tf}`];
     if (tf === undefined || last === undefined || last < placedAt || this.#storedBars === undefined) return;
     const key = `${req.symbol}:${tf}`;
@@ -227,15 +238,17 @@ export class PaperBroker implements Broker {
       time: bar.openTime, barId: bar.id, modelled: q.slippage, lowLiquidity: [...verdict.reasons],
       referencePrice: ref ?? null, realisedBps: ref === undefined ? null : realisedSlippageBps(o.side, ref, q.price),
     };
-    const stored = await this.#store.recordFill(o.clientOrderId, fill);
     const b = o.hints.bracket;
-    if (stored !== undefined && b !== undefined && ref !== undefined && o.hints.timeframe !== undefined) {
-      const position = Position.open(
+    const bracket = b !== undefined && ref !== undefined && o.hints.timeframe !== undefined
+      ? Position.open(
         { id: o.clientOrderId, symbol: o.symbol, timeframe: o.hints.timeframe, direction: o.side === 'buy' ? 'long' : 'short', decisionPrice: ref, stop: b.stop, target: b.target, timeStopBars: b.timeStopBars },
-        { price: stored.price, qty: stored.qty, fees: stored.fees, time: bar.openTime },
-      );
-      this.#brackets[o.clientOrderId] = position.snapshot();
-    }
+        { price: fill.price, qty: fill.qty, fees: fill.fees, time: bar.openTime },
+      ).snapshot()
+      : undefined;
+    // POLICY: the fill and the bracket it opens are stored together. Saved apart, a process
+    // killed between the two had a filled order whose position no later bar could ever exit.
+    const stored = await this.#store.recordFill(o.clientOrderId, fill, this.#state(bracket === undefined ? this.#brackets : { ...this.#brackets, [o.clientOrderId]: bracket }));
+    if (stored !== undefined && bracket !== undefined) this.#brackets[o.clientOrderId] = bracket;
     return stored;
   }
 
@@ -261,11 +274,12 @@ export class PaperBroker implements Broker {
       const side = entry.side === 'buy' ? 'sell' : 'buy';
       const ref = modelled.basePrice;
       await this.#store.insertOrder({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
+      // the exit fill with the state that no longer holds its bracket (as the entry's)
       const stored = await this.#store.recordFill(b.exitClientOrderId, {
         fillId: `${b.exitClientOrderId}:fill`, clientOrderId: b.exitClientOrderId, symbol: entry.symbol, side, qty: entry.qty, price: modelled.price, fees: modelled.fees,
         time: trade.exitTime, barId: bar.id, modelled: modelled.slippage, lowLiquidity: [...verdict.reasons], referencePrice: ref,
         realisedBps: realisedSlippageBps(side, ref, modelled.price), exit: { reason: trade.reason, barsHeld: trade.barsHeld, gap: trade.gap, entryClientOrderId: entryId },
-      });
+      }, this.#state());
       if (stored !== undefined) out.push(stored);
     }
     return out;

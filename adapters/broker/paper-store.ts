@@ -30,9 +30,11 @@ export interface PaperBrokerStore {
   /**
    * Marks a WORKING order filled with `fill`, giving it the next cursor; undefined (and nothing
    * changed) when the order is not working. POLICY: this compare-and-set is what makes a second
-   * fill of one order impossible, even from two processes.
+   * fill of one order impossible, even from two processes. `state`, when given, is saved as
+   * {@link saveState} does in the same write, and only if the fill was recorded (both or neither:
+   * a fill whose bracket was not saved could never exit after a kill).
    */
-  recordFill(clientOrderId: string, fill: NewFill): Promise<BrokerFill | undefined>;
+  recordFill(clientOrderId: string, fill: NewFill, state?: unknown): Promise<BrokerFill | undefined>;
   /** Marks a working order cancelled; false when it is not working. */
   cancel(clientOrderId: string): Promise<boolean>;
   /** Fills with a cursor after `afterSeq`, oldest first, at most `limit`. */
@@ -67,13 +69,14 @@ export class MemoryPaperBrokerStore implements PaperBrokerStore {
       .map(copy);
   }
 
-  async recordFill(id: string, fill: NewFill): Promise<BrokerFill | undefined> {
+  async recordFill(id: string, fill: NewFill, state?: unknown): Promise<BrokerFill | undefined> {
     const o = this.#orders.get(id);
     if (o === undefined || o.status !== 'working') return undefined;
     const stored: BrokerFill = { ...copy(fill), cursor: String(this.#fills.length + 1) };
     o.status = 'filled';
     o.fill = stored;
     this.#fills.push(stored);
+    if (state !== undefined) this.#state = copy(state);
     return copy(stored);
   }
 

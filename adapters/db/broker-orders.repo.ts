@@ -8,6 +8,7 @@ import type { BrokerFill, ExecutionHints, OrderSide, OrderStatus } from '../brok
 import type { NewFill, PaperBrokerStore, PaperOrderRecord } from '../broker/paper-store.ts';
 import type { VenueType } from '../../actors/execution/instruments.ts';
 import { withDbErrors } from './db-errors.ts';
+import { inTransaction } from './transaction.ts';
 import type { Db } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { BrokerOrdersTable } from './schema.ts';
@@ -71,23 +72,28 @@ export function pgPaperBrokerStore(db: Db, broker = 'paper'): PaperBrokerStore {
       });
     },
 
-    async recordFill(id, fill: NewFill) {
-      return withDbErrors('record broker fill', async () => {
-        // compare-and-set on status: only a working order takes a fill, whoever else tries
-        const row = await db
-          .updateTable('broker_orders')
-          .set({
-            status: 'filled',
-            fill_seq: sql<number>`nextval('broker_fill_seq')`,
-            fill: sql<string>`jsonb_set(${JSON.stringify(fill)}::jsonb, '{cursor}', to_jsonb(currval('broker_fill_seq')::text))`,
-            updated_at: sql<Date>`now()`,
-          })
-          .where('client_order_id', '=', id)
-          .where('status', '=', 'working')
-          .returning(['fill'])
-          .executeTakeFirst();
-        return row === undefined ? undefined : (row.fill as BrokerFill);
-      });
+    async recordFill(id, fill: NewFill, state?: unknown) {
+      return withDbErrors('record broker fill', async () =>
+        // POLICY: the fill and the state it comes with (the bracket it opens) commit together
+        inTransaction(db, async (tx) => {
+          // compare-and-set on status: only a working order takes a fill, whoever else tries
+          const row = await tx
+            .updateTable('broker_orders')
+            .set({
+              status: 'filled',
+              fill_seq: sql<number>`nextval('broker_fill_seq')`,
+              fill: sql<string>`jsonb_set(${JSON.stringify(fill)}::jsonb, '{cursor}', to_jsonb(currval('broker_fill_seq')::text))`,
+              updated_at: sql<Date>`now()`,
+            })
+            .where('client_order_id', '=', id)
+            .where('status', '=', 'working')
+            .returning(['fill'])
+            .executeTakeFirst();
+          if (row === undefined) return undefined;
+          if (state !== undefined) await upsertState(tx, broker, state);
+          return row.fill as BrokerFill;
+        }),
+      );
     },
 
     async cancel(id) {
@@ -123,14 +129,16 @@ export function pgPaperBrokerStore(db: Db, broker = 'paper'): PaperBrokerStore {
     },
 
     async saveState(state) {
-      await withDbErrors('save broker state', async () => {
-        const json = JSON.stringify(state);
-        await db
-          .insertInto('broker_state')
-          .values({ broker, state: json })
-          .onConflict((oc) => oc.column('broker').doUpdateSet({ state: json, updated_at: sql<Date>`now()` }))
-          .execute();
-      });
+      await withDbErrors('save broker state', () => upsertState(db, broker, state));
     },
   };
+}
+
+async function upsertState(db: Db, broker: string, state: unknown): Promise<void> {
+  const json = JSON.stringify(state);
+  await db
+    .insertInto('broker_state')
+    .values({ broker, state: json })
+    .onConflict((oc) => oc.column('broker').doUpdateSet({ state: json, updated_at: sql<Date>`now()` }))
+    .execute();
 }

@@ -6,26 +6,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Bar } from '../../actors/domain/messages.ts';
 import { DEFAULT_COST_MODEL } from '../../actors/execution/index.ts';
-import { MemoryPaperBrokerStore, PaperBroker, type BrokerFill, type OrderRequest } from '../../adapters/broker/index.ts';
+import { MemoryPaperBrokerStore, PaperBroker, type BrokerFill } from '../../adapters/broker/index.ts';
+import { BARS, MIN, ORDER, T0, bar } from './bracket-fixture.ts';
 
 const s = suite('paper broker brackets');
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
-const T0 = Date.parse('2024-03-11T14:00:00Z');
-const MIN = 60_000;
-
-function bar(i: number, open: number, high: number, low: number, c: number): Bar {
-  const openTime = T0 + i * MIN;
-  return { id: `SPY:1m:${openTime}`, symbol: 'SPY', timeframe: '1m', openTime, closeTime: openTime + MIN, open, high, low, close: c, volume: 10_000, count: 1 };
-}
-// bar 0 is the signal bar (closes at T0 + 1 min); bar 1 fills the entry; bar 2 reaches the target 100.5
-const BARS = [bar(0, 99.9, 100.1, 99.8, 100), bar(1, 100, 100.3, 99.9, 100.2), bar(2, 100.2, 100.55, 100.1, 100.45), bar(3, 100.4, 100.6, 100.3, 100.5)];
-const ORDER: OrderRequest = {
-  clientOrderId: 'SPY:1m:sig:entry', symbol: 'SPY', side: 'buy', qty: 100, type: 'market',
-  hints: { sigma: 0.001, referencePrice: 100, timeframe: '1m', decisionTime: T0 + MIN },
-  bracket: { stop: 99, target: 100.5, timeStopBars: 20, exitClientOrderId: 'SPY:1m:sig:exit' },
-};
 
 async function broker() {
   const store = new MemoryPaperBrokerStore();

@@ -122,6 +122,19 @@ for (const kind of kinds) {
     assert.equal((await broker.fills(next.cursor)).fills, []);
   });
 
+  s('recordFill saves the state given with it only when the fill is recorded', async ({ store }) => {
+    const rec = { clientOrderId: 'x:entry', symbol: 'SPY', venue: 'equity' as const, side: 'buy' as const, qty: 1, status: 'working' as const, placedAt: T0, hints: {}, fill: null };
+    assert.ok(await store.insertOrder(rec));
+    await store.saveState({ n: 0 });
+    const fill = { fillId: 'x:entry:fill', clientOrderId: 'x:entry', symbol: 'SPY', side: 'buy' as const, qty: 1, price: 100, fees: 1, time: T0 + MIN };
+    assert.is((await store.recordFill('x:entry', fill, { n: 1 }))?.fillId, 'x:entry:fill');
+    assert.equal(await store.loadState(), { n: 1 }, 'saved with the fill');
+    assert.is(await store.recordFill('x:entry', fill, { n: 2 }), undefined, 'a second fill is refused');
+    assert.equal(await store.loadState(), { n: 1 }, 'and so is its state');
+    assert.is(await store.recordFill('nobody:entry', { ...fill, clientOrderId: 'nobody:entry' }, { n: 3 }), undefined);
+    assert.equal(await store.loadState(), { n: 1 });
+  });
+
   if (kind !== 'memory') {
     s('a restarted broker on the same database sees its orders: no second send, no second fill', async (ctx) => {
       const before = await open(ctx.store);
