@@ -259,8 +259,10 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     const placedAt = (id: string) => Number(book.find((o) => o.client_order_id === id)!.placed_at);
     assert.is(placedAt(A), clockBeforeA, 'A placed at the clock its approval found');
     assert.is(placedAt(B), atKill.state.clock, 'B placed at the clock of the checkpoint it was re-applied from');
-    const riskPerUnit = Math.abs(first.entry - first.stop);
-    const qty = Math.floor((100_000 * 0.005) / riskPerUnit / 0.0001 + 1e-9) * 0.0001;
+    // sized on the price risk plus the crypto defaults both ways (half spread 1 bps + fee 10 bps),
+    // capped at 4 × equity of notional (docs/execution.md, sizing)
+    const sizedOn = Math.abs(first.entry - first.stop) + (2 * first.entry * (1 + 10)) / 1e4;
+    const qty = Math.floor(Math.min((100_000 * 0.005) / sizedOn, (4 * 100_000) / first.entry) / 0.0001 + 1e-9) * 0.0001;
     const sign = first.direction === 'long' ? 1 : -1;
     for (const id of [A, B]) {
       const bar = rows.find((r) => r.ts >= placedAt(id))!;
