@@ -13,7 +13,7 @@
  * POLICY: the gateway's rows, positions, audit entries and its processor snapshot (with the gate's
  * and breaker's persisted snapshots) are written in ONE transaction by the stage runner.
  */
-import { appendAudit, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
+import { appendAudits, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
 import type { Broker, BrokerFill, CancelResult } from '../../adapters/broker/broker.ts';
 import type { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
@@ -29,7 +29,7 @@ import {
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
-import { countOutputs, type GatewayCommitReport } from './gateway-state.ts';
+import { countOutputs, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
 
 function decodeSignal(value: unknown): Signal {
   const s = value as Partial<Signal> | null;
@@ -147,7 +147,14 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     },
     toPublish: (outputs) => outputs.flatMap((o): OutboundMessage[] => (o.kind === 'publish' ? [{ subject: o.subject, id: o.id, value: o.value }] : [])),
     async persist(tx, outputs) {
-      for (const o of outputs) await persistOne(tx, o, deps.costModel);
+      // consecutive audit entries go in one append (one lock, one tail read, one INSERT)
+      let audits: AuditNote[] = [];
+      for (const o of outputs) {
+        if (o.kind === 'audit') { audits.push(o.entry); continue; }
+        if (audits.length > 0) { await appendAudits(tx, audits); audits = []; }
+        await persistOne(tx, o, deps.costModel);
+      }
+      if (audits.length > 0) await appendAudits(tx, audits);
     },
   };
 }
@@ -179,9 +186,7 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
     case 'position':
       await savePosition(tx, o.snapshot);
       return;
-    case 'audit':
-      await appendAudit(tx, o.entry);
-      return;
+    case 'audit': // appended in runs by persist()
     case 'send':
     case 'cancel':
     case 'publish':

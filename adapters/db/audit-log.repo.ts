@@ -83,7 +83,7 @@ function normalise(entry: AuditEntry): Omit<AuditRecord, 'seq' | 'rowSha256'> {
 }
 
 /**
- * Appends one entry after the stored tail and returns it as stored.
+ * Appends one entry after the stored tail and returns it as stored (`appendAudits` of one).
  *
  * POLICY: call it with the transaction that makes the audited change, so the entry and the
  * change commit or roll back together. Appenders serialise on an advisory transaction lock and
@@ -91,17 +91,43 @@ function normalise(entry: AuditEntry): Omit<AuditRecord, 'seq' | 'rowSha256'> {
  * @throws FakeoutError FAKEOUT_ERR_AUDIT_INVALID naming the field, before anything is written.
  */
 export async function appendAudit(tx: Db, entry: AuditEntry): Promise<AuditRecord> {
-  const base = normalise(entry);
+  return (await appendAudits(tx, [entry]))[0]!;
+}
+
+/** Rows per INSERT in `appendAudits` (11 parameters each, far below Postgres' 65,535). */
+const AUDIT_INSERT_CHUNK = 500;
+
+/**
+ * Appends the entries, in order, after the stored tail: one lock, one tail read and one INSERT
+ * per 500 rows however many there are (the gateway audits every skipped signal of a batch).
+ * Same POLICY as `appendAudit`; every entry is validated before anything is written, so one bad
+ * entry appends none of them.
+ * @throws FakeoutError FAKEOUT_ERR_AUDIT_INVALID naming the field (and, for several, the index).
+ */
+export async function appendAudits(tx: Db, entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+  const bases = entries.map((entry, i) => {
+    try {
+      return normalise(entry);
+    } catch (err) {
+      if (!(err instanceof FakeoutError) || entries.length === 1) throw err;
+      throw new FakeoutError(err.code, `${err.message} (entry ${i} of ${entries.length})`, { details: { ...err.info, index: i } });
+    }
+  });
+  if (bases.length === 0) return [];
   return withDbErrors('append to the audit log', () =>
     inTransaction(tx, async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}::bigint)`.execute(trx);
       const tail = await trx.selectFrom('audit_log').select(['seq', 'row_sha256']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const seq = (tail?.seq ?? 0) + 1;
-      const link = chainRow(tail?.row_sha256 ?? GENESIS_SHA, auditContent({ seq, ...base }));
+      let seq = tail?.seq ?? 0;
+      let prev = tail?.row_sha256 ?? GENESIS_SHA;
       const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
-      await trx
-        .insertInto('audit_log')
-        .values({
+      const records: AuditRecord[] = [];
+      const rows = bases.map((base) => {
+        seq += 1;
+        const link = chainRow(prev, auditContent({ seq, ...base }));
+        prev = link.row_sha256;
+        records.push({ seq, ...base, rowSha256: link.row_sha256 });
+        return {
           seq,
           at: base.at,
           actor: base.actor,
@@ -111,9 +137,12 @@ export async function appendAudit(tx: Db, entry: AuditEntry): Promise<AuditRecor
           after: json(base.after),
           details: JSON.stringify(base.details),
           ...link,
-        })
-        .execute();
-      return { seq, ...base, rowSha256: link.row_sha256 };
+        };
+      });
+      for (let i = 0; i < rows.length; i += AUDIT_INSERT_CHUNK) {
+        await trx.insertInto('audit_log').values(rows.slice(i, i + AUDIT_INSERT_CHUNK)).execute();
+      }
+      return records;
     }),
   );
 }

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
-import { appendAudit, tailAudit, verifyAuditChain, type AuditEntry } from '../../adapters/db/audit-log.repo.ts';
+import { appendAudit, appendAudits, tailAudit, verifyAuditChain, type AuditEntry } from '../../adapters/db/audit-log.repo.ts';
 import { withDbErrors } from '../../adapters/db/db-errors.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
@@ -156,6 +156,36 @@ for (const kind of testDatabaseKinds) {
     await asSuperuser(db, (trx) => trx.deleteFrom('audit_log').where('seq', '=', 3).execute());
     await appendAudit(db, entry(9));
     assert.equal(await verifyAuditChain(db), { ok: true, rows: 3 });
+  });
+
+  s('appendAudits chains a batch after the stored tail exactly as one append each would (hashes by hand)', async ({ db }) => {
+    const first = await appendAudit(db, entry(1));
+    // 1,203 entries: more than two INSERT chunks of 500
+    const batch = Array.from({ length: 1203 }, (_, k) => entry(k + 2));
+    const recs = await appendAudits(db, batch);
+    assert.equal(recs.map((r) => r.seq), batch.map((_, k) => k + 2));
+    const rows = await db.selectFrom('audit_log').select(['seq', 'prev_sha256', 'content_sha256', 'row_sha256']).orderBy('seq').execute();
+    assert.is(rows.length, 1204);
+    let prev = first.rowSha256;
+    for (const row of rows.slice(1)) {
+      const i = row.seq;
+      const content = `{"action":"approval.granted","actor":"alice","after":null,"at":${T0 + i},"before":null,"details":{"step":${i}},"seq":${i},"subject":"order-${i}"}`; // entry(i) at seq i
+      assert.is(row.prev_sha256, prev, `seq ${i} links to seq ${i - 1}`);
+      assert.is(row.content_sha256, sha(content), `seq ${i} content`);
+      assert.is(row.row_sha256, sha(prev + sha(content)), `seq ${i} row hash`);
+      prev = row.row_sha256;
+    }
+    assert.is(recs.at(-1)!.rowSha256, prev);
+    assert.equal(await verifyAuditChain(db), { ok: true, rows: 1204 });
+    assert.equal(await appendAudits(db, []), []);
+  });
+
+  s('appendAudits with one bad entry appends none and names its index and field', async ({ db }) => {
+    await appendN(db, 2);
+    const info = await rejectsWith('FAKEOUT_ERR_AUDIT_INVALID', () => appendAudits(db, [entry(3), { ...entry(4), action: '' }, entry(5)]));
+    assert.is(info.index, 1);
+    assert.is(info.field, 'action');
+    assert.is(await count(db), 2);
   });
 
   s('concurrent appends keep one chain with seqs 1..n', async ({ db }) => {
