@@ -58,6 +58,12 @@ const VERDICTS = 120;
 
 const FILLS_PAGE = 1000;
 
+/** What one `onBars` reads once and reuses: working orders per symbol, entry orders by id. */
+interface BatchReads {
+  working: Map<string, PaperOrderRecord[]>;
+  entries: Map<string, PaperOrderRecord | undefined>;
+}
+
 export class PaperBroker implements Broker {
   readonly #store: PaperBrokerStore;
   readonly #cost: Readonly<CostModelParams>;
@@ -174,22 +180,29 @@ export class PaperBroker implements Broker {
   onBars(bars: readonly Bar[]): Promise<BrokerFill[]> {
     return this.#serial(async () => {
       const filled: BrokerFill[] = [];
-      for (const bar of bars) filled.push(...(await this.#applyBar(bar)));
+      const batch: BatchReads = { working: new Map(), entries: new Map() };
+      for (const bar of bars) filled.push(...(await this.#applyBar(bar, batch)));
       await this.#save();
       return filled;
     });
   }
 
-  async #applyBar(bar: Bar): Promise<BrokerFill[]> {
+  async #applyBar(bar: Bar, batch: BatchReads): Promise<BrokerFill[]> {
     const key = `${bar.symbol}:${bar.timeframe}`;
     const fresh = this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key];
     const verdict = (fresh ? undefined : this.#recordedVerdict(key, bar.openTime)) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
     const filled: BrokerFill[] = [];
-    for (const o of await this.#store.workingOrders(bar.symbol)) {
+    // Working orders are read once per symbol per batch: nothing else runs while onBars does
+    // (#serial), so the list changes only by the fills made here, which leave it at once.
+    let working = batch.working.get(bar.symbol);
+    if (working === undefined) batch.working.set(bar.symbol, (working = await this.#store.workingOrders(bar.symbol)));
+    for (const o of [...working]) {
+      if (!this.#fills(o, bar)) continue;
       const f = await this.#fillOn(o, bar, verdict);
+      working.splice(working.indexOf(o), 1); // filled now, or (not stored) no longer working
       if (f !== undefined) filled.push(f);
     }
-    filled.push(...(await this.#exitsOn(bar, verdict)));
+    filled.push(...(await this.#exitsOn(bar, verdict, undefined, batch.entries)));
     if (fresh) {
       this.#liquidity.update(bar);
       this.#lastBar[key] = bar.openTime;
@@ -226,9 +239,13 @@ export class PaperBroker implements Broker {
     await this.#save();
   }
 
+  /** Whether the bar fills the working order: it opened at or after the placement (else the next bar does), on the order's timeframe. */
+  #fills(o: PaperOrderRecord, bar: Bar): boolean {
+    return bar.openTime >= o.placedAt && (o.hints.timeframe === undefined || o.hints.timeframe === bar.timeframe);
+  }
+
   async #fillOn(o: PaperOrderRecord, bar: Bar, verdict: Verdict): Promise<BrokerFill | undefined> {
-    if (bar.openTime < o.placedAt) return undefined; // opened before the order existed: the next bar fills it
-    if (o.hints.timeframe !== undefined && o.hints.timeframe !== bar.timeframe) return undefined;
+    if (!this.#fills(o, bar)) return undefined;
     const q = quoteMarketFill(this.#cost, {
       orderId: o.clientOrderId, side: o.side, qty: o.qty, venue: o.venue, basePrice: bar.open, barVolume: bar.volume, sigma: o.hints.sigma ?? 0, lowLiquidity: verdict.low,
     });
@@ -252,12 +269,16 @@ export class PaperBroker implements Broker {
     return stored;
   }
 
-  /** Runs the open brackets of the bar's symbol (or only `only`) on it; returns the exit fills. */
-  async #exitsOn(bar: Bar, verdict: Verdict, only?: string): Promise<BrokerFill[]> {
+  /**
+   * Runs the open brackets of the bar's symbol (or only `only`) on it; returns the exit fills.
+   * `entries` caches the entry orders read (what the bracket needs of them never changes).
+   */
+  async #exitsOn(bar: Bar, verdict: Verdict, only?: string, entries = new Map<string, PaperOrderRecord | undefined>()): Promise<BrokerFill[]> {
     const out: BrokerFill[] = [];
     for (const [entryId, snap] of Object.entries(this.#brackets)) {
       if (snap.spec.symbol !== bar.symbol || (only !== undefined && entryId !== only)) continue;
-      const entry = await this.#store.getOrder(entryId);
+      if (!entries.has(entryId)) entries.set(entryId, await this.#store.getOrder(entryId));
+      const entry = entries.get(entryId);
       const b = entry?.hints.bracket;
       if (entry === undefined || b === undefined) continue;
       const position = Position.restore(snap);
