@@ -14,6 +14,7 @@ import type { Logger } from '../../adapters/log/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
 import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
+import { liveClockHorizonMs, startBarClockActor } from '../ingest/bar-clock.actor.ts';
 import type { BarBuilderStats } from '../bars/bar-builder.ts';
 import type { Config } from '../domain/config.ts';
 import type { NatsUser, ProcessRole } from '../domain/identities.ts';
@@ -93,7 +94,7 @@ const asStage = <I, O>(def: StageDefinition<I, O>) => def as unknown as StageDef
 /** THE role table. Order within a group is start order. */
 export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   { kind: 'stage', id: 'raw-archiver', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: [], stage: () => asStage(rawArchiverStage) },
-  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes, reportBarEvents(c.log.child({ actor: 'bar-builder' }), c.countBarEvents))) },
+  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes, reportBarEvents(c.log.child({ actor: 'bar-builder' }), c.countBarEvents), c.config.barCloseGraceMs)) },
   {
     kind: 'stage', id: 'feature-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['FEATURES'],
     stage: (c) => asStage(featureEngineStage({ lookback: c.config.lookback, atrPeriod: c.config.atrPeriod })),
@@ -151,6 +152,15 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
               bus: c.bus('ingest'), db: c.db, clock: c.clock, log: c.log, files: c.replayFiles, zone: c.config.exchangeZone, timeLimits: c.timeLimits,
               countIngested: c.countIngested, onProgress: c.onReplayProgress,
             }),
+  },
+  // the live-intake clock on RAW (raw.clock.clock): closes live bars whose time is over
+  {
+    kind: 'service', id: 'bar-clock', role: 'pipeline', group: 'intake', natsUser: 'ingest', writes: ['RAW'], restart: 'permanent', shutdownMs: 5_000,
+    start: (c) => {
+      const intervalMs = c.config.barClockTickSeconds * 1000;
+      if (intervalMs === 0) return undefined;
+      return () => startBarClockActor({ bus: c.bus('ingest'), clock: c.clock, intervalMs, horizonMs: liveClockHorizonMs(c.config.timeframes, c.config.barCloseGraceMs, intervalMs) });
+    },
   },
 ] satisfies ActorEntry[]);
 

@@ -11,7 +11,7 @@
 import { insertBars } from '../../adapters/db/index.ts';
 import { formatUtc } from '../../adapters/time/index.ts';
 import { barId, symbolToken, type Bar, type RawEnvelope, type Timeframe } from '../domain/messages.ts';
-import { decodeRawEnvelope } from '../ingest/envelope.ts';
+import { LIVE_SOURCES, decodeRawEnvelope } from '../ingest/envelope.ts';
 import type { Logger } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { BarBuilder, type BarBuilderSnapshot, type BarBuilderStats, type LateEvent } from './bar-builder.ts';
@@ -24,7 +24,11 @@ export interface BarStageHooks {
   onCommitted?(counts: BarBuilderStats, late: readonly LateEvent[]): void;
 }
 
-export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStageHooks = {}): StageDefinition<RawEnvelope, Bar> {
+/**
+ * @param closeGraceMs a live bar is closed by a clock tick (`raw.clock.clock`) this long after
+ *   its end (docs/bars.md, "Bars closed by the clock"); replayed series never are.
+ */
+export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStageHooks = {}, closeGraceMs = 2000): StageDefinition<RawEnvelope, Bar> {
   return {
     name: 'bar-builder',
     stream: 'RAW',
@@ -36,11 +40,16 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
       // The stats are cumulative (they live in the checkpoint); a batch reports the difference.
       let reported = { ...builder.stats };
       return {
-        apply: (envelope) => builder.apply(envelope.event),
+        apply: (envelope) =>
+          envelope.event.kind === 'clock'
+            ? builder.closeDue(envelope.event.ts, closeGraceMs)
+            : builder.apply(envelope.event, { live: LIVE_SOURCES.has(envelope.source) }),
         snapshot: () => builder.snapshot(),
         afterCommit() {
           const now = builder.stats;
-          const counts = { applied: now.applied - reported.applied, late: now.late - reported.late, ignored: now.ignored - reported.ignored };
+          const counts = {
+            applied: now.applied - reported.applied, late: now.late - reported.late, ignored: now.ignored - reported.ignored, clockClosed: now.clockClosed - reported.clockClosed,
+          };
           reported = { ...now };
           hooks.onCommitted?.(counts, builder.takeLate());
         },
@@ -65,7 +74,7 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
 export function reportBarEvents(log: Logger, count: (outcome: keyof BarBuilderStats, n: number) => void): BarStageHooks {
   return {
     onCommitted(counts, late) {
-      for (const outcome of ['applied', 'late', 'ignored'] as const) if (counts[outcome] > 0) count(outcome, counts[outcome]);
+      for (const outcome of ['applied', 'late', 'ignored', 'clockClosed'] as const) if (counts[outcome] > 0) count(outcome, counts[outcome]);
       for (const e of late) {
         log.warn(
           {

@@ -24,6 +24,8 @@ export interface BarBuilderStats {
   applied: number;
   /** input bars of a timeframe that builds none of the configured ones */
   ignored: number;
+  /** bars emitted by the clock (`closeDue`): a live series' bucket whose time was over with no later event */
+  clockClosed: number;
 }
 
 /** What the builder tells about one late event (see {@link BarBuilder.takeLate}). Plain JSON. */
@@ -71,6 +73,8 @@ export interface SeriesState {
   /** end of the last emitted bucket: anything starting before it is late; null before the first emit */
   closedUntil: number | null;
   bucket: OpenBucketState | null;
+  /** its last applied event came from live intake: only then may the clock close its bucket (`closeDue`) */
+  live?: boolean;
 }
 
 /** Everything needed to continue exactly where a builder stopped; survives `JSON.stringify`. */
@@ -94,7 +98,7 @@ export interface BarBuilderSnapshot {
  */
 export class BarBuilder {
   readonly timeframes: readonly Timeframe[];
-  readonly stats: BarBuilderStats = { late: 0, applied: 0, ignored: 0 };
+  readonly stats: BarBuilderStats = { late: 0, applied: 0, ignored: 0, clockClosed: 0 };
   /** details of the late events since the last takeLate(), at most LATE_DETAILS_KEPT; not part of the snapshot */
   private lateDetails: LateEvent[] = [];
 
@@ -129,9 +133,11 @@ export class BarBuilder {
 
   /**
    * Feeds one event; returns the bars that closed because of it (oldest first within a
-   * timeframe, finest timeframe first), possibly none.
+   * timeframe, finest timeframe first), possibly none. `live`: the event came from live intake
+   * (a webhook), so the series it feeds may be closed by the clock until a replayed event feeds
+   * them again (`closeDue`).
    */
-  apply(event: MarketEvent): Bar[] {
+  apply(event: MarketEvent, options: { live?: boolean } = {}): Bar[] {
     let targets: number[];
     let o: number, h: number, l: number, c: number, v: number;
     let inMs = 0;
@@ -181,6 +187,8 @@ export class BarBuilder {
     for (const i of targets) {
       const ms = this.ms[i]!;
       const s = row[i] ?? this.createSeries(row, i, symbol);
+      if (options.live === true) s.live = true;
+      else if (s.live === true) delete s.live; // fed by a replay again (rare: no delete on the hot path)
       const start = bucketStart(ts, ms);
       if (ms === inMs) {
         // An input bar of exactly this timeframe is already a closed bar.
@@ -211,6 +219,25 @@ export class BarBuilder {
     }
     this.stats.applied++;
     return out;
+  }
+
+  /**
+   * The clock says it is `now` (corrected time): closes the open bucket of every **live** series
+   * whose end plus `graceMs` is at or before `now`, as a later event would have. Returns those
+   * bars, finest timeframe first, then by symbol. A replayed series is never closed this way
+   * (replays keep the data clock, so their bars do not depend on when a tick came). An event for
+   * a bucket the clock closed is late, as for any emitted bar.
+   */
+  closeDue(now: number, graceMs: number): Bar[] {
+    const out: Bar[] = [];
+    for (const s of this.series.values()) {
+      const b = s.bucket;
+      const ms = TIMEFRAME_MS[s.timeframe];
+      if (s.live !== true || b === null || b.openTime + ms + graceMs > now) continue;
+      out.push(this.close(s, b, ms));
+    }
+    this.stats.clockClosed += out.length;
+    return out.sort((a, b) => TIMEFRAME_MS[a.timeframe] - TIMEFRAME_MS[b.timeframe] || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 
   /**
@@ -253,6 +280,7 @@ export class BarBuilder {
     builder.stats.applied = snapshot.stats.applied;
     // Checkpoints written before `ignored` existed did not count those events.
     builder.stats.ignored = snapshot.stats.ignored ?? 0;
+    builder.stats.clockClosed = snapshot.stats.clockClosed ?? 0;
     for (const saved of snapshot.series) {
       const i = builder.timeframes.indexOf(saved.timeframe);
       if (i < 0) {
@@ -266,6 +294,7 @@ export class BarBuilder {
       const s = builder.createSeries(row, i, saved.symbol);
       s.closedUntil = saved.closedUntil;
       s.bucket = copyBucket(saved.bucket);
+      if (saved.live === true) s.live = true;
     }
     return builder;
   }

@@ -54,7 +54,22 @@ export interface BarEvent {
 
 export type MarketEvent = TickEvent | BarEvent;
 
-export type RawSource = 'replay' | 'tradingview';
+/**
+ * The clock of live intake on RAW (`raw.clock.tick`): corrected time `ts`, published while live
+ * data flows, so the bar builder closes a live bar when its time is over even with no later tick
+ * (docs/bars.md, "Bars closed by the clock"). Kept in RAW like every input: a rebuild from RAW
+ * closes the same bars at the same points.
+ */
+export interface ClockEvent {
+  kind: 'clock';
+  symbol: 'clock';
+  ts: number;
+}
+
+/** What a RAW envelope carries: market data, or the live clock. */
+export type RawEvent = MarketEvent | ClockEvent;
+
+export type RawSource = 'replay' | 'tradingview' | 'clock';
 
 /** What ingest publishes on RAW (`raw.<source>.<symbolToken>`) and the archiver mirrors to `raw_events`. */
 export interface RawEnvelope {
@@ -68,7 +83,7 @@ export interface RawEnvelope {
   source: RawSource;
   /** when fakeout received it, epoch ms UTC, from the time oracle */
   receivedAt: number;
-  event: MarketEvent;
+  event: RawEvent;
   /** where it came from, for audit: file name and line, or the webhook's remote address */
   origin: { file?: string; line?: number; remote?: string };
 }

@@ -4,13 +4,10 @@
  * The execution gateway expires live pending approvals by it; it never moves the data clock, so
  * replays decide as before (docs/execution.md, "The gateway clock").
  *
- * A supervised service: the interval is the ticker machine's `after` delay; a failed publish ends
- * the machine, which the service reports as a crash for the supervisor to restart.
+ * A supervised ticker service (actors/app/ticker.service.ts): a failed publish is a crash.
  */
-import { createActor, fromPromise } from 'xstate';
 import type { Clock } from '../../adapters/time/clock.ts';
-import { tickerMachine } from '../../machines/ticker.machine.ts';
-import { startServiceActor } from '../app/service.actor.ts';
+import { startTickerService } from '../app/ticker.service.ts';
 import { CLOCK_SUBJECT, clockMsgId, type ClockTick } from '../execution/order-messages.ts';
 import type { Bus } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
@@ -21,23 +18,8 @@ export const clockTick = (at: number): { subject: string; id: string; value: Clo
 });
 
 export function startClockTickActor(deps: { bus: Bus; clock: Clock; intervalMs: number }): StageActor {
-  let ticker: ReturnType<typeof createActor<typeof tickerMachine>> | undefined;
-  let exited: (reason: string) => void = () => undefined;
-  const ended = new Promise<string>((resolve) => (exited = resolve));
-  return startServiceActor('gateway-clock', {
-    async start() {
-      const machine = tickerMachine.provide({
-        actors: { tick: fromPromise<void>(async () => void (await deps.bus.publishMany([clockTick(deps.clock.now())]))) },
-      });
-      ticker = createActor(machine, { input: { intervalMs: deps.intervalMs } });
-      ticker.subscribe((s) => {
-        if (s.matches('failed')) exited(`clock tick failed: ${String((s.context.error as Error)?.message ?? s.context.error)}`);
-      });
-      ticker.start();
-    },
-    exited: () => ended,
-    async stop() {
-      ticker?.stop();
-    },
+  return startTickerService('gateway-clock', {
+    intervalMs: deps.intervalMs,
+    tick: async () => void (await deps.bus.publishMany([clockTick(deps.clock.now())])),
   });
 }

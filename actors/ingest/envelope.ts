@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FakeoutError } from '../domain/errors.ts';
-import { isTimeframe, symbolToken, type MarketEvent, type RawEnvelope } from '../domain/messages.ts';
+import { isTimeframe, symbolToken, type MarketEvent, type RawEnvelope, type RawSource } from '../domain/messages.ts';
 
 /**
  * `replay:<16 hex of the replay key>:<line>`: a line is unique within one file's bytes, and the
@@ -36,6 +36,20 @@ export function webhookEnvelope(event: MarketEvent, alertId: string | undefined,
   return { id, source: 'tradingview', receivedAt, event, origin: { remote } };
 }
 
+/**
+ * One tick of the live-intake clock at `at` (corrected time): `raw.clock.clock`, id `clock:<at>`.
+ * It closes live bars whose time is over (docs/bars.md, "Bars closed by the clock").
+ */
+export function clockEnvelope(at: number): RawEnvelope {
+  return { id: `clock:${at}`, source: 'clock', receivedAt: at, event: { kind: 'clock', symbol: 'clock', ts: at }, origin: {} };
+}
+
+/** Sources whose events are live: the bars they feed may be closed by the clock. */
+export const LIVE_SOURCES: ReadonlySet<RawSource> = new Set<RawSource>(['tradingview']);
+
+/** RAW subjects of live data, for the clock to ask when live data last arrived. */
+export const LIVE_RAW_SUBJECT = 'raw.tradingview.>';
+
 export function rawSubject(envelope: RawEnvelope): string {
   return `raw.${envelope.source}.${symbolToken(envelope.event.symbol)}`;
 }
@@ -51,10 +65,17 @@ export function decodeRawEnvelope(value: unknown): RawEnvelope {
   if (typeof value !== 'object' || value === null) bad('body', 'not an object');
   const v = value as Partial<RawEnvelope>;
   if (typeof v.id !== 'string' || v.id === '') bad('id', 'missing');
-  if (v.source !== 'replay' && v.source !== 'tradingview') bad('source', 'unknown');
+  if (v.source !== 'replay' && v.source !== 'tradingview' && v.source !== 'clock') bad('source', 'unknown');
   if (!finite(v.receivedAt)) bad('receivedAt', 'not a number');
   const e = v.event as Partial<MarketEvent> | undefined;
   if (typeof e !== 'object' || e === null) bad('event', 'missing');
+  // the clock's tick, and only from the clock
+  const kind: unknown = e.kind;
+  if (v.source === 'clock' || kind === 'clock') {
+    if (v.source !== 'clock' || kind !== 'clock') bad('event.kind', 'a clock event comes from source clock only');
+    if (!finite(e.ts)) bad('event.ts', 'not a number');
+    return v as RawEnvelope;
+  }
   if (typeof e.symbol !== 'string' || e.symbol === '') bad('event.symbol', 'missing');
   if (!finite(e.ts)) bad('event.ts', 'not a number');
   if (e.kind === 'tick') {

@@ -31,6 +31,8 @@ export interface Bus {
   publishMany(items: OutboundMessage[]): Promise<{ seq: number; duplicate: boolean }[]>;
   /** the first sequence still in the stream (1 for a stream that never lost a message) */
   firstSeq(stream: string): Promise<number>;
+  /** the newest message of `stream` on `subject` (wildcards allowed), decoded JSON; undefined when none */
+  lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
 }
 
 /** The subset of pino's logger the actors use. */

@@ -29,7 +29,7 @@ export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
  * a bar (`applied`), dropped because its bar was already emitted or it re-sent an input bar
  * (`late`; kept in RAW, logged), or an input bar too coarse for every configured timeframe (`ignored`).
  */
-export const BAR_EVENT_OUTCOMES = ['applied', 'late', 'ignored'] as const;
+export const BAR_EVENT_OUTCOMES = ['applied', 'late', 'ignored', 'clockClosed'] as const;
 export type BarEventOutcome = (typeof BAR_EVENT_OUTCOMES)[number];
 
 /**

@@ -13,6 +13,7 @@ export interface NatsBus {
   openConsumer(stream: string, durable: string): Promise<BatchConsumer>;
   publishMany(items: PublishItem[]): Promise<PublishResult[]>;
   firstSeq(stream: string): Promise<number>;
+  lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
 }
 
 export async function createBus(nc: NatsConnection): Promise<NatsBus> {
@@ -28,6 +29,11 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
       // An empty stream reports first_seq 0 or the next seq to be used; either way nothing
       // before it exists.
       return Math.max(1, info.state.first_seq);
+    },
+    async lastMessage(stream, subject) {
+      // STREAM.MSG.GET last_by_subj (wildcards work on nats-server 2.9); null when nothing matches
+      const m = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+      return m === null ? undefined : { seq: m.seq, subject: m.subject, value: m.json<unknown>() };
     },
   };
 }

@@ -39,7 +39,7 @@ s('emits a bar only when a tick of a later bucket arrives, with exact OHLCV', ()
   // 5m bucket B: O 100, H 103, L 99, C 103 (tick at B+1m), V 7+5 = 12, 5 ticks
   assert.equal(ohlcvc(at5[1]!), [100, 103, 99, 103, 12, 5]);
   assert.is(at5[1]!.closeTime, B + 5 * M);
-  assert.equal(b.stats, { late: 0, applied: 6, ignored: 0 });
+  assert.equal(b.stats, { late: 0, applied: 6, ignored: 0, clockClosed: 0 });
 });
 
 s('invents no bars for empty buckets across a gap', () => {
@@ -62,7 +62,7 @@ s('drops a tick older than the open bucket, counts it, and keeps every timeframe
   const fiveMin = closed.find((x) => x.timeframe === '5m')!;
   // The late tick fell inside the still-open 5m bucket but is dropped there too: H 12 not 50, 3 ticks 10, 11, 12.
   assert.equal(ohlcvc(fiveMin), [10, 12, 10, 12, 3, 3]);
-  assert.equal(b.stats, { late: 1, applied: 4, ignored: 0 });
+  assert.equal(b.stats, { late: 1, applied: 4, ignored: 0, clockClosed: 0 });
 });
 
 s('folds out-of-order ticks inside the open bucket by event time', () => {
@@ -139,7 +139,7 @@ s('never builds a lower timeframe from a 5m input, and drops a redelivered 5m ba
   assert.equal(out.map((x) => [x.timeframe, x.openTime, ...ohlcvc(x)]), [['5m', B, 10, 12, 9, 11, 100, 1]]);
   assert.equal(b.openBars().map((x) => x.timeframe), ['15m', '1h'], 'no 1m anywhere');
   assert.equal(b.apply(inBar(B, '5m', 10, 12, 9, 11, 100)), []);
-  assert.equal(b.stats, { late: 1, applied: 1, ignored: 0 });
+  assert.equal(b.stats, { late: 1, applied: 1, ignored: 0, clockClosed: 0 });
 });
 
 s('tells which bar a late event would have gone into and where its series stood, once', () => {
@@ -165,7 +165,7 @@ s('a re-sent input bar (same open time, other content) is late, not folded into 
   const [five] = b.apply(inBar(B + 4 * M, '1m', 104, 105, 103, 104.5, 50));
   // O 100, H 105 (not 200), L 99, C 104.5, V 10+20+30+40+50 = 150 (not +99), 5 inputs
   assert.equal(ohlcvc(five!), [100, 105, 99, 104.5, 150, 5]);
-  assert.equal(b.stats, { late: 1, applied: 5, ignored: 0 });
+  assert.equal(b.stats, { late: 1, applied: 5, ignored: 0, clockClosed: 0 });
   // the re-send check survives a snapshot
   const c = new BarBuilder({ timeframes: ['5m'] });
   c.apply(inBar(B, '1m', 100, 101, 99, 100.5, 10));
@@ -186,14 +186,14 @@ s('keeps the details of at most LATE_DETAILS_KEPT late events between takes, and
 
 s('a checkpoint written before ignored events were counted restores with ignored = 0', () => {
   const snap = { version: 1, timeframes: ['1m'], stats: { late: 2, applied: 3 }, series: [] } as unknown as BarBuilderSnapshot;
-  assert.equal(BarBuilder.restore(snap).stats, { late: 2, applied: 3, ignored: 0 });
+  assert.equal(BarBuilder.restore(snap).stats, { late: 2, applied: 3, ignored: 0, clockClosed: 0 });
 });
 
 s('ignores an input bar coarser than every configured timeframe', () => {
   const b = new BarBuilder({ timeframes: ['1m', '5m'] });
   assert.equal(b.apply(inBar(B, '1h', 1, 2, 0, 1, 9)), []);
   assert.equal(b.openBars(), []);
-  assert.equal(b.stats, { late: 0, applied: 0, ignored: 1 });
+  assert.equal(b.stats, { late: 0, applied: 0, ignored: 1, clockClosed: 0 });
 });
 
 s('refuses an unknown timeframe naming the field', () => {
@@ -270,6 +270,52 @@ s('every timeframe aggregates the same accepted ticks (5m = its 1m bars)', () =>
     assert.is(f.open, ones[0]!.open, f.id);
     assert.is(f.close, ones[ones.length - 1]!.close, f.id);
   }
+});
+
+s('closeDue closes a live bucket once its end + grace has passed, not a ms before, with the OHLCV a later tick would have given', () => {
+  const b = new BarBuilder({ timeframes: ['1m', '5m'] });
+  b.apply(tick(B + 1_000, 100, 2), { live: true });
+  b.apply(tick(B + 30_000, 105, 1), { live: true });
+  b.apply(tick(B + 50_000, 98, 4), { live: true });
+  const grace = 2_000;
+  assert.equal(b.closeDue(B + M + grace - 1, grace), [], 'end + grace − 1 ms: still open');
+  const closed = b.closeDue(B + M + grace, grace);
+  assert.equal(closed.map((x) => x.id), [`BTCUSDT:1m:${B}`], 'the 1m bar only: the 5m bucket runs to B + 5m');
+  // O 100 (first), H 105, L 98, C 98 (last), V 2+1+4 = 7, 3 ticks
+  assert.equal(ohlcvc(closed[0]!), [100, 105, 98, 98, 7, 3]);
+  assert.is(b.stats.clockClosed, 1);
+  assert.equal(b.closeDue(B + M + grace, grace), [], 'closed once');
+  // a tick for the bucket the clock closed is late, as for any emitted bar
+  assert.equal(b.apply(tick(B + 59_000, 200, 1), { live: true }), []);
+  assert.is(b.stats.late, 1);
+  // the next tick opens the next 1m bucket; the 5m one keeps every accepted tick
+  b.apply(tick(B + M + 5_000, 101, 1), { live: true });
+  const at5 = b.closeDue(B + 5 * M + grace, grace);
+  assert.equal(at5.map((x) => x.timeframe), ['1m', '5m'], 'finest first');
+  assert.equal(ohlcvc(at5[1]!), [100, 105, 98, 101, 8, 4]);
+  assert.is(b.stats.clockClosed, 3);
+});
+
+s('closeDue never closes a replayed series, and a replayed event takes a series off the clock', () => {
+  const b = new BarBuilder({ timeframes: ['1m'] });
+  b.apply(tick(B + 1_000, 100, 1, 'SPY'));
+  b.apply(tick(B + 1_000, 50, 1, 'BTC'), { live: true });
+  const far = B + 10 * 24 * 60 * M;
+  assert.equal(b.closeDue(far, 0).map((x) => x.symbol), ['BTC'], 'only the live series');
+  assert.is(b.openBars().length, 1, 'SPY still filling');
+  b.apply(tick(B + 2 * M, 51, 1, 'BTC'), { live: true });
+  b.apply(tick(B + 2 * M + 1, 52, 1, 'BTC')); // replayed now
+  assert.equal(b.closeDue(far, 0), []);
+});
+
+s('a live series stays live through a snapshot and restore', () => {
+  const b = new BarBuilder({ timeframes: ['1m'] });
+  b.apply(tick(B + 1_000, 100, 1), { live: true });
+  const snap = JSON.parse(JSON.stringify(b.snapshot())) as BarBuilderSnapshot;
+  assert.is(snap.series[0]!.live, true);
+  const r = BarBuilder.restore(snap);
+  assert.equal(r.closeDue(B + M, 0).map((x) => x.id), [`BTCUSDT:1m:${B}`]);
+  assert.is(r.stats.clockClosed, 1);
 });
 
 s.run();

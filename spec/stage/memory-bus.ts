@@ -45,6 +45,9 @@ export function memoryBus(n: number, fetchMs: number) {
     async firstSeq() {
       return 1;
     },
+    async lastMessage() {
+      return undefined;
+    },
   };
   return { bus, published, maxInFlight: () => maxInFlight, left: () => queue.length };
 }
