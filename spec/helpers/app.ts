@@ -84,6 +84,9 @@ export async function startTestApp(opts: {
     FAKEOUT_REPLAY: 'none',
     // no wall-clock ticks on ORDERS unless a test asks (tests count the messages they publish there)
     FAKEOUT_CLOCK_TICK: '3600',
+    // no live bar clock unless a test asks: tests post hours-old webhook alerts in bursts, and a
+    // tick between two posts would close their buckets (spec/e2e/bar-clock.e2e.test.ts turns it on)
+    FAKEOUT_BAR_CLOCK_TICK: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...opts.env,
   };
