@@ -132,6 +132,12 @@ s('ingest cannot read orders or signals, not even a stored message by sequence',
   }
 });
 
+s('ingest reads RAW\'s newest message on a subject (the bar clock) and nothing else: not a consumer on RAW', async () => {
+  const m = await user('ingest').jsm.streams.getMessage('RAW', { last_by_subj: 'raw.tv.>' });
+  assert.ok(m !== null && m.subject.startsWith('raw.tv.'), 'the newest raw.tv message');
+  await refusedByServer(user('ingest').jsm.consumers.add('RAW', { durable_name: 'ingest-RAW', ack_policy: AckPolicy.Explicit }), 'ingest creating a consumer on RAW');
+});
+
 s('ops reads stream and consumer info and a stored message, but cannot create a consumer', async () => {
   const opsJsm = user('ops').jsm;
   assert.ok((await opsJsm.streams.info('RAW')).state.messages >= 1);
