@@ -257,6 +257,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'orders approve':
     case 'orders reject':
     case 'breaker reset':
+    case 'breaker trip':
       return runOrdersCommand(command satisfies OrderCommand, rest, {
         ...io,
         defaultUrl: defaultUrl(env),

@@ -29,6 +29,7 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
     approve: service.approve,
     reject: service.reject,
     resetBreaker: service.resetBreaker,
+    tripBreaker: service.tripBreaker,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `fakeout orders pending|approve|reject` and `fakeout breaker reset`.
+ * `fakeout orders pending|approve|reject` and `fakeout breaker reset|trip`.
  *
  * Decisions go through the running fakeout's HTTP API (adapters/http/orders.routes.ts), because
  * they are published on ORDERS as the `gateway` NATS user and only that process holds its
@@ -42,6 +42,11 @@ export const ORDER_COMMANDS = Object.freeze({
   'breaker reset': {
     summary: "ask the gateway to close the open circuit breaker, with the user's password and current TOTP code",
     flags: { user: USER_FLAG, code: CODE_FLAG, 'password-env': PASSWORD_FLAG, url: URL_FLAG },
+    positionals: [],
+  },
+  'breaker trip': {
+    summary: "the kill switch: trip the circuit breaker now (trader, approver or admin; the user's password, no TOTP code), through the running fakeout",
+    flags: { user: USER_FLAG, reason: { arg: 'TEXT', help: 'why (1..500 characters)', required: true }, 'password-env': PASSWORD_FLAG, url: URL_FLAG },
     positionals: [],
   },
 } satisfies Record<string, CommandSyntax>);
@@ -136,6 +141,13 @@ export async function runOrdersCommand(command: OrderCommand, args: readonly str
       const code = flags.code!;
       await callFakeout(url, '/api/breaker/reset', { method: 'POST', body: { user, password: password(flags, io.env, user), code } });
       io.out(`breaker reset requested by ${user}: published on ORDERS; the gateway decides whether it applies (docs/risk.md)`);
+      return;
+    }
+    case 'breaker trip': {
+      const user = flags.user!;
+      const reason = flags.reason!;
+      await callFakeout(url, '/api/breaker/trip', { method: 'POST', body: { user, password: password(flags, io.env, user), reason } });
+      io.out(`breaker trip requested by ${user}: published on ORDERS (risk.trip.manual); the gateway opens the breaker and pauses the gate (docs/risk.md)`);
       return;
     }
   }

@@ -20,6 +20,8 @@ import { FakeoutError, type ErrorCode } from '../domain/errors.ts';
 import {
   BREAKER_RESET_SUBJECT,
   resetMsgId,
+  tripMsgId,
+  tripSubject,
   approvedMsgId,
   approvedSubject,
   rejectedMsgId,
@@ -237,7 +239,30 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     return { reset: 'requested', published: true, user: granted.user, at };
   }
 
-  return { listPending, approve, reject, resetBreaker };
+  /**
+   * `POST /api/breaker/trip` with `{ user, password, reason }`: the kill switch. A trader,
+   * approver or admin with their password; no TOTP code (stopping must be easy, resuming is what
+   * needs 2FA). Publishes `risk.trip.manual`; the gateway trips at its clock and audits it.
+   */
+  async function tripBreaker(body: unknown): Promise<{ trip: 'requested'; published: true; user: string; at: number }> {
+    const subject = 'breaker';
+    const granted = await decideThenCommit('breaker.trip', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
+      const who = await authenticate(trx, body, 'breaker.trip', refuse);
+      if (isRefusal(who)) return who;
+      const reason = text(body, 'reason', 'FAKEOUT_ERR_BREAKER_INVALID', MAX_REASON);
+      if (isRefusal(reason)) return refuse(reason);
+      return { ...who, reason };
+    });
+    const at = clock.now();
+    await publishAudited(granted.user, subject, 'breaker.trip_published', {
+      subject: tripSubject('manual'),
+      id: tripMsgId('manual', at),
+      value: { at, reason: `by ${granted.user} (${granted.role}): ${granted.reason}`, figures: {}, by: granted.user },
+    }, { reason: granted.reason });
+    return { trip: 'requested', published: true, user: granted.user, at };
+  }
+
+  return { listPending, approve, reject, resetBreaker, tripBreaker };
 }
 
 export type ApprovalsService = ReturnType<typeof createApprovalsService>;

@@ -16,6 +16,8 @@ export const ACTIONS = Object.freeze([
   'orders.reject',
   /** pause the gate by hand: anyone trusted with orders may stop them */
   'gate.pause',
+  /** trip the circuit breaker by hand (the kill switch; password, no 2FA: stopping must be easy) */
+  'breaker.trip',
   /** close an open circuit breaker (2FA) */
   'breaker.reset',
   /** read the audit log */
@@ -37,6 +39,7 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = Object.fre
   'orders.approve': Object.freeze(['approver', 'admin'] as const),
   'orders.reject': Object.freeze(['approver', 'admin'] as const),
   'gate.pause': Object.freeze(['trader', 'approver', 'admin'] as const),
+  'breaker.trip': Object.freeze(['trader', 'approver', 'admin'] as const),
   'breaker.reset': Object.freeze(['approver', 'admin'] as const),
   'audit.read': Object.freeze(['approver', 'admin'] as const),
   'config.change': Object.freeze(['admin'] as const),

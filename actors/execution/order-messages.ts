@@ -14,6 +14,8 @@
  *   fills.<sym>            a fill at the (paper) broker             id = fill id
  *   orders.reset.breaker   a verified person resets the breaker     id `reset:<user>:<at>`
  *   orders.clock           the gateway role's wall-clock tick       id `clock:<at>`
+ *   risk.trip.<source>     a monitor (clock, integrity, stale data…) or a person trips the breaker
+ *                          id `trip:<source>:<at>`; never refused for its body (`parseBreakerTrip`)
  *   positions.<sym>        the gateway opened / closed a position   id `position:<signal id>:open|closed`
  *                          (for readers outside the gateway; the gateway parses and skips them)
  *
@@ -23,6 +25,7 @@
  */
 import { FakeoutError } from '../domain/errors.ts';
 import { isTimeframe, symbolToken, type Direction, type Timeframe } from '../domain/messages.ts';
+import { monitorTripProblem } from '../risk/breaker-conditions.ts';
 import type { OrderSide } from './cost-model.ts';
 
 /** The statuses of a row of `orders` (the gateway's book), in one place. */
@@ -196,7 +199,29 @@ export interface PositionMessage {
   r?: number;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage;
+/**
+ * A request to trip the breaker (`risk.trip.<source>`): from a monitor (the clock drift monitor,
+ * the integrity auditor, a stale-data watch) or a person's kill switch (source `manual`). Body
+ * `{ at, reason, figures, by? }`. The fields are kept as received: POLICY: a malformed trip still
+ * trips (the breaker machine's `monitorTrip` says what was malformed), so they are not validated
+ * here beyond noting the problem in `malformed`.
+ */
+export interface BreakerTrip {
+  kind: 'trip';
+  symbol: 'breaker';
+  /** the subject's last token: who asks (`clock`, `integrity`, `manual`, `test`…) */
+  source: string;
+  /** the publisher's time, epoch ms (audited; the gateway trips at its own clock) */
+  at: unknown;
+  reason: unknown;
+  figures: unknown;
+  /** the person, for a manual trip */
+  by?: string;
+  /** what was malformed, or undefined */
+  malformed?: string;
+}
+
+export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage | BreakerTrip;
 
 export const positionSubject = (symbol: string): string => `positions.${symbolToken(symbol)}`;
 /** POLICY: a position opens once and closes once, so its signal id and status key the message. */
@@ -206,6 +231,35 @@ export const positionMsgId = (signalId: string, status: 'open' | 'closed'): stri
 export const CLOCK_SUBJECT = 'orders.clock';
 /** POLICY: one tick per instant, so a re-published tick is a duplicate. */
 export const clockMsgId = (at: number): string => `clock:${at}`;
+
+/** Trip subjects: `risk.trip.<source>` (on the ORDERS stream). */
+export const TRIP_SUBJECT_PREFIX = 'risk.trip.';
+/** A source token: lower-case letters, digits, `_` and `-`, 1..32 characters. */
+const TRIP_SOURCE = /^[a-z0-9_-]{1,32}$/;
+export const tripSubject = (source: string): string => `${TRIP_SUBJECT_PREFIX}${source}`;
+/** POLICY: one trip per source and instant, so a re-published trip is a duplicate. */
+export const tripMsgId = (source: string, at: number): string => `trip:${source}:${at}`;
+
+/**
+ * Reads a trip from its subject and body; never throws. `notJson`: the body was not JSON (the
+ * consumer's decode error): still a trip, with what was wrong in `malformed`.
+ */
+export function parseBreakerTrip(subject: string, body: unknown, notJson?: string): BreakerTrip {
+  const source = subject.slice(TRIP_SUBJECT_PREFIX.length);
+  const o = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const problems: string[] = [];
+  if (!TRIP_SOURCE.test(source)) problems.push(`source: expected 1-32 of [a-z0-9_-], got ${JSON.stringify(source.slice(0, 40))}`);
+  if (notJson !== undefined) problems.push(`body: not JSON (${notJson})`);
+  else if (o === undefined) problems.push('body: expected a JSON object');
+  const reason = o?.reason;
+  const figures = o?.figures ?? {};
+  const inner = monitorTripProblem(reason, figures);
+  if (inner !== undefined && o !== undefined) problems.push(inner);
+  const at = o?.at;
+  if (o !== undefined && !(typeof at === 'number' && Number.isFinite(at))) problems.push(`at: expected epoch ms, got ${JSON.stringify(at) ?? 'nothing'}`);
+  const by = typeof o?.by === 'string' && o.by.length > 0 && o.by.length <= 64 ? o.by : undefined;
+  return { kind: 'trip', symbol: 'breaker', source, at, reason, figures, ...(by === undefined ? {} : { by }), ...(problems.length === 0 ? {} : { malformed: problems.join('; ') }) };
+}
 
 /** The subject of breaker resets (no symbol: it is account-wide). */
 export const BREAKER_RESET_SUBJECT = 'orders.reset.breaker';
@@ -249,6 +303,8 @@ export function ordersMsgId(m: OrdersMessage): string {
       return clockMsgId(m.at);
     case 'position':
       return positionMsgId(m.signalId, m.status);
+    case 'trip':
+      return tripMsgId(m.source, typeof m.at === 'number' ? m.at : 0);
   }
 }
 
@@ -257,6 +313,7 @@ export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'reset') return BREAKER_RESET_SUBJECT;
   if (m.kind === 'tick') return CLOCK_SUBJECT;
   if (m.kind === 'position') return positionSubject(m.symbol);
+  if (m.kind === 'trip') return tripSubject(m.source);
   const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, cancelled: cancelledSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
@@ -280,6 +337,7 @@ const num = (o: Record<string, unknown>, f: string, positive = false): number =>
  * The symbol in the body must match the subject's token, so a message cannot act on another symbol.
  */
 export function parseOrdersMessage(subject: string, body: unknown): OrdersMessage {
+  if (subject.startsWith(TRIP_SUBJECT_PREFIX)) return parseBreakerTrip(subject, body);
   const parts = subject.split('.');
   const kind = parts[0] === 'fills' ? 'fill' : parts[0] === 'positions' ? 'position' : parts[0] === 'orders' ? parts[1] : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');

@@ -13,7 +13,7 @@ import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machin
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
 import { timeframeMs } from '../domain/messages.ts';
 import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
-import type { BreakerReset, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import type { BreakerReset, BreakerTrip, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
 import { checkBreakerThresholds, checkGateThresholds, type BreakerThresholds, type GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
 import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
@@ -120,6 +120,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
         break;
       case 'position':
         break; // its own announcement of a position: nothing to decide
+      case 'trip':
+        this.#trip(m);
+        break;
     }
     const out = this.#out;
     this.#out = [];
@@ -240,6 +243,23 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
   #reset(m: BreakerReset): void {
     this.#advance(this.#s.clock);
     this.#breaker.send({ type: 'RESET', at: this.#s.clock, user: m.user, role: m.role, verified: true });
+    this.#settle(this.#s.clock);
+  }
+
+  /**
+   * A monitor's or a person's trip (`risk.trip.<source>`): the breaker opens (or, already open,
+   * restarts its cooldown) at the gateway clock, like a reset is applied; the publisher's own
+   * `at` is audited. POLICY: a malformed trip still trips, audited `breaker.trip_malformed`.
+   */
+  #trip(m: BreakerTrip): void {
+    this.#advance(this.#s.clock);
+    const details = { source: m.source, publishedAt: m.at ?? null, reason: m.reason ?? null, figures: m.figures ?? null, ...(m.by === undefined ? {} : { by: m.by }) };
+    if (m.malformed !== undefined) this.#audit('breaker.trip_malformed', 'breaker', { ...details, problem: m.malformed });
+    else this.#audit('breaker.trip_requested', 'breaker', details);
+    // the source leads the reason; a malformed trip says what was malformed, with no figures
+    const ok = m.malformed === undefined;
+    const reason = ok ? `${m.source}: ${String(m.reason)}` : `${m.source}: malformed trip (${m.malformed})`;
+    this.#breaker.send({ type: 'TRIP', at: this.#s.clock, reason, figures: ok ? (m.figures as Record<string, number>) : {} });
     this.#settle(this.#s.clock);
   }
 

@@ -23,7 +23,7 @@ import { isTimeframe, type Bar, type Signal } from '../domain/messages.ts';
 import { lookupInstrument } from '../execution/instruments.ts';
 import type { CostModelParams } from '../execution/cost-model.ts';
 import {
-  fillSubject, intentMsgId, intentSubject, ordersMsgId, ordersSubject, parseOrdersMessage,
+  fillSubject, intentMsgId, intentSubject, ordersMsgId, ordersSubject, parseBreakerTrip, parseOrdersMessage, TRIP_SUBJECT_PREFIX,
   type FillMessage, type OrderCancelled, type OrderIntent, type OrdersMessage,
 } from '../execution/order-messages.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
@@ -100,6 +100,8 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     name: 'execution-gateway',
     stream: 'ORDERS',
     decode: (value, subject) => parseOrdersMessage(subject, value),
+    // POLICY: a trip is never dropped, not even one whose body is not JSON
+    decodeUnreadable: (subject, error) => (subject.startsWith(TRIP_SUBJECT_PREFIX) ? parseBreakerTrip(subject, undefined, error) : undefined),
     create(snapshot) {
       const p = new GatewayProcessor(deps.params, snapshot as GatewayState | undefined);
       current = p;

@@ -254,7 +254,8 @@ export function monitorTrip(reason: unknown, figures: unknown): Trip {
   return { condition: 'monitor', reason: `malformed monitor trip (${problem})`, figures: {} };
 }
 
-function monitorTripProblem(reason: unknown, figures: unknown): string | undefined {
+/** What is malformed in a monitor trip's reason and figures (undefined: nothing); `monitorTrip` says it in the trip's reason. */
+export function monitorTripProblem(reason: unknown, figures: unknown): string | undefined {
   if (typeof reason !== 'string' || reason.trim() === '') return `TRIP.reason: expected a non-empty string, got ${show(reason)}`;
   if (typeof figures !== 'object' || figures === null || Array.isArray(figures)) return 'TRIP.figures: expected an object of numbers';
   const bad = Object.entries(figures).find(([, v]) => !isNum(v));

@@ -44,6 +44,11 @@ export interface StageDefinition<In, Out> {
   stream: string;
   /** validates one message body (its subject given for streams that carry several kinds); throwing marks it bad (reported, acked, never applied) */
   decode(value: unknown, subject: string): In;
+  /**
+   * optional: a message whose body is not JSON; returns the input to apply anyway, or undefined
+   * (the default) to mark it bad. The gateway uses it so a trip with a garbled body still trips.
+   */
+  decodeUnreadable?(subject: string, error: string): In | undefined;
   create(snapshot: unknown | undefined): StageProcessor<In, Out>;
   toPublish(outputs: readonly Out[]): OutboundMessage[];
   persist(tx: AnyDb, outputs: readonly Out[]): Promise<void>;
@@ -156,8 +161,13 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         for (const m of plan.apply) {
           let input: In;
           try {
-            if (m.decodeError !== undefined) throw m.decodeError;
-            input = def.decode(m.value, m.subject);
+            if (m.decodeError !== undefined) {
+              const rescued = def.decodeUnreadable?.(m.subject, String(m.decodeError));
+              if (rescued === undefined) throw m.decodeError;
+              input = rescued;
+            } else {
+              input = def.decode(m.value, m.subject);
+            }
           } catch (err) {
             bad++;
             log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');

@@ -4,7 +4,8 @@
  * - `GET /api/orders?status=pending`: orders waiting for a person (HTTP Basic `user:password`, any role);
  * - `POST /api/orders/:id/approve` `{ user, password, code }` (approver or admin, TOTP);
  * - `POST /api/orders/:id/reject` `{ user, password, reason }` (approver or admin);
- * - `POST /api/breaker/reset` `{ user, password, code }` (approver or admin, TOTP).
+ * - `POST /api/breaker/reset` `{ user, password, code }` (approver or admin, TOTP);
+ * - `POST /api/breaker/trip` `{ user, password, reason }` (the kill switch: trader, approver or admin, no TOTP).
  * A decision answers 202 once ORDERS acknowledged it: the gateway applies it asynchronously.
  * Refusals come back in the shared error shape with the registry's status (401, 403, 404, 409, 423).
  */
@@ -28,10 +29,12 @@ export interface OrdersRoutesOptions {
   approve(clientOrderId: string, body: unknown): Promise<unknown>;
   reject(clientOrderId: string, body: unknown): Promise<unknown>;
   resetBreaker(body: unknown): Promise<unknown>;
+  tripBreaker(body: unknown): Promise<unknown>;
 }
 
 export const ORDERS_PATH = '/api/orders';
 export const BREAKER_RESET_PATH = '/api/breaker/reset';
+export const BREAKER_TRIP_PATH = '/api/breaker/trip';
 
 /** `Authorization: Basic base64(user:password)`; anything else is a 401 naming the header. */
 export function basicCredentials(header: unknown): { user: string; password: string } {
@@ -67,5 +70,9 @@ export const ordersRoutes: FastifyPluginAsync<OrdersRoutesOptions> = async (app,
 
   app.post(BREAKER_RESET_PATH, async (request, reply) => {
     return reply.code(202).send(await opts.resetBreaker(request.body));
+  });
+
+  app.post(BREAKER_TRIP_PATH, async (request, reply) => {
+    return reply.code(202).send(await opts.tripBreaker(request.body));
   });
 };

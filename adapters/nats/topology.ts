@@ -84,7 +84,7 @@ export const TOPOLOGY: Topology = Object.freeze({
     // an order id must never be accepted twice however late a redelivery comes.
     {
       name: 'ORDERS',
-      subjects: ['orders.>', 'fills.>', 'positions.>'],
+      subjects: ['orders.>', 'fills.>', 'positions.>', 'risk.>'],
       description: 'order intents, approvals, sends, fills and positions; gateway only',
       duplicateWindowMs: 24 * 60 * MINUTE_MS,
       immutable: true,

@@ -65,6 +65,7 @@ const orders: OrdersRoutesOptions = {
   approve: decide,
   reject: decide,
   resetBreaker: (body) => decide('breaker', body),
+  tripBreaker: (body) => decide('breaker', body),
 };
 const post = (url: string, body: unknown) => async () => {
   const f = makeFixture({ signals, orders });
