@@ -75,7 +75,7 @@ async function refusedByServer(p: Promise<unknown>, what: string): Promise<void>
   assert.ok(byPermission, `${what}: refused by the server's permissions, got ${String(err)}`);
 }
 
-const DATA_SUBJECTS = ['raw.tv.AAPL', 'bars.AAPL.1m', 'features.AAPL.1m', 'scores.AAPL.1m', 'signals.AAPL', 'orders.intent.AAPL', 'orders.approved.AAPL', 'fills.AAPL', 'positions.AAPL', 'audit.test'];
+const DATA_SUBJECTS = ['raw.tv.AAPL', 'bars.AAPL.1m', 'features.AAPL.1m', 'scores.AAPL.1m', 'signals.AAPL', 'orders.intent.AAPL', 'orders.approved.AAPL', 'fills.AAPL', 'positions.AAPL', 'audit.test', 'risk.trip.clock', 'risk.trip.manual'];
 /** Who may publish each data subject; everything else is refused. */
 const PUBLISHERS: Record<string, NatsUser[]> = {
   raw: ['ingest'],
@@ -87,12 +87,15 @@ const PUBLISHERS: Record<string, NatsUser[]> = {
   fills: ['gateway'],
   positions: ['gateway'],
   audit: ['gateway'],
+  // monitors in either process may trip the breaker; only the gateway's approval surface as a person
+  'risk.trip.clock': ['pipeline', 'gateway'],
+  'risk.trip.manual': ['gateway'],
 };
 
 s('each user may publish exactly the data subjects nats.conf grants it, and the server refuses the rest', async () => {
   for (const u of NATS_USERS) {
     for (const subject of DATA_SUBJECTS) {
-      const allowed = PUBLISHERS[subject.split('.')[0]!]!.includes(u);
+      const allowed = (PUBLISHERS[subject] ?? PUBLISHERS[subject.split('.')[0]!]!).includes(u);
       const publish = publishJson(user(u).js, subject, `${u}-${subject}`, { by: u });
       if (allowed) assert.is((await publish).duplicate, false, `${u} may publish ${subject}`);
       else await refusedByServer(publish, `${u} publishing ${subject}`);
