@@ -147,6 +147,13 @@ const RECIPES: Record<string, Record<number, Recipe>> = {
     403: post('/api/breaker/reset', { user: 'viewer' }),
     423: post('/api/breaker/reset', { user: 'locked' }),
   },
+  'POST /api/breaker/trip': {
+    202: post('/api/breaker/trip', { user: 'ann' }),
+    400: post('/api/breaker/trip', { user: 'bad' }),
+    401: post('/api/breaker/trip', { user: 'wrong' }),
+    403: post('/api/breaker/trip', { user: 'viewer' }),
+    423: post('/api/breaker/trip', { user: 'locked' }),
+  },
   'GET /api/monitors': { 200: get('/api/monitors') },
   'GET /actors': { 200: get('/actors') },
   'GET /metrics': { 200: get('/metrics') },
