@@ -189,6 +189,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
     onGatewayCommitted: (r) => recordGatewayCommit(metrics, r),
+    onAuditMirrored: (r) => {
+      metrics.auditMirror.set({ figure: 'last_seq' }, r.lastSeq);
+      metrics.auditMirror.set({ figure: 'lag' }, r.lag);
+      metrics.auditMirror.set({ figure: 'diverged' }, r.diverged ? 1 : 0);
+    },
     execution,
     onScored: (scores, signals) => {
       if (scores) metrics.scores.inc(scores);

@@ -15,6 +15,7 @@ import type { Clock } from '../../adapters/time/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
 import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
 import { liveClockHorizonMs, startBarClockActor } from '../ingest/bar-clock.actor.ts';
+import { startAuditMirrorActor, type AuditMirrorReport } from '../audit/audit-mirror.actor.ts';
 import type { BarBuilderStats } from '../bars/bar-builder.ts';
 import type { Config } from '../domain/config.ts';
 import type { NatsUser, ProcessRole } from '../domain/identities.ts';
@@ -56,6 +57,8 @@ export interface RoleContext {
   onMonitorCommitted(outputs: readonly MonitorOutput[]): void;
   /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
   brokerVault: Vault | undefined;
+  /** after each audit-mirror round: the last seq on AUDIT, the lag, divergence (metrics) */
+  onAuditMirrored?(r: AuditMirrorReport): void;
   /** after the execution gateway's batch committed: its counts and machine states (metrics) */
   onGatewayCommitted?(r: GatewayCommitReport): void;
   /** the execution side's shared paper broker, parameters and live gateway state */
@@ -112,6 +115,14 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     })),
   },
   { kind: 'stage', id: 'paper-broker', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(paperBrokerStage(() => c.execution.paperBroker())) },
+  // audit_log → the AUDIT stream, in seq order, the stream's newest entry as the cursor
+  {
+    kind: 'service', id: 'audit-mirror', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['AUDIT'], restart: 'permanent', shutdownMs: 5_000,
+    start: (c) =>
+      c.config.auditMirrorMs === 0
+        ? undefined
+        : () => startAuditMirrorActor({ bus: c.bus('gateway'), db: c.db, log: c.log.child({ actor: 'audit-mirror' }), intervalMs: c.config.auditMirrorMs, onReport: c.onAuditMirrored }),
+  },
   // the wall clock on ORDERS (orders.clock): expires live pending approvals by real time
   {
     kind: 'service', id: 'gateway-clock', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], restart: 'permanent', shutdownMs: 5_000,

@@ -76,6 +76,8 @@ export interface Config {
   approvalTtlSeconds: number;
   /** the gateway role publishes a wall-clock tick on ORDERS this often, seconds */
   clockTickSeconds: number;
+  /** the audit mirror relays audit_log to AUDIT this often, ms; 0 = off */
+  auditMirrorMs: number;
   spreadBpsEquity: number;
   spreadBpsFx: number;
   spreadBpsCrypto: number;
@@ -151,6 +153,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_TIME_STOP_BARS', default: '20', meaning: 'a position still open after this many bars is closed at the bar close' },
   { name: 'FAKEOUT_SIGNAL_MAX_AGE', default: '300', meaning: 'seconds: the execution gateway refuses as stale an intent decided longer ago than this by the gateway clock (the data\'s clock, docs/execution.md)' },
   { name: 'FAKEOUT_APPROVAL_TTL', default: '3600', meaning: 'seconds: a pending approval older than this by the gateway clock expires (rejected, audited, never sent); a live one also by wall clock from when its signal was received' },
+  { name: 'FAKEOUT_AUDIT_MIRROR_MS', default: '1000', meaning: 'ms between the audit mirror\'s rounds (role gateway): each relays the audit_log entries not yet on the AUDIT stream, 500 at most; 0 = off' },
   { name: 'FAKEOUT_CLOCK_TICK', default: '15', meaning: 'seconds between the gateway role\'s wall-clock ticks on ORDERS (`orders.clock`), which expire live pending approvals by real time' },
   { name: 'FAKEOUT_SPREAD_BPS_EQUITY', default: '1', meaning: 'modelled full bid-ask spread of equities in bps; a market order pays half' },
   { name: 'FAKEOUT_SPREAD_BPS_FX', default: '1', meaning: 'modelled full bid-ask spread of FX pairs in bps' },
@@ -313,6 +316,7 @@ function executionConfig(env: Env) {
     signalMaxAgeSeconds: num(env, 'FAKEOUT_SIGNAL_MAX_AGE', 300, isInt(1, 604800), 'an integer number of seconds 1..604800'),
     approvalTtlSeconds: num(env, 'FAKEOUT_APPROVAL_TTL', 3600, isInt(1, 604800), 'an integer number of seconds 1..604800'),
     clockTickSeconds: num(env, 'FAKEOUT_CLOCK_TICK', 15, isInt(1, 3600), 'an integer number of seconds 1..3600'),
+    auditMirrorMs: num(env, 'FAKEOUT_AUDIT_MIRROR_MS', 1000, isInt(0, 3_600_000), 'an integer number of ms 0..3600000 (0 = off)'),
     spreadBpsEquity: num(env, 'FAKEOUT_SPREAD_BPS_EQUITY', 1, nonNegative, 'a non-negative number of bps'),
     spreadBpsFx: num(env, 'FAKEOUT_SPREAD_BPS_FX', 1, nonNegative, 'a non-negative number of bps'),
     spreadBpsCrypto: num(env, 'FAKEOUT_SPREAD_BPS_CRYPTO', 2, nonNegative, 'a non-negative number of bps'),

@@ -168,6 +168,15 @@ export async function tailAudit(db: Db, n: number): Promise<AuditRecord[]> {
   return rows.reverse().map(toRecord);
 }
 
+/** Up to `limit` entries after `seq`, oldest first (the audit mirror's page), and the highest seq stored. */
+export async function auditAfter(db: Db, seq: number, limit: number): Promise<{ rows: AuditRecord[]; maxSeq: number }> {
+  return withDbErrors('read the audit log after a seq', async () => {
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute();
+    const top = await db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return { rows: rows.map(toRecord), maxSeq: top?.seq ?? 0 };
+  });
+}
+
 /** The outcome of {@link verifyAuditChain}. */
 export type AuditChainReport =
   | { ok: true; rows: number }

@@ -56,6 +56,8 @@ export interface Metrics {
   readonly consumerPending: Gauge<'consumer'>;
   /** `fakeout_ingested_total{source,outcome}`: source is an {@link IngestSource}, outcome an {@link IngestOutcome}. */
   readonly ingested: Counter<'source' | 'outcome'>;
+  /** `fakeout_audit_mirror{figure}`: `last_seq`, `lag`, `diverged` (0/1) of the audit mirror. */
+  readonly auditMirror: Gauge<'figure'>;
   /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
   readonly barEvents: Counter<'outcome'>;
   /** `fakeout_monitor_value{monitor}`: the figure a monitor judges (slippage ratio, low-liquidity share). */
@@ -193,6 +195,12 @@ export function createMetrics(): Metrics {
     labelNames: ['state'] as const,
     registers,
   });
+  const auditMirror = new Gauge({
+    name: 'fakeout_audit_mirror',
+    help: 'The audit mirror (audit_log to the AUDIT stream): last_seq on AUDIT, lag (entries not yet mirrored), diverged (1: stopped, the two disagree).',
+    labelNames: ['figure'] as const,
+    registers,
+  });
   const supervisionEvents = new Counter({
     name: 'fakeout_supervision_events_total',
     help: 'Supervision events (start, crash, restart, escalation, ...).',
@@ -259,6 +267,7 @@ export function createMetrics(): Metrics {
     signalLiquidity,
     fillSlippage,
     supervisionEvents,
+    auditMirror,
     signals,
     scores,
     setActorState,
