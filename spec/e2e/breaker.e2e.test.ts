@@ -25,8 +25,8 @@ import { createAuthService } from '../../actors/auth/auth.service.ts';
 import { lockoutPolicy } from '../../actors/auth/lockout.ts';
 import { barId, symbolToken, type Bar, type Direction, type Signal } from '../../actors/domain/messages.ts';
 import { connectNats } from '../../adapters/nats/index.ts';
-import type { SupervisionNode } from '../../supervision/index.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
+import { gatewayMachines } from '../helpers/machines.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 const MIN = 60_000;
@@ -148,16 +148,7 @@ async function approve(ctx: Ctx, coid: string): Promise<number> {
 }
 
 /** The gate's and the breaker's state values as GET /actors shows them. */
-async function machines(ctx: Ctx): Promise<{ gate: string; breaker: string }> {
-  const found: Record<string, string> = {};
-  const visit = (n: SupervisionNode) => {
-    if (n.path.endsWith('execution-gateway/gate') || n.path.endsWith('execution-gateway/breaker')) found[n.id] = String(n.state);
-    n.children?.forEach(visit);
-  };
-  const body = (await (await fetch(`${ctx.url}/actors`)).json()) as SupervisionNode | { tree: SupervisionNode };
-  visit('tree' in body ? body.tree : body);
-  return { gate: found.gate!, breaker: found.breaker! };
-}
+const machines = async (ctx: Ctx) => (await gatewayMachines(ctx.url))!;
 
 async function statusOf(ctx: Ctx, coid: string): Promise<string | undefined> {
   return (await db(ctx).selectFrom('orders').select('status').where('client_order_id', '=', coid).executeTakeFirst())?.status;

@@ -30,10 +30,10 @@ import { failedMsgId, failedSubject } from '../../actors/execution/order-message
 import type { GatewayState } from '../../actors/gateway/gateway-state.ts';
 import { loadCheckpoint } from '../../adapters/db/index.ts';
 import { jetstream, streamMessages } from '../../adapters/nats/index.ts';
-import type { SupervisionNode } from '../../supervision/index.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
 import { REPO, writeFtxSlice } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { gatewayMachines } from '../helpers/machines.ts';
 import { natsPasswordEnv, startTestNats } from '../helpers/nats-server.ts';
 import { freePort, launch, type Running } from '../helpers/process.ts';
 import { expectedBars, expectedSignals } from './expected.ts';
@@ -68,21 +68,7 @@ async function until(what: string, ms: number, check: () => Promise<boolean> | b
   }
 }
 
-/** The gate's and the breaker's state values in GET /actors, or undefined before the gateway stage prepared. */
-async function machines(url: string): Promise<{ gate: string; breaker: string } | undefined> {
-  const found: Record<string, string> = {};
-  const visit = (n: SupervisionNode) => {
-    if (n.path.endsWith('execution-gateway/gate') || n.path.endsWith('execution-gateway/breaker')) found[n.id] = String(n.state);
-    n.children?.forEach(visit);
-  };
-  try {
-    const body = (await (await fetch(`${url}/actors`)).json()) as SupervisionNode | { tree: SupervisionNode };
-    visit('tree' in body ? body.tree : body);
-  } catch {
-    return undefined; // not listening yet
-  }
-  return found.gate === undefined ? undefined : { gate: found.gate, breaker: found.breaker! };
-}
+const machines = gatewayMachines;
 
 /** The persisted snapshots in the gateway's checkpoint, as a restarted process will read them. */
 interface Persisted {

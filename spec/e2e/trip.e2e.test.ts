@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert';
 import { createAuthService } from '../../actors/auth/auth.service.ts';
 import { lockoutPolicy } from '../../actors/auth/lockout.ts';
 import { connectNats } from '../../adapters/nats/index.ts';
-import type { SupervisionNode } from '../../supervision/index.ts';
+import { gatewayMachines } from '../helpers/machines.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 const MIN = 60_000;
@@ -30,16 +30,7 @@ const s = suite<Ctx>('breaker trip end to end');
 const db = (ctx: Ctx) => ctx.t.app.database.db;
 const idle = (ctx: Ctx) => ctx.t.app.waitForIdle({ timeoutMs: 60_000, pollMs: 100 });
 
-async function machines(ctx: Ctx): Promise<{ gate: string; breaker: string }> {
-  const found: Record<string, string> = {};
-  const visit = (n: SupervisionNode) => {
-    if (n.path.endsWith('execution-gateway/gate') || n.path.endsWith('execution-gateway/breaker')) found[n.id] = String(n.state);
-    n.children?.forEach(visit);
-  };
-  const body = (await (await fetch(`${ctx.url}/actors`)).json()) as SupervisionNode | { tree: SupervisionNode };
-  visit('tree' in body ? body.tree : body);
-  return { gate: found.gate!, breaker: found.breaker! };
-}
+const machines = async (ctx: Ctx) => (await gatewayMachines(ctx.url))!;
 async function audit(ctx: Ctx, action: string) {
   return db(ctx).selectFrom('audit_log').select(['seq', 'actor', 'details']).where('action', '=', action).orderBy('seq').execute();
 }
