@@ -33,6 +33,10 @@ export interface Bus {
   firstSeq(stream: string): Promise<number>;
   /** the newest message of `stream` on `subject` (wildcards allowed), decoded JSON; undefined when none */
   lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
+  /** the stored message at `seq` (STREAM.MSG.GET): its `Nats-Msg-Id` header and body text; undefined when none (the integrity auditor) */
+  messageAt?(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
+  /** the stream's last sequence (0 when empty) */
+  lastSeq?(stream: string): Promise<number>;
 }
 
 /** The subset of pino's logger the actors use. */

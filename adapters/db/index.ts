@@ -17,3 +17,4 @@ export { inTransaction } from './transaction.ts';
 export * from './users.repo.ts';
 export * from './audit-log.repo.ts';
 export * from './monitors.repo.ts';
+export * from './integrity.repo.ts';

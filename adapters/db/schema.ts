@@ -250,6 +250,16 @@ export interface MonitorStatesTable {
   updated_at: UpdatedAt;
 }
 
+/** Where the integrity auditor resumes (actors/integrity/): last verified RAW seq and the chain tail there. */
+export interface IntegrityProgressTable {
+  scope: string;
+  last_seq: number;
+  row_sha256: string;
+  /** epoch ms, from the injected clock */
+  verified_at: number;
+  updated_at: UpdatedAt;
+}
+
 export interface Schema {
   raw_events: RawEventsTable;
   bars: BarsTable;
@@ -268,6 +278,7 @@ export interface Schema {
   audit_log: AuditLogTable;
   signal_liquidity: SignalLiquidityTable;
   monitor_states: MonitorStatesTable;
+  integrity_progress: IntegrityProgressTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;

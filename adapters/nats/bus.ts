@@ -14,6 +14,8 @@ export interface NatsBus {
   publishMany(items: PublishItem[]): Promise<PublishResult[]>;
   firstSeq(stream: string): Promise<number>;
   lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
+  messageAt(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
+  lastSeq(stream: string): Promise<number>;
 }
 
 export async function createBus(nc: NatsConnection): Promise<NatsBus> {
@@ -34,6 +36,16 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
       // STREAM.MSG.GET last_by_subj (wildcards work on nats-server 2.9); null when nothing matches
       const m = await jsm.streams.getMessage(stream, { last_by_subj: subject });
       return m === null ? undefined : { seq: m.seq, subject: m.subject, value: m.json<unknown>() };
+    },
+    async messageAt(stream, seq) {
+      // STREAM.MSG.GET by seq; null when the seq holds nothing
+      const m = await jsm.streams.getMessage(stream, { seq });
+      if (m === null) return undefined;
+      const id = m.header?.get('Nats-Msg-Id');
+      return { seq: m.seq, subject: m.subject, msgId: id === undefined || id === '' ? undefined : id, body: m.string() };
+    },
+    async lastSeq(stream) {
+      return (await jsm.streams.info(stream)).state.last_seq;
     },
   };
 }

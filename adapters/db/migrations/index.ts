@@ -8,6 +8,7 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_execution.ts';
 import * as m0003 from './0003_auth_audit.ts';
 import * as m0004 from './0004_monitors.ts';
+import * as m0005 from './0005_integrity.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0002_execution': m0002,
   '0003_auth_audit': m0003,
   '0004_monitors': m0004,
+  '0005_integrity': m0005,
 });
