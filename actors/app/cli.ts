@@ -15,6 +15,7 @@ import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { startApp, type App } from './app.ts';
 import { parseCommandArgs, usageError, usageText, type CommandSyntax } from './cli-args.ts';
 import { AUTH_COMMANDS, auditTail, auditVerify, totpEnroll, usersAdd, withAuthDatabase } from './cli-auth.ts';
+import { INTEGRITY_COMMANDS, runIntegrityVerify } from './integrity-command.ts';
 import { ORDER_COMMANDS, runOrdersCommand, type OrderCommand } from './orders-command.ts';
 import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
@@ -56,6 +57,7 @@ export const COMMANDS = Object.freeze({
   },
   ...AUTH_COMMANDS,
   ...ORDER_COMMANDS,
+  ...INTEGRITY_COMMANDS,
 } satisfies Record<string, CommandSyntax>);
 
 type CommandName = keyof typeof COMMANDS;
@@ -253,6 +255,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'audit tail':
       parseCommandArgs(command, rest, COMMANDS[command]);
       return withAuthDatabase(loadConfig(env), (deps) => auditTail(rest, deps), io);
+    case 'integrity verify':
+      parseCommandArgs(command, rest, COMMANDS[command]); // a bad command line opens nothing
+      return runIntegrityVerify(rest, loadConfig(env), io);
     case 'orders pending':
     case 'orders approve':
     case 'orders reject':

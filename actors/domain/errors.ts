@@ -57,6 +57,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_ORDER_UNKNOWN: { status: 404, meaning: 'no order with that client order id' },
   FAKEOUT_ERR_ORDER_NOT_PENDING: { status: 409, meaning: 'the order is not waiting for approval (already decided, sent or expired); nothing was published' },
   FAKEOUT_ERR_ORDER_EXPIRED: { status: 409, meaning: 'the order came from live intake and its approval window (FAKEOUT_APPROVAL_TTL from when its signal was received) is over by wall clock; nothing was published' },
+  FAKEOUT_ERR_INTEGRITY_FAILED: { status: 500, meaning: 'the raw store does not reconcile: RAW and raw_events disagree or the hash chain is broken; the output names each problem by seq and id' },
   FAKEOUT_ERR_DATA_DIR_LOCKED: { status: 409, meaning: 'another running fakeout holds the data directory; the message names its pid' },
 } as const);
 
