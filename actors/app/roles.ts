@@ -32,6 +32,7 @@ import { executionGatewayStage, orderIntakeStage, paperBrokerStage } from '../ga
 import type { ExecutionWiring } from '../gateway/execution-wiring.ts';
 import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
 import { startClockTickActor } from '../gateway/clock-tick.actor.ts';
+import { startIntegrityActor } from '../integrity/integrity.actor.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
 /** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
@@ -152,6 +153,16 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
           { log: c.log.child({ actor: 'slippage-monitor' }), onCommitted: c.onMonitorCommitted },
         ),
       ),
+  },
+  // the integrity auditor: RAW against raw_events on a schedule; a failure trips the breaker (risk.trip.integrity on ORDERS).
+  // Role pipeline: it runs beside the raw-archiver whose output it checks, and its NATS user already reads RAW.
+  {
+    kind: 'service', id: 'integrity-auditor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: ['ORDERS'], restart: 'permanent', shutdownMs: 5_000,
+    start: (c) => {
+      const intervalMs = c.config.integrityEverySeconds * 1000;
+      if (intervalMs === 0) return undefined;
+      return () => startIntegrityActor({ db: c.db, bus: c.bus('pipeline'), clock: c.clock, log: c.log, intervalMs });
+    },
   },
   {
     kind: 'service', id: 'replay', role: 'pipeline', group: 'intake', natsUser: 'ingest', writes: ['RAW'], restart: 'transient', shutdownMs: 15_000,

@@ -34,6 +34,8 @@ export interface Config {
   timeframes: readonly Timeframe[];
   /** live intake: seconds between clock ticks on RAW that close live bars with no later event; 0 = off (docs/bars.md) */
   barClockTickSeconds: number;
+  /** seconds between scheduled integrity runs (actors/integrity/); 0 = off */
+  integrityEverySeconds: number;
   /** live intake: a live bar is closed by the clock this long after its end, ms */
   barCloseGraceMs: number;
   lookback: number;
@@ -124,6 +126,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_EXCHANGE_TZ', default: 'UTC', meaning: 'time zone for incoming timestamps that carry no offset (IANA name or UTC±hh:mm), and for showing symbols the exchange-zone table does not list (actors/domain/exchange-zones.ts)' },
   { name: 'FAKEOUT_TIMEFRAMES', default: '1m,5m,15m,1h', meaning: 'bar timeframes built (from 1m, 5m, 15m, 1h, 4h, 1d)' },
   { name: 'FAKEOUT_BAR_CLOCK_TICK', default: '5', meaning: 'seconds between the live-intake clock ticks on RAW (`raw.clock.clock`), published only while webhook data arrived within the longest timeframe; each closes the live bars whose end + FAKEOUT_BAR_CLOSE_GRACE has passed. 0 = off: bars close only on a later event' },
+  { name: 'FAKEOUT_INTEGRITY_EVERY', default: '3600', meaning: 'seconds between the integrity auditor\'s scheduled runs (RAW reconciled against raw_events from the last verified point, docs/integrity.md); a failure trips the breaker (reason `integrity`). 0 = off (`fakeout integrity verify` still runs on demand)' },
   { name: 'FAKEOUT_BAR_CLOSE_GRACE', default: '2000', meaning: 'ms after a live bar\'s end before the clock closes it (room for the alert of that bar to arrive)' },
   { name: 'FAKEOUT_LOOKBACK', default: '20', meaning: 'N: bars in the breakout range and the volume average' },
   { name: 'FAKEOUT_ATR_PERIOD', default: '14', meaning: 'ATR period (Wilder)' },
@@ -251,6 +254,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     exchangeZone: text(env, 'FAKEOUT_EXCHANGE_TZ') ?? 'UTC',
     timeframes: Object.freeze(tfs as Timeframe[]),
     barClockTickSeconds: num(env, 'FAKEOUT_BAR_CLOCK_TICK', 5, isInt(0, 3600), 'an integer number of seconds 0..3600 (0 = off)'),
+    integrityEverySeconds: num(env, 'FAKEOUT_INTEGRITY_EVERY', 3600, isInt(0, 604800), 'an integer number of seconds 0..604800 (0 = off)'),
     barCloseGraceMs: num(env, 'FAKEOUT_BAR_CLOSE_GRACE', 2000, isInt(0, 600000), 'an integer number of ms 0..600000'),
     lookback: num(env, 'FAKEOUT_LOOKBACK', 20, isInt(2, 1000), 'an integer 2..1000'),
     atrPeriod: num(env, 'FAKEOUT_ATR_PERIOD', 14, isInt(1, 1000), 'an integer 1..1000'),
