@@ -16,7 +16,11 @@ import { tailAudit } from '../../adapters/db/audit-log.repo.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { loadConfig } from '../../actors/domain/config.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
+import { connectNats } from '../../adapters/nats/index.ts';
+import { createBus } from '../../adapters/nats/bus.ts';
 import { runIntegrityVerify } from '../../actors/app/integrity-command.ts';
+import { integrityTick } from '../../actors/integrity/integrity.actor.ts';
+import { parseBreakerTrip } from '../../actors/execution/order-messages.ts';
 import { startTestApp, writeFtxSlice, type TestApp } from '../helpers/app.ts';
 
 const s = suite('integrity verify e2e');
@@ -143,6 +147,29 @@ s('a message written to RAW by hand under another Nats-Msg-Id than its envelope 
   assert.equal(problemLines(res.lines), [`seq ${ack!.seq} id hand-1: altered`]);
   // a failing run does not move the point: the next run names it again
   assert.equal(problemLines((await verify()).lines), [`seq ${ack!.seq} id hand-1: altered`]);
+});
+
+s('the scheduled run, as the pipeline NATS user, trips the breaker on risk.trip.integrity and audits the failure', async () => {
+  await t.restart([]);
+  const bus = t.app.messaging.bus('pipeline');
+  const logged: string[] = [];
+  const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: (_o: object | string, m?: string) => void logged.push(m ?? ''), child: () => log };
+  const r = await integrityTick({ db: t.app.database.db, bus, clock: { now: () => 1_700_000_000_000 }, log });
+  assert.is(r.ok, false);
+  assert.equal(r.problems.map((p) => [p.kind, p.id]), [['altered', 'hand-1']]);
+  assert.match(logged[0]!, 'FAILED, 1 problem');
+  // read back as the read-only ops user (the pipeline user may not read ORDERS)
+  const embedded = t.app.messaging.embedded!;
+  const ops = await connectNats({ servers: embedded.url, user: 'ops', pass: embedded.credentials('ops').pass, name: 'test-ops' });
+  const m = await (await createBus(ops)).lastMessage('ORDERS', 'risk.trip.integrity');
+  await ops.close();
+  assert.ok(m, 'a trip on ORDERS');
+  const trip = parseBreakerTrip(m!.subject, m!.value);
+  assert.equal([trip.source, trip.at, trip.reason, trip.malformed], ['integrity', 1_700_000_000_000, 'integrity', undefined]);
+  assert.equal(trip.figures, { problems: 1, chain: 0, missing: 0, extra: 0, altered: 1, firstBadSeq: r.problems[0]!.seq, from: r.from, to: r.to });
+  const audit = (await tailAudit(t.app.database.db, 5)).filter((a) => a.action === 'integrity.failed').at(-1)!;
+  assert.is(audit.actor, 'integrity-auditor');
+  await t.app.stop();
 });
 
 s.run();
