@@ -16,6 +16,7 @@ import { startApp, type App } from './app.ts';
 import { parseCommandArgs, usageError, usageText, type CommandSyntax } from './cli-args.ts';
 import { AUTH_COMMANDS, auditTail, auditVerify, totpEnroll, usersAdd, withAuthDatabase } from './cli-auth.ts';
 import { INTEGRITY_COMMANDS, runIntegrityVerify } from './integrity-command.ts';
+import { RAW_COMMANDS, runRawExport, runRawVerifyExport } from './raw-command.ts';
 import { ORDER_COMMANDS, runOrdersCommand, type OrderCommand } from './orders-command.ts';
 import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
@@ -58,6 +59,7 @@ export const COMMANDS = Object.freeze({
   ...AUTH_COMMANDS,
   ...ORDER_COMMANDS,
   ...INTEGRITY_COMMANDS,
+  ...RAW_COMMANDS,
 } satisfies Record<string, CommandSyntax>);
 
 type CommandName = keyof typeof COMMANDS;
@@ -258,6 +260,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'integrity verify':
       parseCommandArgs(command, rest, COMMANDS[command]); // a bad command line opens nothing
       return runIntegrityVerify(rest, loadConfig(env), io);
+    case 'raw export':
+      parseCommandArgs(command, rest, COMMANDS[command]);
+      return runRawExport(rest, loadConfig(env), io);
+    case 'raw verify-export':
+      return runRawVerifyExport(rest, io);
     case 'orders pending':
     case 'orders approve':
     case 'orders reject':

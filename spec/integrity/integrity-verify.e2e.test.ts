@@ -18,6 +18,8 @@ import { loadConfig } from '../../actors/domain/config.ts';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
 import { connectNats } from '../../adapters/nats/index.ts';
 import { createBus } from '../../adapters/nats/bus.ts';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { runRawExport, runRawVerifyExport } from '../../actors/app/raw-command.ts';
 import { runIntegrityVerify } from '../../actors/app/integrity-command.ts';
 import { integrityTick } from '../../actors/integrity/integrity.actor.ts';
 import { parseBreakerTrip } from '../../actors/execution/order-messages.ts';
@@ -170,6 +172,35 @@ s('the scheduled run, as the pipeline NATS user, trips the breaker on risk.trip.
   const audit = (await tailAudit(t.app.database.db, 5)).filter((a) => a.action === 'integrity.failed').at(-1)!;
   assert.is(audit.actor, 'integrity-auditor');
   await t.app.stop();
+});
+
+s('raw export writes every row with its hashes and a manifest; verify-export passes it offline and names a tampered line', async () => {
+  const file = join(dir, 'raw-archive.jsonl');
+  const out: string[] = [];
+  await runRawExport(['--from', '0', '--to', String(Date.now()), file], loadConfig(t.env), { out: (l) => out.push(l) });
+  const all = await withDb((d) => d.selectFrom('raw_events').select(['seq', 'row_sha256']).orderBy('seq').execute());
+  assert.match(out[0]!, `raw export: ${all.length} events`);
+  assert.is(statSync(file).mode & 0o777, 0o600);
+  const ok: string[] = [];
+  await runRawVerifyExport([file], { out: (l) => ok.push(l) });
+  assert.equal(ok, [`raw export ${file}: ${all.length} events (seq ${all[0]!.seq}..${all.at(-1)!.seq}, last row_sha256 ${all.at(-1)!.row_sha256}), verified`]);
+  // never over an existing archive
+  await runRawExport(['--from', '0', '--to', '1', file], loadConfig(t.env), { out: () => undefined }).then(
+    () => assert.unreachable('overwrote'),
+    (err) => assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_CLI_USAGE')),
+  );
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const row = JSON.parse(lines[2]!);
+  row.envelope.receivedAt = 1;
+  lines[2] = JSON.stringify(row);
+  const bad = join(dir, 'raw-archive-tampered.jsonl');
+  writeFileSync(bad, lines.join('\n'));
+  const problems: string[] = [];
+  await runRawVerifyExport([bad], { out: (l) => problems.push(l) }).then(
+    () => assert.unreachable('verified a tampered archive'),
+    (err) => assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_INTEGRITY_FAILED')),
+  );
+  assert.ok(problems.includes(`  line 3 (seq ${row.seq}, id ${row.id}): content_sha256 does not match the envelope`), problems.join('\n'));
 });
 
 s.run();
