@@ -144,9 +144,22 @@ export interface QueryOptions {
   now?: () => number;
 }
 
+/**
+ * The system clock with sub-ms steps for one exchange: Date.now() once (whole ms) plus the
+ * monotonic clock's elapsed time. On loopback a round trip takes ~0.1 ms, so whole-ms T1 and T4
+ * would make delays negative; anchoring to Date.now() per exchange keeps the reading tied to the
+ * system clock (a process-wide performance.timeOrigin drifts from it over days). Cost: the
+ * absolute reading is up to 1 ms behind (Date.now() truncates), so θ reads up to 1 ms high.
+ */
+function fineSystemClock(): () => number {
+  const base = Date.now();
+  const p0 = performance.now();
+  return () => base + (performance.now() - p0);
+}
+
 /** One request/reply exchange. Throws FAKEOUT_ERR_TIME_NTP_TIMEOUT or _REFUSED. */
 export function querySntp(server: NtpServer, opts: QueryOptions): Promise<SntpSample> {
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? fineSystemClock();
   const name = `${server.host}:${server.port}`;
   const sock = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
   return new Promise<SntpSample>((resolve, reject) => {
