@@ -59,8 +59,9 @@ export interface Config {
   breakerCooldownSeconds: number;
   /** event time window (actors/ingest/plausibility.ts): tolerated clock skew into the future */
   timeSkewSeconds: number;
-  /** SNTP time oracle (adapters/time/sntp.ts, docs/time.md): servers asked; empty = oracle off, system clock used */
-  ntpServers: readonly NtpServer[];
+  /** SNTP time oracle (adapters/time/sntp.ts, docs/time.md): servers asked, each `host[:port]` checked by
+   * parseNtpServer; undefined = oracle off, system clock used */
+  ntpServers: readonly string[] | undefined;
   ntpSamples: number;
   ntpTimeoutMs: number;
   ntpPollSeconds: number;
@@ -196,11 +197,6 @@ export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
   'data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv',
   'data/nfi_binance_BTC_USDT-5m.json',
 ]);
-
-export interface NtpServer {
-  host: string;
-  port: number;
-}
 
 export interface NtpServer {
   host: string;
@@ -382,14 +378,17 @@ function executionConfig(env: Env) {
 
 /** The SNTP time oracle and drift-judgment variables (docs/time.md). */
 function timeOracleConfig(env: Env) {
-  const ntpServers = (text(env, 'FAKEOUT_NTP_SERVERS') ?? '').split(',').map((x) => x.trim()).filter(Boolean).map((spec) => {
-    try { return parseNtpServer(spec); } catch (err) { return fail('FAKEOUT_NTP_SERVERS', (err as Error).message); }
-  });
+  const raw = text(env, 'FAKEOUT_NTP_SERVERS');
+  const list = raw === undefined ? undefined : raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list !== undefined && list.length === 0) fail('FAKEOUT_NTP_SERVERS', 'expected host[:port] servers separated by commas (unset it to turn the time oracle off)');
+  for (const spec of list ?? []) {
+    try { parseNtpServer(spec); } catch (err) { fail('FAKEOUT_NTP_SERVERS', (err as Error).message); }
+  }
   const clockWarnMs = num(env, 'FAKEOUT_CLOCK_WARN_MS', 100, isInt(1, 3_600_000), 'an integer 1..3600000 (ms)');
   const clockTripMs = num(env, 'FAKEOUT_CLOCK_TRIP_MS', 1000, isInt(1, 3_600_000), 'an integer 1..3600000 (ms)');
   if (clockTripMs <= clockWarnMs) fail('FAKEOUT_CLOCK_TRIP_MS', `must be above FAKEOUT_CLOCK_WARN_MS (${clockWarnMs}), got ${clockTripMs}`);
   return {
-    ntpServers: Object.freeze(ntpServers),
+    ntpServers: list === undefined ? undefined : Object.freeze(list),
     ntpSamples: num(env, 'FAKEOUT_NTP_SAMPLES', 4, isInt(1, 16), 'an integer 1..16'),
     ntpTimeoutMs: num(env, 'FAKEOUT_NTP_TIMEOUT_MS', 1000, isInt(10, 10_000), 'an integer 10..10000 (ms)'),
     ntpPollSeconds: num(env, 'FAKEOUT_NTP_POLL_SECONDS', 64, isInt(16, 86_400), 'an integer 16..86400 (seconds)'),
