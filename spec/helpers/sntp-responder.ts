@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,7 +90,15 @@ export interface Chronyd {
 }
 
 /** Starts `chronyd -d -x -f <temp conf>` serving 127.0.0.1:<free port> at local stratum 8. */
-export async function startChronyd(bin = 'chronyd'): Promise<Chronyd> {
+/** chronyd on PATH, else Debian's /usr/sbin/chronyd (not on a normal user's PATH); undefined = not installed. */
+export function chronydPath(): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin']) {
+    if (existsSync(join(dir, 'chronyd'))) return join(dir, 'chronyd');
+  }
+  return undefined;
+}
+
+export async function startChronyd(bin = chronydPath() ?? 'chronyd'): Promise<Chronyd> {
   const dir = mkdtempSync(join(tmpdir(), 'fakeout-chronyd-'));
   const port = await freeUdpPort();
   const conf = join(dir, 'chrony.conf');

@@ -1,20 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isFakeoutError } from '../../actors/domain/errors.ts';
 import { measureOffset, querySntp } from '../../adapters/time/sntp.ts';
 import { CorrectedClock } from '../../adapters/time/clock.ts';
-import { startChronyd, startTestResponder, type Misbehaviour } from '../helpers/sntp-responder.ts';
+import { chronydPath, startChronyd, startTestResponder, type Misbehaviour } from '../helpers/sntp-responder.ts';
 
 const s = suite('sntp-servers');
 const LOCAL = (port: number) => ({ host: '127.0.0.1', port });
 
-function hasChronyd(): boolean {
-  try { execFileSync('chronyd', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; }
-}
 
 s('real NTP server (chronyd, local stratum 8 on loopback): offset within 5 ms of 0, stratum 8', async () => {
-  assert.ok(hasChronyd(), 'chronyd is not installed: run ops/setup.sh (it installs chrony)');
+  assert.ok(chronydPath() !== undefined, 'chronyd is not installed: run ops/setup.sh (it installs chrony)');
   const c = await startChronyd();
   try {
     const m = await measureOffset([LOCAL(c.port)], { samples: 4, timeoutMs: 1000 });
