@@ -2,6 +2,7 @@
 # Sets fakeout up on a Debian/Ubuntu machine with Node >= 20.11 (package.json "engines"). Idempotent: installs only what is
 # missing, so running it twice is quick and harmless.
 #   - nats-server (Debian package) when it is not on PATH
+#   - chrony (Debian package) when chronyd is missing: the tests run their own chronyd as a loopback NTP server
 #   - the npm dependencies, exactly as locked (npm ci), when node_modules is missing or stale
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,27 @@ else
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nats-server || die "apt-get install nats-server failed; install it by hand and re-run."
   command -v nats-server >/dev/null 2>&1 || die "nats-server still not on PATH after install."
   say "installed $(nats-server --version 2>&1 | head -n1)"
+fi
+
+# chronyd serves NTP on loopback for spec/time/sntp-servers.test.ts (started and stopped by the test,
+# with -x so it never touches the clock). Note what the package does to the machine: Debian's chrony
+# replaces systemd-timesyncd (the packages conflict) and, where systemd runs, its postinst starts chrony
+# as the system's time service. That service is the system's, not ours: setup never stops or changes it.
+chronyd_bin=$(command -v chronyd 2>/dev/null || { [[ -x /usr/sbin/chronyd ]] && echo /usr/sbin/chronyd; } || true)
+if [[ -n $chronyd_bin ]]; then
+  say "chronyd present: $("$chronyd_bin" -v 2>&1 | head -n1)"
+else
+  say "chronyd missing; installing chrony with apt-get (it replaces systemd-timesyncd as the system NTP client)"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "chronyd is missing and this is not root; run: sudo apt-get install chrony"
+    SUDO="sudo"
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "chronyd is missing and apt-get is not available; install chrony and re-run."
+  $SUDO apt-get update -qq || die "apt-get update failed; install chrony by hand and re-run."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chrony || die "apt-get install chrony failed; install it by hand and re-run."
+  [[ -x /usr/sbin/chronyd ]] || command -v chronyd >/dev/null 2>&1 || die "chronyd still missing after install."
+  say "installed $(/usr/sbin/chronyd -v 2>&1 | head -n1)"
 fi
 
 # npm ci is the reproducible install; skip it when node_modules already matches the lock file.

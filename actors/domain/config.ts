@@ -6,6 +6,7 @@
 import { costModelFromConfig } from '../execution/cost-model.ts';
 import { FakeoutError } from './errors.ts';
 import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
+import { isIP } from 'node:net';
 import { isTimeframe, type Timeframe } from './messages.ts';
 
 export type { ProcessRole };
@@ -60,6 +61,16 @@ export interface Config {
   breakerCooldownSeconds: number;
   /** event time window (actors/ingest/plausibility.ts): tolerated clock skew into the future */
   timeSkewSeconds: number;
+  /** SNTP time oracle (adapters/time/sntp.ts, docs/time.md): servers asked, each `host[:port]` checked by
+   * parseNtpServer; undefined = oracle off, system clock used */
+  ntpServers: readonly string[] | undefined;
+  ntpSamples: number;
+  ntpTimeoutMs: number;
+  ntpPollSeconds: number;
+  /** drift judgment (adapters/time/drift.ts): |offset| above warn → warn; above trip, or no answer for noAnswer → trip */
+  clockWarnMs: number;
+  clockTripMs: number;
+  clockNoAnswerSeconds: number;
   /** webhook events may start at most this many days before now */
   webhookMaxAgeDays: number;
   /** a replay row may start at most this many days after the latest accepted row of its file */
@@ -147,6 +158,13 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_BREAKER_ERROR_WINDOW', default: '20', meaning: 'orders in the error-rate window; judged only once full (1..1000)' },
   { name: 'FAKEOUT_BREAKER_COOLDOWN', default: '900', meaning: 'seconds the breaker stays open before a human may reset it (0..604800)' },
   { name: 'FAKEOUT_TIME_SKEW_SECONDS', default: '60', meaning: 'clock skew tolerated into the future: an event (a bar: its end) later than now + this is refused (`docs/bars.md`)' },
+  { name: 'FAKEOUT_NTP_SERVERS', default: '(unset: time oracle off)', meaning: 'comma-separated NTP servers `host[:port]` (port 123 by default, `[v6]:port` for IPv6) the SNTP time oracle asks; unset = off: the system clock is used uncorrected and the log says so (`docs/time.md`)' },
+  { name: 'FAKEOUT_NTP_SAMPLES', default: '4', meaning: 'requests per server per measurement; the answer with the smallest round-trip delay is kept (1..16)' },
+  { name: 'FAKEOUT_NTP_TIMEOUT_MS', default: '1000', meaning: 'ms to wait for one NTP reply before it counts as no answer (10..10000)' },
+  { name: 'FAKEOUT_NTP_POLL_SECONDS', default: '64', meaning: 'seconds between time-oracle measurements (16..86400; RFC 4330 asks for no more than one request a minute per server at steady state)' },
+  { name: 'FAKEOUT_CLOCK_WARN_MS', default: '100', meaning: 'clock offset (absolute, ms) above which the drift judgment warns (metric and log)' },
+  { name: 'FAKEOUT_CLOCK_TRIP_MS', default: '1000', meaning: 'clock offset (absolute, ms) above which the drift judgment trips the breaker (reason `clock`); must be above FAKEOUT_CLOCK_WARN_MS' },
+  { name: 'FAKEOUT_CLOCK_NO_ANSWER_SECONDS', default: '900', meaning: 'with FAKEOUT_NTP_SERVERS set: no accepted NTP answer for this long trips the breaker (reason `clock`)' },
   { name: 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', default: '7', meaning: 'a webhook event starting more than this many days before now is refused' },
   { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
   { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
@@ -182,6 +200,30 @@ export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
   'data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv',
   'data/nfi_binance_BTC_USDT-5m.json',
 ]);
+
+export interface NtpServer {
+  host: string;
+  port: number;
+}
+
+/** An NTP server `host[:port]` (default port 123) or `[v6]:port`; throws a plain Error that loadConfig words with the variable name. */
+export function parseNtpServer(spec: string): NtpServer {
+  const s = spec.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  let host: string;
+  let portText: string | undefined;
+  if (v6) { host = v6[1]!; portText = v6[2]; }
+  else if (isIP(s) === 6) { host = s; }
+  else {
+    const i = s.lastIndexOf(':');
+    host = i < 0 ? s : s.slice(0, i);
+    portText = i < 0 ? undefined : s.slice(i + 1);
+  }
+  if (!/^[A-Za-z0-9.\-:]+$/.test(host)) throw new Error(`${JSON.stringify(spec)} is not host[:port]`);
+  const port = portText === undefined ? 123 : Number(portText);
+  if (!/^\d+$/.test(portText ?? '123') || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${JSON.stringify(spec)}: port must be 1..65535`);
+  return { host, port };
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -275,6 +317,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     breakerErrorWindow: num(env, 'FAKEOUT_BREAKER_ERROR_WINDOW', 20, isInt(1, 1000), 'an integer 1..1000'),
     breakerCooldownSeconds: num(env, 'FAKEOUT_BREAKER_COOLDOWN', 900, isInt(0, 604800), 'whole seconds 0..604800'),
     timeSkewSeconds: num(env, 'FAKEOUT_TIME_SKEW_SECONDS', 60, isInt(0, 86_400), 'an integer 0..86400 (seconds)'),
+    ...timeOracleConfig(env),
     webhookMaxAgeDays: num(env, 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', 7, (n) => n > 0 && n <= 3650, 'a number of days in (0, 3650]'),
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
@@ -335,4 +378,26 @@ function executionConfig(env: Env) {
   };
   costModelFromConfig(c);
   return c;
+}
+
+/** The SNTP time oracle and drift-judgment variables (docs/time.md). */
+function timeOracleConfig(env: Env) {
+  const raw = text(env, 'FAKEOUT_NTP_SERVERS');
+  const list = raw === undefined ? undefined : raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list !== undefined && list.length === 0) fail('FAKEOUT_NTP_SERVERS', 'expected host[:port] servers separated by commas (unset it to turn the time oracle off)');
+  for (const spec of list ?? []) {
+    try { parseNtpServer(spec); } catch (err) { fail('FAKEOUT_NTP_SERVERS', (err as Error).message); }
+  }
+  const clockWarnMs = num(env, 'FAKEOUT_CLOCK_WARN_MS', 100, isInt(1, 3_600_000), 'an integer 1..3600000 (ms)');
+  const clockTripMs = num(env, 'FAKEOUT_CLOCK_TRIP_MS', 1000, isInt(1, 3_600_000), 'an integer 1..3600000 (ms)');
+  if (clockTripMs <= clockWarnMs) fail('FAKEOUT_CLOCK_TRIP_MS', `must be above FAKEOUT_CLOCK_WARN_MS (${clockWarnMs}), got ${clockTripMs}`);
+  return {
+    ntpServers: list === undefined ? undefined : Object.freeze(list),
+    ntpSamples: num(env, 'FAKEOUT_NTP_SAMPLES', 4, isInt(1, 16), 'an integer 1..16'),
+    ntpTimeoutMs: num(env, 'FAKEOUT_NTP_TIMEOUT_MS', 1000, isInt(10, 10_000), 'an integer 10..10000 (ms)'),
+    ntpPollSeconds: num(env, 'FAKEOUT_NTP_POLL_SECONDS', 64, isInt(16, 86_400), 'an integer 16..86400 (seconds)'),
+    clockWarnMs,
+    clockTripMs,
+    clockNoAnswerSeconds: num(env, 'FAKEOUT_CLOCK_NO_ANSWER_SECONDS', 900, isInt(1, 604_800), 'an integer 1..604800 (seconds)'),
+  };
 }

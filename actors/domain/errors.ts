@@ -14,6 +14,8 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_WEBHOOK_TOO_LARGE: { status: 413, meaning: 'the webhook body is over the size limit' },
   FAKEOUT_ERR_INGEST_UNAVAILABLE: { status: 503, meaning: 'the RAW stream did not acknowledge the event; nothing was stored, retry' },
   FAKEOUT_ERR_TIME_INVALID: { status: 400, meaning: 'a timestamp could not be understood' },
+  FAKEOUT_ERR_TIME_NTP_TIMEOUT: { status: 503, meaning: 'an NTP server did not answer within FAKEOUT_NTP_TIMEOUT_MS (or the request could not be sent)' },
+  FAKEOUT_ERR_TIME_NTP_REFUSED: { status: 502, meaning: "an NTP reply failed an RFC 4330 sanity check; details.check names it (kiss, stratum, leap, mode, version, origin, transmit, delay, length)" },
   FAKEOUT_ERR_NATS_CONNECT: { status: 503, meaning: 'could not connect to NATS' },
   FAKEOUT_ERR_NATS_SERVER_START: { status: 500, meaning: 'the embedded nats-server could not be started' },
   FAKEOUT_ERR_NATS_PUBLISH: { status: 503, meaning: 'a JetStream publish was not acknowledged' },

@@ -17,3 +17,56 @@ export const systemClock: Clock = Object.freeze({
 export function formatUtc(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * "Now" corrected by the time oracle: {@link now} = the system clock + the last accepted NTP
+ * offset, with the raw reading ({@link systemNow}) and the offset in use ({@link offsetMs}) beside
+ * it, so a stamp can record all three. Until an offset is accepted the offset is 0 and
+ * {@link corrected} is false (the system clock is used as it is).
+ */
+export class CorrectedClock implements Clock {
+  readonly #system: Clock;
+  #offsetMs = 0;
+  #acceptedAt: number | null = null;
+
+  constructor(system: Clock = systemClock) {
+    this.#system = system;
+  }
+
+  /** corrected time, integer epoch ms */
+  now(): number {
+    return Math.round(this.#system.now() + this.#offsetMs);
+  }
+
+  /** the system clock reading, uncorrected */
+  systemNow(): number {
+    return this.#system.now();
+  }
+
+  /** the offset in use, ms (positive: the system clock is behind true time) */
+  get offsetMs(): number {
+    return this.#offsetMs;
+  }
+
+  /** system time at which the offset in use was accepted; null = never (uncorrected) */
+  get acceptedAt(): number | null {
+    return this.#acceptedAt;
+  }
+
+  get corrected(): boolean {
+    return this.#acceptedAt !== null;
+  }
+
+  /** Takes a measured offset (adapters/time/sntp.ts); `at` is the system time of the answer. */
+  accept(offsetMs: number, at: number = this.#system.now()): void {
+    if (!Number.isFinite(offsetMs)) throw new RangeError(`offsetMs must be finite, got ${offsetMs}`);
+    this.#offsetMs = offsetMs;
+    this.#acceptedAt = at;
+  }
+
+  /** All three readings at one instant, for stamping an event. */
+  stamp(): { receivedAt: number; correctedAt: number; offsetMs: number } {
+    const receivedAt = this.#system.now();
+    return { receivedAt, correctedAt: Math.round(receivedAt + this.#offsetMs), offsetMs: this.#offsetMs };
+  }
+}

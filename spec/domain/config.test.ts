@@ -56,6 +56,13 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_BREAKER_ERROR_WINDOW: 'breakerErrorWindow',
   FAKEOUT_BREAKER_COOLDOWN: 'breakerCooldownSeconds',
   FAKEOUT_TIME_SKEW_SECONDS: 'timeSkewSeconds',
+  FAKEOUT_NTP_SERVERS: 'ntpServers',
+  FAKEOUT_NTP_SAMPLES: 'ntpSamples',
+  FAKEOUT_NTP_TIMEOUT_MS: 'ntpTimeoutMs',
+  FAKEOUT_NTP_POLL_SECONDS: 'ntpPollSeconds',
+  FAKEOUT_CLOCK_WARN_MS: 'clockWarnMs',
+  FAKEOUT_CLOCK_TRIP_MS: 'clockTripMs',
+  FAKEOUT_CLOCK_NO_ANSWER_SECONDS: 'clockNoAnswerSeconds',
   FAKEOUT_WEBHOOK_MAX_AGE_DAYS: 'webhookMaxAgeDays',
   FAKEOUT_REPLAY_MAX_GAP_DAYS: 'replayMaxGapDays',
   FAKEOUT_TIME_FLOOR: 'timeFloor',
@@ -125,6 +132,13 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_BREAKER_ERROR_WINDOW: '10',
   FAKEOUT_BREAKER_COOLDOWN: '60',
   FAKEOUT_TIME_SKEW_SECONDS: '5',
+  FAKEOUT_NTP_SERVERS: '127.0.0.1:1123,time.example.net,[::1]:123',
+  FAKEOUT_NTP_SAMPLES: '8',
+  FAKEOUT_NTP_TIMEOUT_MS: '250',
+  FAKEOUT_NTP_POLL_SECONDS: '1024',
+  FAKEOUT_CLOCK_WARN_MS: '50',
+  FAKEOUT_CLOCK_TRIP_MS: '500',
+  FAKEOUT_CLOCK_NO_ANSWER_SECONDS: '3600',
   FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '1.5',
   FAKEOUT_REPLAY_MAX_GAP_DAYS: '400',
   FAKEOUT_TIME_FLOOR: '1900-01-01',
@@ -247,6 +261,8 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.breakerErrorWindow, 20);
   assert.is(c.breakerCooldownSeconds, 900);
   assert.is(c.timeSkewSeconds, 60);
+  assert.is(c.ntpServers, undefined);
+  assert.equal([c.ntpSamples, c.ntpTimeoutMs, c.ntpPollSeconds, c.clockWarnMs, c.clockTripMs, c.clockNoAnswerSeconds], [4, 1000, 64, 100, 1000, 900]);
   assert.is(c.webhookMaxAgeDays, 7);
   assert.is(c.replayMaxGapDays, 31);
   assert.is(c.timeFloor, '1980-01-01');
@@ -309,6 +325,17 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['PORT', '80.5'],
     ['PORT', '-1'],
     ['FAKEOUT_TIMEFRAMES', '2m'],
+    ['FAKEOUT_NTP_SERVERS', 'pool.ntp.org:0'],
+    ['FAKEOUT_NTP_SERVERS', 'pool.ntp.org:123x'],
+    ['FAKEOUT_NTP_SERVERS', 'a b'],
+    ['FAKEOUT_NTP_SERVERS', ' , '],
+    ['FAKEOUT_NTP_SAMPLES', '0'],
+    ['FAKEOUT_NTP_SAMPLES', '17'],
+    ['FAKEOUT_NTP_TIMEOUT_MS', '9'],
+    ['FAKEOUT_NTP_POLL_SECONDS', '15'],
+    ['FAKEOUT_CLOCK_WARN_MS', '0'],
+    ['FAKEOUT_CLOCK_TRIP_MS', '100'],
+    ['FAKEOUT_CLOCK_NO_ANSWER_SECONDS', '0'],
     ['FAKEOUT_BAR_CLOCK_TICK', '-1'],
     ['FAKEOUT_AUDIT_MIRROR_MS', '3600001'],
     ['FAKEOUT_BAR_CLOCK_TICK', '1.5'],
