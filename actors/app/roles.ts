@@ -15,6 +15,8 @@ import type { Clock } from '../../adapters/time/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
 import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
 import { liveClockHorizonMs, startBarClockActor } from '../ingest/bar-clock.actor.ts';
+import { startDriftMonitorActor } from '../time/drift-monitor.actor.ts';
+import { parseNtpServer } from '../domain/config.ts';
 import { startAuditMirrorActor, type AuditMirrorReport } from '../audit/audit-mirror.actor.ts';
 import type { BarBuilderStats } from '../bars/bar-builder.ts';
 import type { Config } from '../domain/config.ts';
@@ -153,6 +155,19 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
           { log: c.log.child({ actor: 'slippage-monitor' }), onCommitted: c.onMonitorCommitted },
         ),
       ),
+  },
+  // the time oracle's watch: clock offset against FAKEOUT_NTP_SERVERS; beyond the limit trips the breaker (risk.trip.clock)
+  {
+    kind: 'service', id: 'drift-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: ['ORDERS'], restart: 'permanent', shutdownMs: 5_000,
+    start: (c) => {
+      const servers = c.config.ntpServers;
+      if (servers === undefined || servers.length === 0) return undefined;
+      return () => startDriftMonitorActor({
+        bus: c.bus('pipeline'), clock: c.clock, log: c.log.child({ actor: 'drift-monitor' }), servers: servers.map(parseNtpServer),
+        samples: c.config.ntpSamples, timeoutMs: c.config.ntpTimeoutMs, intervalMs: c.config.ntpPollSeconds * 1000,
+        thresholds: { warnMs: c.config.clockWarnMs, tripMs: c.config.clockTripMs, noAnswerMs: c.config.clockNoAnswerSeconds * 1000 },
+      });
+    },
   },
   // the integrity auditor: RAW against raw_events on a schedule; a failure trips the breaker (risk.trip.integrity on ORDERS).
   // Role pipeline: it runs beside the raw-archiver whose output it checks, and its NATS user already reads RAW.

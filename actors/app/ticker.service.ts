@@ -10,12 +10,14 @@ import { tickerMachine } from '../../machines/ticker.machine.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
 import { startServiceActor } from './service.actor.ts';
 
-export function startTickerService(name: string, deps: { intervalMs: number; tick: () => Promise<void> }): StageActor {
+/** `immediate`: run one tick at start, before the first interval (a failure there is a crash). */
+export function startTickerService(name: string, deps: { intervalMs: number; tick: () => Promise<void>; immediate?: boolean }): StageActor {
   let ticker: ReturnType<typeof createActor<typeof tickerMachine>> | undefined;
   let exited: (reason: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => (exited = resolve));
   return startServiceActor(name, {
     async start() {
+      if (deps.immediate === true) await deps.tick();
       const machine = tickerMachine.provide({ actors: { tick: fromPromise<void>(() => deps.tick()) } });
       ticker = createActor(machine, { input: { intervalMs: deps.intervalMs } });
       ticker.subscribe((s) => {
