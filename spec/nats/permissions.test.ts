@@ -181,6 +181,9 @@ s('nobody but admin can delete or purge a stream: the server refuses the others 
     await refusedByServer(user(u).jsm.streams.delete('BARS'), `${u} deleting BARS`);
     await refusedByServer(user(u).jsm.streams.deleteMessage('BARS', 1), `${u} deleting a BARS message`);
     await refusedByServer(user(u).jsm.streams.update('RAW', { deny_purge: false, deny_delete: false }), `${u} lifting RAW's locks`);
+    await refusedByServer(user(u).jsm.streams.purge('AUDIT'), `${u} purging AUDIT`);
+    await refusedByServer(user(u).jsm.streams.delete('AUDIT'), `${u} deleting AUDIT`);
+    await refusedByServer(user(u).jsm.streams.deleteMessage('AUDIT', 1), `${u} deleting an AUDIT message`);
     assert.equal(await streamInfo(jsm, 'BARS'), before, `${u}: BARS unchanged`);
   }
   // admin may: so the refusals above are the users', not the stream's
@@ -196,6 +199,18 @@ s('RAW itself refuses to delete a message or purge (JetStream API error), even f
   assert.is((err as JetStreamApiError).code, 10057);
   assert.instance(await rejection(user('admin').jsm.streams.purge('RAW')), JetStreamApiError);
   assert.equal(await streamInfo(jsm, 'RAW'), before);
+});
+
+s('AUDIT itself refuses to delete a message or purge (JetStream API error), even for admin', async () => {
+  // a message so there is something to refuse deleting (the gateway is AUDIT's publisher)
+  await publishJson(user('gateway').js, 'audit.test', 'audit-immutable-probe', { by: 'gateway' });
+  const before = await streamInfo(jsm, 'AUDIT');
+  assert.ok(before.messages > 0, 'AUDIT holds the probe');
+  const err = await rejection(user('admin').jsm.streams.deleteMessage('AUDIT', before.lastSeq));
+  assert.instance(err, JetStreamApiError);
+  assert.is((err as JetStreamApiError).code, 10057);
+  assert.instance(await rejection(user('admin').jsm.streams.purge('AUDIT')), JetStreamApiError);
+  assert.equal(await streamInfo(jsm, 'AUDIT'), before);
 });
 
 s('a wrong password is refused with FAKEOUT_ERR_NATS_CONNECT', async () => {
