@@ -23,18 +23,24 @@ if (( node_major < NODE_MIN_MAJOR || (node_major == NODE_MIN_MAJOR && node_minor
 fi
 say "node $(node --version)"
 
+# apt_install WHAT PACKAGE: installs a Debian package with apt-get (sudo when not root), or explains
+# what to do by hand. WHAT is the program that is missing, for the messages.
+apt_install() {
+  local what=$1 pkg=$2 SUDO=""
+  say "$what missing; installing $pkg with apt-get"
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "$what is missing and this is not root; run: sudo apt-get install $pkg"
+    SUDO="sudo"
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "$what is missing and apt-get is not available; install $pkg and re-run."
+  $SUDO apt-get update -qq || die "apt-get update failed; install $pkg by hand and re-run."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$pkg" || die "apt-get install $pkg failed; install it by hand and re-run."
+}
+
 if command -v nats-server >/dev/null 2>&1; then
   say "nats-server present: $(nats-server --version 2>&1 | head -n1)"
 else
-  say "nats-server missing; installing it with apt-get"
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "nats-server is missing and this is not root; run: sudo apt-get install nats-server"
-    SUDO="sudo"
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "nats-server is missing and apt-get is not available; install nats-server (https://nats.io) and re-run."
-  $SUDO apt-get update -qq || die "apt-get update failed; install nats-server by hand and re-run."
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nats-server || die "apt-get install nats-server failed; install it by hand and re-run."
+  apt_install nats-server nats-server
   command -v nats-server >/dev/null 2>&1 || die "nats-server still not on PATH after install."
   say "installed $(nats-server --version 2>&1 | head -n1)"
 fi
@@ -47,15 +53,8 @@ chronyd_bin=$(command -v chronyd 2>/dev/null || { [[ -x /usr/sbin/chronyd ]] && 
 if [[ -n $chronyd_bin ]]; then
   say "chronyd present: $("$chronyd_bin" -v 2>&1 | head -n1)"
 else
-  say "chronyd missing; installing chrony with apt-get (it replaces systemd-timesyncd as the system NTP client)"
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "chronyd is missing and this is not root; run: sudo apt-get install chrony"
-    SUDO="sudo"
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "chronyd is missing and apt-get is not available; install chrony and re-run."
-  $SUDO apt-get update -qq || die "apt-get update failed; install chrony by hand and re-run."
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chrony || die "apt-get install chrony failed; install it by hand and re-run."
+  # it replaces systemd-timesyncd as the system NTP client (see above)
+  apt_install chronyd chrony
   [[ -x /usr/sbin/chronyd ]] || command -v chronyd >/dev/null 2>&1 || die "chronyd still missing after install."
   say "installed $(/usr/sbin/chronyd -v 2>&1 | head -n1)"
 fi
