@@ -201,6 +201,24 @@ s('RAW itself refuses to delete a message or purge (JetStream API error), even f
   assert.equal(await streamInfo(jsm, 'RAW'), before);
 });
 
+s('lifting RAW\'s deny_delete/deny_purge is refused for every user; admin reaches the stream, which refuses it too (config update cannot cancel the locks)', async () => {
+  const before = await user('admin').jsm.streams.info('RAW');
+  for (const u of ['ingest', 'pipeline', 'gateway', 'ops'] as const) {
+    await refusedByServer(user(u).jsm.streams.update('RAW', { deny_delete: false }), `${u} lifting RAW's deny_delete`);
+    await refusedByServer(user(u).jsm.streams.update('RAW', { deny_purge: false }), `${u} lifting RAW's deny_purge`);
+  }
+  // admin's request passes the permissions and is answered by JetStream itself
+  for (const lift of [{ deny_delete: false }, { deny_purge: false }]) {
+    const err = await rejection(user('admin').jsm.streams.update('RAW', lift));
+    assert.instance(err, JetStreamApiError, `admin ${JSON.stringify(lift)}: a JetStream answer, not a permissions violation`);
+    assert.match((err as Error).message, /can not cancel deny/i);
+  }
+  const after = await user('admin').jsm.streams.info('RAW');
+  assert.is(after.config.deny_delete, true);
+  assert.is(after.config.deny_purge, true);
+  assert.is(after.state.messages, before.state.messages);
+});
+
 s('AUDIT itself refuses to delete a message or purge (JetStream API error), even for admin', async () => {
   // a message so there is something to refuse deleting (the gateway is AUDIT's publisher)
   await publishJson(user('gateway').js, 'audit.test', 'audit-immutable-probe', { by: 'gateway' });
