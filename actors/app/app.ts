@@ -6,10 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { appendAudit, listMonitorStates, openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
+import { insertConfigVersion } from '../../adapters/db/config.repo.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
-import { followStream } from '../../adapters/nats/index.ts';
+import { configReader, followStream } from '../../adapters/nats/index.ts';
+import { diffParams, governedFromConfig, seedVersion } from '../config/governed.ts';
+import type { NatsUser } from '../domain/identities.ts';
+import type { ConfigReader } from '../stage/ports.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { systemClock, type Clock } from '../../adapters/time/index.ts';
@@ -85,7 +89,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let messaging: Messaging;
   let database: Database;
   try {
-    messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology, lock: dataDirLock });
+    messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology, lock: dataDirLock, governedSeed: () => seedVersion(config, clock.now()) });
   } catch (err) {
     dataDirLock.release();
     throw err;
@@ -98,6 +102,14 @@ export async function startApp(opts: StartOptions): Promise<App> {
     throw err;
   }
   const db = database.db;
+  try {
+    await mirrorGovernedVersion(db, messaging, config, log);
+  } catch (err) {
+    await messaging.close();
+    await database.close();
+    dataDirLock.release();
+    throw err;
+  }
   let brokerVault: Vault | undefined;
   try {
     brokerVault = openBrokerVault(config, db, clock);
@@ -137,7 +149,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       monitors: { list: () => listMonitorStates(db) },
       beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
-      ...(orders === undefined ? {} : { orders }),
+      ...(orders === undefined ? {} : { orders, config: orders.config }),
       signals: {
         recent: (q) => recentSignals(db, q),
         // Only a process connected as `pipeline` may follow SIGNALS (nats.conf); others list from the database.
@@ -206,7 +218,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     let start: TreeWorker['start'] | undefined;
     if (entry.kind === 'stage') {
       const def = entry.stage(ctx);
-      const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize };
+      const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
       start = () => startStageActor(def, deps);
     } else {
       start = entry.start(ctx);
@@ -356,3 +368,27 @@ function recordMonitorOutputs(metrics: Metrics, outputs: readonly MonitorOutput[
     }
   }
 }
+
+/**
+ * The governed config (docs/config.md) at start: the version in force is mirrored into
+ * config_versions (repairing a crash between the bucket write and its mirror), and a start-up
+ * variable that differs from it is said, not applied: the bucket wins over the environment.
+ */
+async function mirrorGovernedVersion(db: Database['db'], messaging: Messaging, config: Readonly<Config>, log: Logger): Promise<void> {
+  const g = messaging.governed;
+  if (g === undefined) return;
+  await insertConfigVersion(db, g.version, g.revision);
+  const differs = diffParams(g.version.params, governedFromConfig(config));
+  if (Object.keys(differs).length > 0) {
+    log.warn({ version: g.version.version, differs }, 'start-up variables differ from the governed config version in force; the version stays in force (change it with `fakeout config propose`)');
+  }
+  log.info({ version: g.version.version, params: g.version.params }, 'governed config');
+}
+
+/** Stages read the governed config with their own NATS user (pipeline, gateway; nats.conf allows them to read it). */
+function governedReaderFor(messaging: Messaging, user: NatsUser): { config?: ConfigReader } {
+  if (user !== 'pipeline' && user !== 'gateway') return {};
+  const reader = configReader(messaging.connection(user));
+  return { config: { current: () => reader.current() } };
+}
+

@@ -7,6 +7,7 @@
  * Run it as `npx fakeout …` or through its bin, never under a wrapper that does not pass
  * signals on (see `npm start` in package.json and docs/operations.md).
  */
+import { systemClock } from '../../adapters/time/clock.ts';
 import { createLogger } from '../../adapters/log/index.ts';
 import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import { loadConfig } from '../domain/config.ts';
@@ -18,6 +19,8 @@ import { AUTH_COMMANDS, auditTail, auditVerify, totpEnroll, usersAdd, withAuthDa
 import { INTEGRITY_COMMANDS, runIntegrityVerify } from './integrity-command.ts';
 import { RAW_COMMANDS, runRawExport, runRawVerifyExport } from './raw-command.ts';
 import { ORDER_COMMANDS, runOrdersCommand, type OrderCommand } from './orders-command.ts';
+import { CONFIG_COMMANDS, runConfigCommand, type ConfigCommand } from './config-command.ts';
+import { getConfigVersion, listConfigProposals, listConfigVersions } from '../../adapters/db/config.repo.ts';
 import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
 const PENDING_APPROVAL = ORDER_STATUS.pendingApproval;
@@ -59,6 +62,7 @@ export const COMMANDS = Object.freeze({
   ...AUTH_COMMANDS,
   ...ORDER_COMMANDS,
   ...INTEGRITY_COMMANDS,
+  ...CONFIG_COMMANDS,
   ...RAW_COMMANDS,
 } satisfies Record<string, CommandSyntax>);
 
@@ -265,6 +269,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return runRawExport(rest, loadConfig(env), io);
     case 'raw verify-export':
       return runRawVerifyExport(rest, io);
+    case 'config propose':
+    case 'config approve':
+    case 'config reject':
+    case 'config show':
+    case 'config history':
+    case 'config diff':
+      return runConfigCommand(command satisfies ConfigCommand, rest, {
+        ...io,
+        defaultUrl: defaultUrl(env),
+        now: () => systemClock.now(),
+        read: (fn) => withAuthDatabase(loadConfig(env), (deps) => fn({
+          versions: (n) => listConfigVersions(deps.db, n),
+          version: (n) => getConfigVersion(deps.db, n),
+          proposals: (n) => listConfigProposals(deps.db, { limit: n }),
+        }), io),
+      });
     case 'orders pending':
     case 'orders approve':
     case 'orders reject':

@@ -21,6 +21,8 @@ import {
 import { loadOrCreateNatsUsers } from '../../adapters/nats/credentials-file.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { createBus, type NatsBus } from '../../adapters/nats/bus.ts';
+import { configReader, ensureConfigBucket, type StoredVersion } from '../../adapters/nats/config-kv.ts';
+import type { GovernedVersion } from '../config/governed.ts';
 import type { DataDirLock } from '../../adapters/lock/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { natsPasswordOf, natsPasswordVariable, type Config } from '../domain/config.ts';
@@ -97,6 +99,13 @@ export interface Messaging {
   bus(user: NatsUser): NatsBus;
   /** the users this process is connected as */
   users: readonly NatsUser[];
+  /** the governed config version in force at start (KV bucket `config`), when this process could read it */
+  governed: StoredVersion | undefined;
+  /**
+   * Runs `fn` over a short-lived `admin` connection (applying a config change); refused with
+   * FAKEOUT_ERR_CONFIG_UNAVAILABLE when this process has no admin credentials.
+   */
+  asAdmin<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T>;
   isConnected(): boolean;
   close(): Promise<void>;
 }
@@ -108,6 +117,8 @@ export interface MessagingOptions {
   topology: Topology;
   /** this process's lock on the data directory (the embedded server's orphan reaper needs it) */
   lock: DataDirLock;
+  /** version 1 of the governed config, seeded into the KV bucket `config` when it holds none (docs/config.md) */
+  governedSeed?: () => GovernedVersion;
 }
 
 /**
@@ -141,6 +152,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
     servers = embedded.url;
   }
   const connections = new Map<NatsUser, NatsConnection>();
+  let governed: StoredVersion | undefined;
   const closeAll = async () => {
     await Promise.allSettled([...connections.values()].map((nc) => nc.close()));
     await embedded?.stop();
@@ -151,6 +163,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       const nc = await connectNats({ servers, user: admin.user, pass: admin.pass, name: `fakeout-${config.role}-admin` });
       try {
         await applyTopology(nc, opts.topology);
+        if (opts.governedSeed) governed = await ensureConfigBucket(nc, opts.governedSeed);
       } finally {
         await nc.close().catch(() => undefined);
       }
@@ -160,6 +173,14 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       connections.set(user, await connectNats({ servers, user: c.user, pass: c.pass, name: `fakeout-${config.role}-${user}` }));
     }
     if (!admin) await checkTopology(connections.values().next().value!, opts.topology);
+    if (!admin && opts.governedSeed) {
+      const reader = [...connections.entries()].find(([u]) => u !== 'ingest')?.[1];
+      governed = reader === undefined ? undefined : await configReader(reader).stored().catch((err: unknown) => {
+        throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `the config bucket is missing or empty and ${natsPasswordVariable('admin')} is unset, so it cannot be created; start once with it set`, {
+          cause: err, details: { field: natsPasswordVariable('admin') },
+        });
+      });
+    }
   } catch (err) {
     await closeAll();
     throw err;
@@ -184,6 +205,19 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
   return {
     embedded,
     users: [...connections.keys()],
+    governed,
+    async asAdmin(fn) {
+      const admin = credentials('admin');
+      if (!admin) {
+        throw new FakeoutError('FAKEOUT_ERR_CONFIG_UNAVAILABLE', `this process has no admin NATS credentials (${natsPasswordVariable('admin')}), so it cannot write the config bucket`, { details: { field: natsPasswordVariable('admin') } });
+      }
+      const nc = await connectNats({ servers, user: admin.user, pass: admin.pass, name: `fakeout-${config.role}-admin-config` });
+      try {
+        return await fn(nc);
+      } finally {
+        await nc.close().catch(() => undefined);
+      }
+    },
     connection: (user) => pick(connections, user),
     bus: (user) => pick(buses, user),
     isConnected: () => down.size === 0 && [...connections.values()].every((nc) => !nc.isClosed()),

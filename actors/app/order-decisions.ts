@@ -6,7 +6,10 @@
 import { resolve } from 'node:path';
 import type { Database } from '../../adapters/db/index.ts';
 import type { OrdersRoutesOptions } from '../../adapters/http/index.ts';
-import { publishJson } from '../../adapters/nats/index.ts';
+import { configReader, publishJson, writeConfigVersion } from '../../adapters/nats/index.ts';
+import type { ConfigRoutesOptions } from '../../adapters/http/index.ts';
+import { createConfigService } from '../config/config.service.ts';
+import { deskHoursFromConfig } from '../config/desk-hours.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { createApprovalsService } from '../auth/approvals.service.ts';
 import { createAuthService } from '../auth/auth.service.ts';
@@ -15,13 +18,23 @@ import type { Config } from '../domain/config.ts';
 import type { Messaging } from './messaging.ts';
 
 /** The approval surface's port for the HTTP routes: decisions are published as the `gateway` NATS user. */
-export function orderDecisions(config: Readonly<Config>, dataDir: string, clock: Clock, db: Database['db'], messaging: Pick<Messaging, 'bus'>): OrdersRoutesOptions {
+export function orderDecisions(config: Readonly<Config>, dataDir: string, clock: Clock, db: Database['db'], messaging: Pick<Messaging, 'bus' | 'asAdmin' | 'connection'>): OrdersRoutesOptions & { config: ConfigRoutesOptions } {
   const lockout = lockoutPolicy(config.authMaxFailures, config.authLockSeconds);
   const auth = createAuthService({ db, clock, lockout, secretsDir: resolve(dataDir, 'secrets'), operator: 'http' });
   const js = messaging.bus('gateway').js;
   const expiry = { approvalTtlMs: config.approvalTtlSeconds * 1000, signalMaxAgeMs: config.signalMaxAgeSeconds * 1000 };
   const service = createApprovalsService({ db, clock, lockout, auth, expiry, publish: (subject, id, value) => publishJson(js, subject, id, value) });
+  const governance = createConfigService({
+    db, clock, auth, approvals: service,
+    store: {
+      stored: () => configReader(messaging.connection('gateway')).stored(),
+      write: (next, expected) => messaging.asAdmin((nc) => writeConfigVersion(nc, next, expected)),
+    },
+    desk: deskHoursFromConfig(config),
+    proposalTtlMs: config.configProposalTtlHours * 3_600_000,
+  });
   return {
+    config: { propose: governance.propose, approve: governance.approve, reject: governance.reject },
     listPending: async (credentials: { user: string; password: string }) =>
       (await service.listPending(credentials)).map((o) => ({
         clientOrderId: o.clientOrderId, signalId: o.signalId, symbol: o.symbol, side: o.side, qty: o.qty, decisionPrice: o.decisionPrice, createdAt: o.createdAt,

@@ -65,7 +65,8 @@ export interface OrdersCliIo {
 /** How long a command waits for an answer (approve hashes a password: a fraction of a second). */
 const TIMEOUT_MS = 10_000;
 
-function password(flags: Record<string, string>, env: OrdersCliIo['env'], user: string): string {
+/** The user's password from the variable --password-env names (never from the command line). */
+export function passwordFrom(flags: Record<string, string>, env: Readonly<Record<string, string | undefined>>, user: string): string {
   const variable = flags['password-env'] ?? DEFAULT_PASSWORD_ENV;
   const value = env[variable];
   if (value === undefined || value === '') {
@@ -114,7 +115,7 @@ export async function runOrdersCommand(command: OrderCommand, args: readonly str
       if (flags.user === undefined) {
         orders = (await io.readPending()).filter((o) => o.status === PENDING_APPROVAL);
       } else {
-        const auth = `Basic ${Buffer.from(`${flags.user}:${password(flags, io.env, flags.user)}`).toString('base64')}`;
+        const auth = `Basic ${Buffer.from(`${flags.user}:${passwordFrom(flags, io.env, flags.user)}`).toString('base64')}`;
         const body = (await callFakeout(url, '/api/orders?status=pending', { method: 'GET', headers: { authorization: auth } })) as { orders: Parameters<typeof formatPendingLine>[0][] };
         orders = body.orders;
       }
@@ -125,28 +126,28 @@ export async function runOrdersCommand(command: OrderCommand, args: readonly str
     case 'orders approve': {
       const user = flags.user!;
       const code = flags.code!;
-      await callFakeout(url, `${path}/approve`, { method: 'POST', body: { user, password: password(flags, io.env, user), code } });
+      await callFakeout(url, `${path}/approve`, { method: 'POST', body: { user, password: passwordFrom(flags, io.env, user), code } });
       io.out(`approved ${id} as ${user}: published on ORDERS; the gateway sends it unless it finds it decided or expired`);
       return;
     }
     case 'orders reject': {
       const user = flags.user!;
       const reason = flags.reason!;
-      await callFakeout(url, `${path}/reject`, { method: 'POST', body: { user, password: password(flags, io.env, user), reason } });
+      await callFakeout(url, `${path}/reject`, { method: 'POST', body: { user, password: passwordFrom(flags, io.env, user), reason } });
       io.out(`rejected ${id} as ${user}: published on ORDERS`);
       return;
     }
     case 'breaker reset': {
       const user = flags.user!;
       const code = flags.code!;
-      await callFakeout(url, '/api/breaker/reset', { method: 'POST', body: { user, password: password(flags, io.env, user), code } });
+      await callFakeout(url, '/api/breaker/reset', { method: 'POST', body: { user, password: passwordFrom(flags, io.env, user), code } });
       io.out(`breaker reset requested by ${user}: published on ORDERS; the gateway decides whether it applies (docs/risk.md)`);
       return;
     }
     case 'breaker trip': {
       const user = flags.user!;
       const reason = flags.reason!;
-      await callFakeout(url, '/api/breaker/trip', { method: 'POST', body: { user, password: password(flags, io.env, user), reason } });
+      await callFakeout(url, '/api/breaker/trip', { method: 'POST', body: { user, password: passwordFrom(flags, io.env, user), reason } });
       io.out(`breaker trip requested by ${user}: published on ORDERS (risk.trip.manual); the gateway opens the breaker and pauses the gate (docs/risk.md)`);
       return;
     }

@@ -59,18 +59,18 @@ const ORDER_ID_SHAPE = /^[\x21-\x7e]{1,256}$/;
 const MAX_REASON = 500;
 const MAX_PASSWORD = 1024;
 
-type Refusal = { code: ErrorCode; message: string; details?: Record<string, unknown> };
-type Authenticated = { user: string; role: Role };
+export type Refusal = { code: ErrorCode; message: string; details?: Record<string, unknown> };
+export type Authenticated = { user: string; role: Role };
 
 /** Fields of a request body as strings; a missing or non-string field is a refusal naming it. */
-function text(body: unknown, field: string, code: ErrorCode, max: number): string | Refusal {
+export function text(body: unknown, field: string, code: ErrorCode, max: number): string | Refusal {
   const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
   if (typeof v !== 'string' || v.length === 0) return { code, message: `${field}: expected a non-empty string`, details: { field } };
   if (v.length > max) return { code, message: `${field}: at most ${max} characters, got ${v.length}`, details: { field } };
   return v;
 }
 
-const isRefusal = (v: unknown): v is Refusal => typeof v === 'object' && v !== null && 'code' in v;
+export const isRefusal = (v: unknown): v is Refusal => typeof v === 'object' && v !== null && 'code' in v;
 
 export function createApprovalsService(deps: ApprovalsServiceDeps) {
   const { db, clock } = deps;
@@ -262,7 +262,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     return { trip: 'requested', published: true, user: granted.user, at };
   }
 
-  return { listPending, approve, reject, resetBreaker, tripBreaker };
+  return { listPending, approve, reject, resetBreaker, tripBreaker, decideThenCommit, authenticate };
 }
 
 export type ApprovalsService = ReturnType<typeof createApprovalsService>;

@@ -22,7 +22,11 @@ export const ACTIONS = Object.freeze([
   'breaker.reset',
   /** read the audit log */
   'audit.read',
-  /** change strategy and risk parameters */
+  /** propose a change of the governed strategy and risk parameters (docs/config.md) */
+  'config.propose',
+  /** approve or reject a proposed config change (2FA); a second approval must come from someone else */
+  'config.approve',
+  /** apply a config change alone within desk hours (an admin's approval; machines/config.machine.ts) */
   'config.change',
   /** add users, change roles, enrol TOTP */
   'users.manage',
@@ -42,6 +46,8 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = Object.fre
   'breaker.trip': Object.freeze(['trader', 'approver', 'admin'] as const),
   'breaker.reset': Object.freeze(['approver', 'admin'] as const),
   'audit.read': Object.freeze(['approver', 'admin'] as const),
+  'config.propose': Object.freeze(['trader', 'approver', 'admin'] as const),
+  'config.approve': Object.freeze(['approver', 'admin'] as const),
   'config.change': Object.freeze(['admin'] as const),
   'users.manage': Object.freeze(['admin'] as const),
 });

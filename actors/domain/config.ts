@@ -4,9 +4,11 @@
  * spec/domain/config.test.ts keeps the two in step.
  */
 import { costModelFromConfig } from '../execution/cost-model.ts';
+import { parseDeskDays, parseDeskHours } from '../config/desk-hours.ts';
 import { FakeoutError } from './errors.ts';
 import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
 import { isIP } from 'node:net';
+import { IANAZone } from 'luxon';
 import { isTimeframe, type Timeframe } from './messages.ts';
 
 export type { ProcessRole };
@@ -111,6 +113,11 @@ export interface Config {
   authMaxFailures: number;
   /** how long a lock lasts, and how far back failures count */
   authLockSeconds: number;
+  /** config governance (docs/config.md): trading-desk days, hours and zone; a proposal's lifetime */
+  deskDays: string;
+  deskHours: string;
+  deskZone: string;
+  configProposalTtlHours: number;
 }
 
 export interface ConfigDoc {
@@ -192,6 +199,10 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_BROKER_SECRETS_FILE', default: '(unset: the paper broker needs none)', meaning: 'JSON file of broker credentials, mode 0600 (refused if group or others may read it); loaded only by roles all and gateway; every read is audited' },
   { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
   { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
+  { name: 'FAKEOUT_DESK_DAYS', default: 'Mon-Fri', meaning: 'trading-desk days (`Mon-Fri`, `Sun-Thu`, `Mon,Wed`): inside desk hours one admin may apply a config change alone, outside them a second, different approver is needed (docs/config.md)' },
+  { name: 'FAKEOUT_DESK_HOURS', default: '08:00-18:00', meaning: 'trading-desk hours `HH:MM-HH:MM`, local time in FAKEOUT_DESK_TZ, end exclusive' },
+  { name: 'FAKEOUT_DESK_TZ', default: 'UTC', meaning: 'IANA time zone of the desk hours (DST-correct), e.g. `America/New_York`' },
+  { name: 'FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', default: '24', meaning: 'hours after which an undecided config proposal expires (audited; it never applies)' },
 ]);
 
 export const DEFAULT_REPLAY_FILES: readonly string[] = Object.freeze([
@@ -327,6 +338,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     brokerSecretsFile: text(env, 'FAKEOUT_BROKER_SECRETS_FILE'),
     authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
     authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
+    ...deskConfig(env),
+    configProposalTtlHours: num(env, 'FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', 24, (n) => n > 0 && n <= 720, 'a number of hours in (0, 720]'),
   } satisfies Config);
 }
 
@@ -378,6 +391,17 @@ function executionConfig(env: Env) {
   };
   costModelFromConfig(c);
   return c;
+}
+
+/** Trading-desk hours for config governance (docs/config.md), checked here, parsed again where used. */
+function deskConfig(env: Env) {
+  const deskDays = text(env, 'FAKEOUT_DESK_DAYS') ?? 'Mon-Fri';
+  const deskHours = text(env, 'FAKEOUT_DESK_HOURS') ?? '08:00-18:00';
+  const deskZone = text(env, 'FAKEOUT_DESK_TZ') ?? 'UTC';
+  parseDeskDays(deskDays);
+  parseDeskHours(deskHours);
+  if (!IANAZone.isValidZone(deskZone)) fail('FAKEOUT_DESK_TZ', `unknown IANA time zone ${JSON.stringify(deskZone)}`);
+  return { deskDays, deskHours, deskZone };
 }
 
 /** The SNTP time oracle and drift-judgment variables (docs/time.md). */

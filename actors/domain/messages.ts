@@ -157,6 +157,8 @@ export interface Score {
   /** named contributions that add up to `score` */
   components: Record<string, number>;
   features: Features;
+  /** the governed config version it was scored with (docs/config.md); absent without governance */
+  configVersion?: number;
 }
 
 /** A tradable idea: score >= trigger (`signals.<symbolToken>`). */
@@ -174,6 +176,8 @@ export interface Signal {
   stop: number;
   target: number;
   features: Features;
+  /** the governed config version it was scored with */
+  configVersion?: number;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface BookOrder {
   cancelRequested?: boolean;
   /** who approved it, when a person did */
   approvedBy: string | null;
+  /** the governed config version it was sized with (docs/config.md) */
+  configVersion?: number;
   entryFill: { fillId: string; price: number; qty: number; fees: number; time: number; modelledBps: number } | null;
 }
 

@@ -8,6 +8,7 @@
  * Its snapshot is plain JSON holding both machines' persisted snapshots; the stage runner saves
  * it in the same transaction as the outputs' rows and audit entries.
  */
+import type { GovernedVersion } from '../config/governed.ts';
 import { createActor, SimulatedClock, type Actor } from 'xstate';
 import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machines/breaker.machine.ts';
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
@@ -35,7 +36,9 @@ const RECENT = 1000;
 const ACTOR = 'execution-gateway';
 
 export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOutput> {
-  readonly #p: GatewayParams;
+  #p: GatewayParams;
+  /** the governed config version in force (docs/config.md); undefined without governance */
+  #configVersion: number | undefined;
   readonly #s: GatewayState;
   readonly #clock = new SimulatedClock();
   readonly #gate: Actor<typeof gateMachine>;
@@ -129,6 +132,19 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     return out;
   }
 
+  /**
+   * The governed risk parameters of the current batch (docs/config.md): sizing uses them from
+   * the next intent on, and each order records the version it was sized with.
+   */
+  useConfig(v: GovernedVersion): void {
+    this.#p = { ...this.#p, riskPerTrade: v.params.riskPerTrade, maxLeverage: v.params.maxLeverage };
+    this.#configVersion = v.version;
+  }
+
+  get configVersion(): number | undefined {
+    return this.#configVersion;
+  }
+
   // ── messages ────────────────────────────────────────────────────────────
 
   #intent(m: OrderIntent): void {
@@ -142,6 +158,7 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
       clientOrderId: id, signalId: m.signalId, symbol: m.symbol, timeframe: m.timeframe, direction: m.direction, qty: sized.qty,
       entry: m.entry, stop: m.stop, target: m.target, atr: m.atr, decidedAt, status: 'held', approvedBy: null, entryFill: null,
       ...(m.receivedAt === undefined ? {} : { receivedAt: m.receivedAt }),
+      ...(this.#configVersion === undefined ? {} : { configVersion: this.#configVersion }),
     };
     this.#decide(o, false);
   }

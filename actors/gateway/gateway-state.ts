@@ -52,6 +52,7 @@ export interface OrderRow {
   decisionPrice: number;
   at: number;
   config: Record<string, unknown>;
+  configVersion?: number;
 }
 
 /** An audit entry (adapters/db appendAudit's shape). */
@@ -81,7 +82,9 @@ export function orderRow(o: BookOrder, status: OrderStatusName, at: number): Ord
     decisionPrice: o.entry, at, config: {
       stop: o.stop, target: o.target, atr: o.atr, decidedAt: o.decidedAt, timeframe: o.timeframe, approvedBy: o.approvedBy,
       ...(o.receivedAt === undefined ? {} : { receivedAt: o.receivedAt }),
+      ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
     },
+    ...(o.configVersion === undefined ? {} : { configVersion: o.configVersion }),
   };
 }
 

@@ -28,6 +28,7 @@ import {
 } from '../execution/order-messages.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
+import type { GovernedVersion } from '../config/governed.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
 import { countOutputs, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
 
@@ -96,14 +97,20 @@ export interface GatewayStageDeps {
 
 export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<OrdersMessage, GatewayOutput> {
   let current: GatewayProcessor | undefined;
+  let governed: GovernedVersion | undefined;
   return {
     name: 'execution-gateway',
+    useConfig(v) {
+      governed = v;
+      current?.useConfig(v);
+    },
     stream: 'ORDERS',
     decode: (value, subject) => parseOrdersMessage(subject, value),
     // POLICY: a trip is never dropped, not even one whose body is not JSON
     decodeUnreadable: (subject, error) => (subject.startsWith(TRIP_SUBJECT_PREFIX) ? parseBreakerTrip(subject, undefined, error) : undefined),
     create(snapshot) {
       const p = new GatewayProcessor(deps.params, snapshot as GatewayState | undefined);
+      if (governed !== undefined) p.useConfig(governed);
       current = p;
       deps.onProcessor?.(p);
       return p;
@@ -171,7 +178,7 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
       const inserted = await insertOrder(tx, {
         clientOrderId: r.clientOrderId, signalId: r.signalId, leg: r.leg, symbol: r.symbol, side: r.side, qty: r.qty, status: r.status,
         decisionPrice: r.decisionPrice, modelled: { halfSpreadBps: half, impactBps: 0, liquidityMultiplier: 1, noiseBps: 0, totalBps: half },
-        config: r.config, createdAt: r.at, updatedAt: r.at,
+        config: r.config, createdAt: r.at, updatedAt: r.at, configVersion: r.configVersion ?? null,
       });
       if (!inserted) await setOrderStatus(tx, r.clientOrderId, r.status, r.at);
       return;
@@ -182,6 +189,7 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
         fillId: f.fillId, clientOrderId: f.clientOrderId, signalId: o.order.signalId, leg: f.leg, symbol: f.symbol, side: f.side, qty: f.qty,
         price: f.price, fees: f.fees, filledAt: f.time, modelledBps: f.modelledBps, realisedBps: f.realisedBps,
         detail: { barId: f.barId ?? null, exitReason: f.exitReason ?? null, barsHeld: f.barsHeld ?? null, gap: f.gap ?? null },
+        configVersion: o.order.configVersion ?? null,
       });
       return;
     }

@@ -39,17 +39,27 @@ export function signalLogLine(signal: Signal): Record<string, unknown> {
 }
 
 export function scoringEngineStage(params: Readonly<ScoringParams>, hooks: ScoringStageHooks = {}): StageDefinition<Features, Scored> {
+  // the start-up params until a governed version is read (docs/config.md); then that version's
+  let current: Readonly<ScoringParams> = params;
+  let version: number | undefined;
   return {
     name: 'scoring-engine',
     stream: 'FEATURES',
     decode: decodeFeatures,
     create: () => ({
       apply: (features) => {
-        const score = scoreFeatures(features, params);
-        return [{ score, signal: toSignal(score, params) }];
+        const scored = scoreFeatures(features, current);
+        const score = version === undefined ? scored : { ...scored, configVersion: version };
+        const signal = toSignal(score, current);
+        return [{ score, signal: signal === null || version === undefined ? signal : { ...signal, configVersion: version } }];
       },
       snapshot: () => ({}),
     }),
+    useConfig(v) {
+      const { wickThreshold, volumeThreshold, triggerScore, targetR, stopBufferAtr } = v.params;
+      current = { wickThreshold, volumeThreshold, triggerScore, targetR, stopBufferAtr };
+      version = v.version;
+    },
     toPublish(outputs) {
       const out: OutboundMessage[] = [];
       for (const { score, signal } of outputs) {

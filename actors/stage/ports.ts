@@ -3,6 +3,7 @@
  * Postgres adapters; tests may wire them to the same real servers.
  */
 import type { Db } from '../../adapters/db/index.ts';
+import type { GovernedVersion } from '../config/governed.ts';
 
 /** One delivered stream message (see adapters/nats/consume.ts). */
 export interface DeliveredMessage {
@@ -37,6 +38,11 @@ export interface Bus {
   messageAt?(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
   /** the stream's last sequence (0 when empty) */
   lastSeq?(stream: string): Promise<number>;
+}
+
+/** The governed config's current version (adapters/nats/config-kv.ts reads the KV bucket `config`). */
+export interface ConfigReader {
+  current(): Promise<GovernedVersion>;
 }
 
 /** The subset of pino's logger the actors use. */

@@ -23,7 +23,8 @@ import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { errorText, FakeoutError } from '../domain/errors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
-import type { AnyDb, Bus, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
+import type { AnyDb, Bus, ConfigReader, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
+import type { GovernedVersion } from '../config/governed.ts';
 
 export interface StageProcessor<In, Out> {
   apply(input: In, seq: number): Out[];
@@ -73,6 +74,12 @@ export interface StageDefinition<In, Out> {
    * outputs are the same.
    */
   effect?(outputs: readonly Out[]): Promise<Out[]>;
+  /**
+   * Governed config (docs/config.md): called with the current version read from the KV bucket
+   * `config` once per batch, before the batch's first `apply`, so a change applies at a batch
+   * boundary and never in the middle of one. The stage records the version on what it writes.
+   */
+  useConfig?(current: GovernedVersion): void;
 }
 
 export interface StageDeps {
@@ -83,6 +90,8 @@ export interface StageDeps {
   batchSize: number;
   /** how long one fetch waits for messages; also bounds how late an injected fault fires when idle */
   fetchExpiresMs?: number;
+  /** the governed config (KV bucket `config`), read at each batch by stages that define `useConfig` */
+  config?: ConfigReader;
 }
 
 export type StageActor = ActorRefFrom<typeof stageMachine>;
@@ -156,6 +165,8 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       }
       let settled: DeliveredMessage[] = [];
       try {
+        // POLICY: one config version per batch, read before its first message is applied
+        if (def.useConfig && deps.config && plan.apply.length > 0) def.useConfig(await deps.config.current());
         const outputs: Out[] = [];
         let bad = 0;
         for (const m of plan.apply) {

@@ -18,3 +18,4 @@ export * from './users.repo.ts';
 export * from './audit-log.repo.ts';
 export * from './monitors.repo.ts';
 export * from './integrity.repo.ts';
+export * from './config.repo.ts';

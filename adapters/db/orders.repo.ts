@@ -26,6 +26,8 @@ export interface OrderRecord {
   config: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
+  /** the governed config version it was sized with (docs/config.md); null before governance */
+  configVersion?: number | null;
 }
 
 export interface FillRecord {
@@ -44,6 +46,8 @@ export interface FillRecord {
   /** adverse > 0; null when there was no decision price */
   realisedBps: number | null;
   detail: Record<string, unknown>;
+  /** its order's config version */
+  configVersion?: number | null;
 }
 
 /** The client order id of a signal's leg: the idempotence key from decision to venue. */
@@ -64,6 +68,7 @@ const orderFromRow = (r: Selectable<OrdersTable>): OrderRecord => ({
   config: r.config as Record<string, unknown>,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  ...(r.config_version === null ? {} : { configVersion: r.config_version }),
 });
 
 const fillFromRow = (r: Selectable<FillsTable>): FillRecord => ({
@@ -99,6 +104,7 @@ export async function insertOrder(db: Db, o: OrderRecord): Promise<boolean> {
         modelled_slippage_bps: o.modelled.totalBps,
         modelled: JSON.stringify(o.modelled),
         config: JSON.stringify(o.config),
+        config_version: o.configVersion ?? null,
         created_at: o.createdAt,
         updated_at: o.updatedAt,
       })
@@ -142,6 +148,7 @@ export async function insertFill(db: Db, f: FillRecord): Promise<boolean> {
         modelled_bps: f.modelledBps,
         realised_bps: f.realisedBps,
         detail: JSON.stringify(f.detail),
+        config_version: f.configVersion ?? null,
       })
       .onConflict((oc) => oc.column('fill_id').doNothing())
       .executeTakeFirst();

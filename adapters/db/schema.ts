@@ -63,6 +63,8 @@ export interface ScoresTable {
   direction: string | null;
   components: Json<Record<string, number>>;
   features: Json<unknown>;
+  /** the governed config version it was scored with (docs/config.md); null before governance */
+  config_version: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface SignalsTable {
@@ -77,6 +79,7 @@ export interface SignalsTable {
   target: number;
   features: Json<unknown>;
   created_at: CreatedAt;
+  config_version: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface StageCheckpointsTable {
@@ -116,6 +119,7 @@ export interface OrdersTable {
   config: Json<unknown>;
   created_at: number;
   updated_at: number;
+  config_version: ColumnType<number | null, number | null | undefined, never>;
 }
 
 /** The gateway's fills: id `<client order id>:fill`. */
@@ -135,6 +139,7 @@ export interface FillsTable {
   /** fill vs decision price, adverse > 0; null when the decision price is unknown */
   realised_bps: number | null;
   detail: Json<unknown>;
+  config_version: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface PositionsTable {
@@ -260,6 +265,33 @@ export interface IntegrityProgressTable {
   updated_at: UpdatedAt;
 }
 
+/** One applied governed-config version (mirror of the KV bucket `config`), append-only. */
+export interface ConfigVersionsTable {
+  version: number;
+  params: Json<Record<string, number>>;
+  applied_at: number;
+  applied_by: string;
+  proposal_id: string | null;
+  kv_revision: number;
+}
+
+/** A proposed config change and its machine state (machines/config.machine.ts). */
+export interface ConfigProposalsTable {
+  id: string;
+  proposed_by: string;
+  proposed_at: number;
+  expires_at: number;
+  reason: string;
+  base_version: number;
+  changes: Json<Record<string, number>>;
+  before: Json<Record<string, number>>;
+  after: Json<Record<string, number>>;
+  state: string;
+  context: Json<unknown>;
+  applied_version: number | null;
+  updated_at: number;
+}
+
 export interface Schema {
   raw_events: RawEventsTable;
   bars: BarsTable;
@@ -279,6 +311,8 @@ export interface Schema {
   signal_liquidity: SignalLiquidityTable;
   monitor_states: MonitorStatesTable;
   integrity_progress: IntegrityProgressTable;
+  config_versions: ConfigVersionsTable;
+  config_proposals: ConfigProposalsTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;

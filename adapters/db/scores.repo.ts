@@ -36,6 +36,7 @@ export async function insertScores(db: Db, scores: readonly Score[]): Promise<nu
         direction: s.direction,
         components: JSON.stringify(s.components),
         features: JSON.stringify(s.features),
+        config_version: s.configVersion ?? null,
       }));
       const res = await db.insertInto('scores').values(rows).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
       n += res.numInsertedOrUpdatedRows ?? 0n;

@@ -40,6 +40,7 @@ export async function insertSignals(db: Db, signals: readonly Signal[]): Promise
         stop: s.stop,
         target: s.target,
         features: JSON.stringify(s.features),
+        config_version: s.configVersion ?? null,
       }));
       const res = await db.insertInto('signals').values(rows).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
       n += res.numInsertedOrUpdatedRows ?? 0n;

@@ -17,3 +17,5 @@ export { DEFAULT_SIGNALS_LIMIT, MAX_SIGNALS_LIMIT, parseSignalsQuery, parseSigna
 export type { SignalsQuery, SignalsStreamQuery } from './signals-query.ts';
 export { BREAKER_RESET_PATH, basicCredentials, ORDERS_PATH, ordersRoutes } from './orders.routes.ts';
 export type { OrdersRoutesOptions, PendingOrderView } from './orders.routes.ts';
+export { CONFIG_PROPOSALS_PATH, configRoutes } from './config.routes.ts';
+export type { ConfigRoutesOptions } from './config.routes.ts';

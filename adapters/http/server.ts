@@ -12,6 +12,7 @@ import type { HealthReport } from './health.routes.ts';
 import { metricsRoutes } from './metrics.routes.ts';
 import { monitorsRoutes, type MonitorsRoutesOptions } from './monitors.routes.ts';
 import { ordersRoutes, type OrdersRoutesOptions } from './orders.routes.ts';
+import { configRoutes, type ConfigRoutesOptions } from './config.routes.ts';
 import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   signals?: SignalsRoutesOptions;
   /** Pending orders, approve/reject and the breaker reset (`/api/orders`, `/api/breaker/reset`); absent: no such routes (a process without the gateway NATS user). */
   orders?: OrdersRoutesOptions;
+  /** Config governance (`/api/config/proposals`, docs/config.md); absent: no such routes. */
+  config?: ConfigRoutesOptions;
   /** The monitors' states for `GET /api/monitors`; absent: no such route. */
   monitors?: MonitorsRoutesOptions;
   /** Probe for `GET /healthz`; absent means always healthy. */
@@ -100,6 +103,7 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.register(healthRoutes, opts.health === undefined ? {} : { health: opts.health });
   if (opts.signals !== undefined) app.register(signalsRoutes, opts.signals);
   if (opts.orders !== undefined) app.register(ordersRoutes, opts.orders);
+  if (opts.config !== undefined) app.register(configRoutes, opts.config);
   if (opts.monitors !== undefined) app.register(monitorsRoutes, opts.monitors);
   return app;
 }

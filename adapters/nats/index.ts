@@ -18,3 +18,4 @@ export type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
 export { FOLLOWER_PREFIX, followStream } from './follow.ts';
 export type { FollowedMessage, FollowOptions, Follower } from './follow.ts';
+export { CONFIG_BUCKET, CONFIG_KEY, configReader, ensureConfigBucket, writeConfigVersion } from './config-kv.ts';

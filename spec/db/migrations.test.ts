@@ -6,7 +6,7 @@ import { knownMigrations, migrateToLatest } from '../../adapters/db/migrate.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
 import { bar } from './fixtures.ts';
 
-const TABLES = ['audit_log', 'auth_state', 'bars', 'broker_orders', 'broker_state', 'fills', 'ingest_progress', 'integrity_progress', 'monitor_states', 'orders', 'positions', 'raw_events', 'scores', 'signal_liquidity', 'signals', 'stage_checkpoints', 'totp_enrolments', 'users'];
+const TABLES = ['audit_log', 'auth_state', 'bars', 'broker_orders', 'broker_state', 'config_proposals', 'config_versions', 'fills', 'ingest_progress', 'integrity_progress', 'monitor_states', 'orders', 'positions', 'raw_events', 'scores', 'signal_liquidity', 'signals', 'stage_checkpoints', 'totp_enrolments', 'users'];
 
 for (const kind of testDatabaseKinds) {
   const s = suite<{ t: TestDatabase }>(`migrations (${kind})`);
@@ -28,6 +28,9 @@ for (const kind of testDatabaseKinds) {
     const auditTriggers = await sql<{ tgname: string }>`
       SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal`.execute(db);
     assert.equal(auditTriggers.rows.map((r) => r.tgname), ['audit_log_append_only']);
+    const configTriggers = await sql<{ tgname: string }>`
+      SELECT tgname FROM pg_trigger WHERE tgrelid = 'config_versions'::regclass AND NOT tgisinternal`.execute(db);
+    assert.equal(configTriggers.rows.map((r) => r.tgname), ['config_versions_append_only']);
     const applied = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
     assert.equal(applied.rows.map((r) => r.name), knownMigrations());
   });

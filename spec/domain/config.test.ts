@@ -89,6 +89,10 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_BROKER_SECRETS_FILE: 'brokerSecretsFile',
   FAKEOUT_AUTH_MAX_FAILURES: 'authMaxFailures',
   FAKEOUT_AUTH_LOCK_SECONDS: 'authLockSeconds',
+  FAKEOUT_DESK_DAYS: 'deskDays',
+  FAKEOUT_DESK_HOURS: 'deskHours',
+  FAKEOUT_DESK_TZ: 'deskZone',
+  FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS: 'configProposalTtlHours',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -165,6 +169,10 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_BROKER_SECRETS_FILE: '/etc/fakeout/broker.json',
   FAKEOUT_AUTH_MAX_FAILURES: '3',
   FAKEOUT_AUTH_LOCK_SECONDS: '60',
+  FAKEOUT_DESK_DAYS: 'Sun-Thu',
+  FAKEOUT_DESK_HOURS: '07:30-16:00',
+  FAKEOUT_DESK_TZ: 'Asia/Dubai',
+  FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS: '6',
 };
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
@@ -404,6 +412,11 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_AUTH_MAX_FAILURES', '2.5'],
     ['FAKEOUT_AUTH_LOCK_SECONDS', '0'],
     ['FAKEOUT_AUTH_LOCK_SECONDS', '86401'],
+    ['FAKEOUT_DESK_DAYS', 'Mon-Funday'],
+    ['FAKEOUT_DESK_HOURS', '18:00-08:00'],
+    ['FAKEOUT_DESK_HOURS', '8-18'],
+    ['FAKEOUT_DESK_TZ', 'Mars/Olympus'],
+    ['FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', '0'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
 });

@@ -9,6 +9,7 @@ import * as m0002 from './0002_execution.ts';
 import * as m0003 from './0003_auth_audit.ts';
 import * as m0004 from './0004_monitors.ts';
 import * as m0005 from './0005_integrity.ts';
+import * as m0006 from './0006_config.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_auth_audit': m0003,
   '0004_monitors': m0004,
   '0005_integrity': m0005,
+  '0006_config': m0006,
 });
