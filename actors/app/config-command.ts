@@ -150,7 +150,7 @@ export async function runConfigCommand(command: ConfigCommand, args: readonly st
       const b = versionArg(positionals[1]!, 'TO_VERSION');
       const [va, vb] = await io.read(async (r) => [await r.version(a), await r.version(b)] as const);
       for (const [n, v] of [[a, va], [b, vb]] as const) {
-        if (v === undefined) throw new FakeoutError('FAKEOUT_ERR_CLI_USAGE', `no config version ${n} (fakeout config history lists them)`, { details: { field: n === a ? 'FROM_VERSION' : 'TO_VERSION' } });
+        if (v === undefined) throw new FakeoutError('FAKEOUT_ERR_CONFIG_PROPOSAL_UNKNOWN', `no config version ${n} (fakeout config history lists them)`, { details: { field: n === a ? 'FROM_VERSION' : 'TO_VERSION' } });
       }
       const d = diffParams(va!.params, vb!.params);
       if (Object.keys(d).length === 0) io.out(`versions ${a} and ${b} hold the same parameters`);

@@ -78,7 +78,7 @@ export function validateChanges(base: Readonly<GovernedParams>, changes: unknown
     if (!isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID')) throw err;
     const variable = String(err.info['field'] ?? '');
     const name = GOVERNED_NAMES.find((k) => GOVERNED[k] === variable) ?? 'changes';
-    bad(name, err.message.replace(variable, `${name} (${variable})`));
+    bad(name, `${err.message.replace(`${variable}: `, '')} (the rule of ${variable})`);
   }
   return { changes: out, after };
 }

@@ -62,7 +62,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_INTEGRITY_FAILED: { status: 500, meaning: 'the raw store does not reconcile: RAW and raw_events disagree or the hash chain is broken; the output names each problem by seq and id' },
   FAKEOUT_ERR_DATA_DIR_LOCKED: { status: 409, meaning: 'another running fakeout holds the data directory; the message names its pid' },
   FAKEOUT_ERR_CONFIG_PROPOSAL_INVALID: { status: 400, meaning: 'a config proposal or decision is malformed, or a proposed value breaks the start-up rules; the message names the parameter' },
-  FAKEOUT_ERR_CONFIG_PROPOSAL_UNKNOWN: { status: 404, meaning: 'no config proposal with that id' },
+  FAKEOUT_ERR_CONFIG_PROPOSAL_UNKNOWN: { status: 404, meaning: 'no config proposal with that id, or no applied config version with that number' },
   FAKEOUT_ERR_CONFIG_PROPOSAL_CLOSED: { status: 409, meaning: 'the config proposal is no longer open (applied, rejected or expired), or the version it was made against is no longer current; nothing changed' },
   FAKEOUT_ERR_CONFIG_SELF_APPROVAL: { status: 403, meaning: 'the person approving a config change is the one who proposed it (or already approved it) and a second, different person is required; nothing changed' },
   FAKEOUT_ERR_CONFIG_UNAVAILABLE: { status: 503, meaning: 'the config bucket could not be read or written (NATS down, or no admin credentials in this process); nothing was applied' },
