@@ -9,7 +9,7 @@
  * lists (when one is set) and be within its address's rate; only then is the secret looked at.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { addressList } from '../../actors/domain/address-list.ts';
+import { addressList, type AddressList } from '../../actors/domain/address-list.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import type { IngestOutcome, Metrics } from '../metrics/metrics.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
@@ -83,6 +83,18 @@ function outcomeOf(err: FakeoutError): IngestOutcome {
   return 'rejected';
 }
 
+/** The allowlist matcher; a malformed entry stops the start, named like loadConfig names it. */
+function allowlistOf(entries: readonly string[]): AddressList {
+  try {
+    return addressList(entries);
+  } catch (err) {
+    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `FAKEOUT_WEBHOOK_ALLOW_IPS: ${(err as Error).message}`, {
+      cause: err,
+      details: { field: 'FAKEOUT_WEBHOOK_ALLOW_IPS' },
+    });
+  }
+}
+
 /**
  * Registers the webhook route in its own encapsulated context, so its body parsers and its
  * counting error handler apply to it alone.
@@ -94,7 +106,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'the webhook secret must not be empty');
   }
   const count = (outcome: IngestOutcome): void => metrics.ingested.inc({ source: 'tradingview', outcome });
-  const allowed = addressList(opts.allowIps ?? []);
+  const allowed = allowlistOf(opts.allowIps ?? []);
   const ratePerMinute = opts.ratePerMinute ?? DEFAULT_WEBHOOK_RATE;
   if (!Number.isInteger(ratePerMinute) || ratePerMinute < 0) {
     throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `the webhook rate must be a whole number of requests a minute (0 = off), got ${ratePerMinute}`);

@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { isFakeoutError } from '../../actors/domain/errors.ts';
 import { alertBody, ingestedCount, makeFixture, SECRET } from './http-fixture.ts';
 
 const s = suite('webhook sources');
@@ -178,13 +179,16 @@ s('an empty allowlist is warned about once at start; a set one is not', async ()
   await closed.app.close();
 });
 
-s('a malformed allowlist entry given to the server is refused at start, naming the entry', async () => {
+s('a malformed allowlist entry given to the server is refused at start with FAKEOUT_ERR_CONFIG_INVALID, naming the variable and the entry', async () => {
   const { app } = makeFixture({ webhookAllowIps: ['52.89.214.238', '52.89.214.238/40'] });
   try {
     await app.ready();
     assert.unreachable('started');
   } catch (err) {
-    assert.ok((err as Error).message.includes('"52.89.214.238/40"'), (err as Error).message);
+    if (!isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID')) throw err;
+    assert.is(err.info.field, 'FAKEOUT_WEBHOOK_ALLOW_IPS');
+    assert.ok(err.message.startsWith('FAKEOUT_WEBHOOK_ALLOW_IPS: '), err.message);
+    assert.ok(err.message.includes('"52.89.214.238/40"'), err.message);
   } finally {
     await app.close().catch(() => undefined);
   }
