@@ -9,6 +9,7 @@ import { FakeoutError } from './errors.ts';
 import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
 import { isIP } from 'node:net';
 import { IANAZone } from 'luxon';
+import { parseAddressList } from './address-list.ts';
 import { isTimeframe, type Timeframe } from './messages.ts';
 
 export type { ProcessRole };
@@ -32,6 +33,12 @@ export interface Config {
   /** undefined: generated once and kept in <dataDir>/webhook-secret */
   webhookSecret: string | undefined;
   webhookBodyLimit: number;
+  /** addresses/CIDRs that may post to the webhook (checked by parseAddressList); undefined = any address */
+  webhookAllowIps: readonly string[] | undefined;
+  /** webhook requests a minute per source address; 0 = no limit */
+  webhookRatePerMinute: number;
+  /** fastify trustProxy: false, true, a hop count, or proxy addresses/CIDRs (and proxy-addr's named ranges) */
+  trustProxy: boolean | number | readonly string[];
   /** zone for webhook/CSV timestamps that carry no offset */
   exchangeZone: string;
   timeframes: readonly Timeframe[];
@@ -141,6 +148,9 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'FAKEOUT_WEBHOOK_SECRET', default: '(generated)', meaning: 'shared secret TradingView alerts must carry; unset: generated once into FAKEOUT_DATA_DIR/webhook-secret' },
   { name: 'FAKEOUT_WEBHOOK_BODY_LIMIT', default: '16384', meaning: 'largest webhook body in bytes' },
+  { name: 'FAKEOUT_WEBHOOK_ALLOW_IPS', default: '(empty: any address)', meaning: 'comma-separated IPv4/IPv6 addresses and CIDRs that may post to the webhook; others get 403 before the body or secret is looked at. Empty allows any address (warned at start). TradingView: `52.89.214.238,34.212.75.30,54.218.53.128,52.32.178.7` (docs/webhook.md)' },
+  { name: 'FAKEOUT_WEBHOOK_RATE', default: '600', meaning: 'webhook requests a minute per source address (token bucket, bursts up to the same number); over it: 429 with Retry-After. 0 = no limit' },
+  { name: 'FAKEOUT_TRUST_PROXY', default: 'false', meaning: 'whose X-Forwarded-For to believe for the client address: `false`, `true` (every hop), a hop count, or comma-separated proxy addresses/CIDRs (e.g. `127.0.0.1` behind a local nginx); see docs/webhook.md' },
   { name: 'FAKEOUT_EXCHANGE_TZ', default: 'UTC', meaning: 'time zone for incoming timestamps that carry no offset (IANA name or UTC±hh:mm), and for showing symbols the exchange-zone table does not list (actors/domain/exchange-zones.ts)' },
   { name: 'FAKEOUT_TIMEFRAMES', default: '1m,5m,15m,1h', meaning: 'bar timeframes built (from 1m, 5m, 15m, 1h, 4h, 1d)' },
   { name: 'FAKEOUT_BAR_CLOCK_TICK', default: '5', meaning: 'seconds between the live-intake clock ticks on RAW (`raw.clock.clock`), published only while webhook data arrived within the longest timeframe; each closes the live bars whose end + FAKEOUT_BAR_CLOSE_GRACE has passed. 0 = off: bars close only on a later event' },
@@ -264,6 +274,41 @@ function isoDate(name: string, raw: string): string {
 
 const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
 
+/** A list of addresses/CIDRs, or undefined when unset; a bad entry is refused naming `name` and the entry. */
+function addresses(name: string, raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const list = parseAddressList(raw);
+    return list.length === 0 ? undefined : list;
+  } catch (err) {
+    return fail(name, (err as Error).message);
+  }
+}
+
+/** proxy-addr's named ranges, accepted beside addresses in FAKEOUT_TRUST_PROXY. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** FAKEOUT_TRUST_PROXY: `false` (default), `true`, a hop count 0..100, or proxy addresses/CIDRs/named ranges. */
+function trustProxy(raw: string | undefined): boolean | number | readonly string[] {
+  const name = 'FAKEOUT_TRUST_PROXY';
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 100) fail(name, `expected a hop count 0..100, got ${JSON.stringify(raw)}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim());
+  const named = entries.filter((e) => PROXY_RANGES.includes(e));
+  const rest = entries.filter((e) => !PROXY_RANGES.includes(e));
+  try {
+    if (rest.length > 0) parseAddressList(rest.join(','));
+  } catch (err) {
+    fail(name, `expected false, true, a hop count or proxy addresses/CIDRs (or ${PROXY_RANGES.join(', ')}): ${(err as Error).message}`);
+  }
+  return Object.freeze(named.length + rest.length > 0 ? entries : []);
+}
+
 /** Reads and validates the configuration; throws FAKEOUT_ERR_CONFIG_INVALID naming the variable. */
 export function loadConfig(env: Env): Readonly<Config> {
   const role = (text(env, 'FAKEOUT_ROLE') ?? 'all') as ProcessRole;
@@ -304,6 +349,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     logLevel,
     webhookSecret: text(env, 'FAKEOUT_WEBHOOK_SECRET'),
     webhookBodyLimit: num(env, 'FAKEOUT_WEBHOOK_BODY_LIMIT', 16384, isInt(256, 1048576), 'bytes between 256 and 1048576'),
+    webhookAllowIps: addresses('FAKEOUT_WEBHOOK_ALLOW_IPS', text(env, 'FAKEOUT_WEBHOOK_ALLOW_IPS')),
+    webhookRatePerMinute: num(env, 'FAKEOUT_WEBHOOK_RATE', 600, isInt(0, 1_000_000), 'a whole number of requests a minute 0..1000000 (0 = off)'),
+    trustProxy: trustProxy(text(env, 'FAKEOUT_TRUST_PROXY')),
     exchangeZone: text(env, 'FAKEOUT_EXCHANGE_TZ') ?? 'UTC',
     timeframes: Object.freeze(tfs as Timeframe[]),
     barClockTickSeconds: num(env, 'FAKEOUT_BAR_CLOCK_TICK', 5, isInt(0, 3600), 'an integer number of seconds 0..3600 (0 = off)'),

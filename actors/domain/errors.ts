@@ -12,6 +12,8 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_WEBHOOK_INVALID: { status: 400, meaning: 'the webhook body failed validation; the message names the field' },
   FAKEOUT_ERR_WEBHOOK_NOT_JSON: { status: 400, meaning: 'the webhook body is not JSON' },
   FAKEOUT_ERR_WEBHOOK_TOO_LARGE: { status: 413, meaning: 'the webhook body is over the size limit' },
+  FAKEOUT_ERR_WEBHOOK_FORBIDDEN: { status: 403, meaning: 'the webhook request came from an address FAKEOUT_WEBHOOK_ALLOW_IPS does not list' },
+  FAKEOUT_ERR_WEBHOOK_RATE_LIMITED: { status: 429, meaning: 'the sender is over FAKEOUT_WEBHOOK_RATE requests a minute; Retry-After says when to try again' },
   FAKEOUT_ERR_INGEST_UNAVAILABLE: { status: 503, meaning: 'the RAW stream did not acknowledge the event; nothing was stored, retry' },
   FAKEOUT_ERR_TIME_INVALID: { status: 400, meaning: 'a timestamp could not be understood' },
   FAKEOUT_ERR_TIME_NTP_TIMEOUT: { status: 503, meaning: 'an NTP server did not answer within FAKEOUT_NTP_TIMEOUT_MS (or the request could not be sent)' },

@@ -4,7 +4,9 @@
  */
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { FakeoutError } from '../../actors/domain/errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { Clock } from '../time/clock.ts';
 import { actorsRoutes } from './actors.routes.ts';
 import { installErrorHandlers } from './errors.ts';
 import { healthRoutes } from './health.routes.ts';
@@ -57,10 +59,32 @@ export interface HttpServerOptions {
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
-   * Passed to fastify's `trustProxy`, so `request.ip` (the `remote` given to acceptAlert) is the
-   * client's and not the reverse proxy's. Default false: trust no X-Forwarded-For.
+   * Passed to fastify's `trustProxy` (FAKEOUT_TRUST_PROXY), so `request.ip` (the address the
+   * webhook allowlist and rate limit judge, and the `remote` given to acceptAlert) is the client's
+   * and not the reverse proxy's: true trusts every hop, a number that many hops, a list the
+   * proxies at those addresses/CIDRs. Default false: trust no X-Forwarded-For.
    */
-  trustProxy?: boolean | string | string[];
+  trustProxy?: boolean | number | string | readonly string[];
+  /** Addresses and CIDRs that may post to the webhook (FAKEOUT_WEBHOOK_ALLOW_IPS); empty or absent: any. */
+  webhookAllowIps?: readonly string[] | undefined;
+  /** Webhook requests a minute per source address (FAKEOUT_WEBHOOK_RATE); 0 = off; default DEFAULT_WEBHOOK_RATE. */
+  webhookRatePerMinute?: number | undefined;
+  /** Clock of the webhook rate limit; default the system clock. */
+  clock?: Clock | undefined;
+}
+
+/**
+ * fastify's form of {@link HttpServerOptions.trustProxy}. WHY a function for a hop count: fastify
+ * 5 reads a bare number as "trust nothing" (it cannot check the immediate peer), so `n` is given
+ * as "trust the nearest n hops, whoever they are", the proxy-addr/Express meaning. That is only
+ * safe when nothing but those proxies can reach the port (docs/webhook.md says so).
+ */
+function fastifyTrustProxy(tp: boolean | number | string | readonly string[]): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof tp === 'number') {
+    if (!Number.isInteger(tp) || tp < 0) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `trustProxy: a hop count must be a whole number >= 0, got ${tp}`);
+    return tp === 0 ? false : (_address: string, hop: number) => hop < tp;
+  }
+  return typeof tp === 'object' ? [...tp] : tp;
 }
 
 function isLoggerInstance(logger: HttpLogger): logger is FastifyBaseLogger {
@@ -73,7 +97,7 @@ function isLoggerInstance(logger: HttpLogger): logger is FastifyBaseLogger {
  */
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const common = { bodyLimit, trustProxy: opts.trustProxy ?? false };
+  const common = { bodyLimit, trustProxy: fastifyTrustProxy(opts.trustProxy ?? false) };
   const app: FastifyInstance = isLoggerInstance(opts.logger)
     ? Fastify({ ...common, loggerInstance: opts.logger })
     : Fastify({
@@ -93,6 +117,9 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
       webhookSecret: opts.webhookSecret,
       acceptAlert: opts.acceptAlert,
       metrics: opts.metrics,
+      allowIps: opts.webhookAllowIps,
+      ratePerMinute: opts.webhookRatePerMinute,
+      clock: opts.clock,
     });
   }
   app.register(actorsRoutes, { actorsTree: opts.actorsTree });

@@ -4,12 +4,18 @@
  * TradingView posts the alert message as the body, as `text/plain` even when the message is JSON
  * (or `application/json`), and cannot set headers, so the shared secret travels in the body field
  * `secret`; other senders may use the `x-fakeout-secret` header instead.
+ *
+ * Who may send: before the body is read, a request must come from an address the allowlist
+ * lists (when one is set) and be within its address's rate; only then is the secret looked at.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { addressList, type AddressList } from '../../actors/domain/address-list.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import type { IngestOutcome, Metrics } from '../metrics/metrics.ts';
+import { systemClock, type Clock } from '../time/clock.ts';
 import { constantTimeEqual } from './constant-time-equal.ts';
 import { sendError, toFakeoutError } from './errors.ts';
+import { SourceRateLimit } from './source-rate-limit.ts';
 
 /** A bar the alert completes by itself (instants in epoch ms UTC). */
 export interface ClosedBar {
@@ -35,7 +41,16 @@ export interface WebhookRoutesOptions {
   webhookSecret: string;
   acceptAlert: AcceptAlert;
   metrics: Metrics;
+  /** Addresses and CIDRs allowed to post (FAKEOUT_WEBHOOK_ALLOW_IPS); empty or absent: any address. */
+  allowIps?: readonly string[] | undefined;
+  /** Requests a minute per source address (FAKEOUT_WEBHOOK_RATE); 0 = no limit. Default {@link DEFAULT_WEBHOOK_RATE}. */
+  ratePerMinute?: number | undefined;
+  /** The rate limit's clock; default the system clock. */
+  clock?: Clock | undefined;
 }
+
+/** Requests a minute per source address unless configured: ten a second, far above a TradingView account's alerts. */
+export const DEFAULT_WEBHOOK_RATE = 600;
 
 /** The header a sender that can set headers may use instead of the body field. */
 export const SECRET_HEADER = 'x-fakeout-secret';
@@ -57,12 +72,27 @@ function presentedSecret(request: FastifyRequest): string | undefined {
 /**
  * How a refused request is counted in `fakeout_ingested_total{source="tradingview"}`:
  * a body we could not read is a `bad_row` (as an unparseable replay row is), a request refused
- * before reading (secret, size, media type) is `rejected`, and our own failure is `failed`.
+ * before reading (secret, size, media type) is `rejected`, one from an address not allowed is
+ * `forbidden`, one over the rate is `rate_limited`, and our own failure is `failed`.
  */
 function outcomeOf(err: FakeoutError): IngestOutcome {
   if (err.status >= 500) return 'failed';
+  if (err.code === 'FAKEOUT_ERR_WEBHOOK_FORBIDDEN') return 'forbidden';
+  if (err.code === 'FAKEOUT_ERR_WEBHOOK_RATE_LIMITED') return 'rate_limited';
   if (err.code === 'FAKEOUT_ERR_WEBHOOK_NOT_JSON' || err.code === 'FAKEOUT_ERR_WEBHOOK_INVALID') return 'bad_row';
   return 'rejected';
+}
+
+/** The allowlist matcher; a malformed entry stops the start, named like loadConfig names it. */
+function allowlistOf(entries: readonly string[]): AddressList {
+  try {
+    return addressList(entries);
+  } catch (err) {
+    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `FAKEOUT_WEBHOOK_ALLOW_IPS: ${(err as Error).message}`, {
+      cause: err,
+      details: { field: 'FAKEOUT_WEBHOOK_ALLOW_IPS' },
+    });
+  }
 }
 
 /**
@@ -76,6 +106,32 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'the webhook secret must not be empty');
   }
   const count = (outcome: IngestOutcome): void => metrics.ingested.inc({ source: 'tradingview', outcome });
+  const allowed = allowlistOf(opts.allowIps ?? []);
+  const ratePerMinute = opts.ratePerMinute ?? DEFAULT_WEBHOOK_RATE;
+  if (!Number.isInteger(ratePerMinute) || ratePerMinute < 0) {
+    throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `the webhook rate must be a whole number of requests a minute (0 = off), got ${ratePerMinute}`);
+  }
+  const limit = ratePerMinute === 0 ? undefined : new SourceRateLimit({ perMinute: ratePerMinute, clock: opts.clock ?? systemClock });
+  if (allowed.entries.length === 0) {
+    app.log.warn({ variable: 'FAKEOUT_WEBHOOK_ALLOW_IPS' }, 'webhook open to any address: FAKEOUT_WEBHOOK_ALLOW_IPS is empty, so only the secret stands between the internet and RAW (docs/webhook.md "Who may send data")');
+  }
+
+  // onRequest runs before the body is read, so a refused sender costs no parsing, and the order
+  // is allowlist, then rate, then (in the handler) the secret.
+  // POLICY: the answer to a refused address names nothing (no list, no secret): it only says no.
+  app.addHook('onRequest', async (request) => {
+    if (allowed.entries.length > 0 && !allowed.has(request.ip)) {
+      throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_FORBIDDEN', 'this address may not post to this webhook');
+    }
+    if (limit !== undefined) {
+      const decision = limit.take(request.ip);
+      if (!decision.allowed) {
+        throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_RATE_LIMITED', 'too many requests from this address; retry later', {
+          details: { retryAfterSeconds: decision.retryAfterSeconds },
+        });
+      }
+    }
+  });
 
   // Both media types are read as text and parsed as JSON by fastify's own parser, which refuses
   // __proto__ / constructor poisoning; any other Content-Type stays unparsed and gets a 415.
@@ -97,6 +153,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       const field = fe.info['field'];
       request.log.warn({ code: fe.code, ...(typeof field === 'string' ? { field } : {}), remote: request.ip }, 'webhook refused');
     }
+    const retryAfter = fe.info['retryAfterSeconds'];
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return sendError(fe, request, reply);
   });
 

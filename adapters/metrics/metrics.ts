@@ -15,9 +15,12 @@ export type IngestSource = (typeof INGEST_SOURCES)[number];
 /**
  * What happened to one ingested event. `failed` is a server-side failure (the RAW stream did not
  * acknowledge, or an unexpected error): it is kept apart from `rejected` (the sender's fault) so an
- * alert on failures does not fire because someone sent garbage, and vice versa.
+ * alert on failures does not fire because someone sent garbage, and vice versa. `forbidden` (an
+ * address the webhook allowlist does not list) and `rate_limited` (over FAKEOUT_WEBHOOK_RATE) are
+ * webhook requests refused before the secret is looked at: kept apart from `rejected` so a scan of
+ * the URL is told from a sender with a wrong secret. Replay never produces them.
  */
-export const INGEST_OUTCOMES = ['accepted', 'duplicate', 'rejected', 'bad_row', 'failed'] as const;
+export const INGEST_OUTCOMES = ['accepted', 'duplicate', 'rejected', 'forbidden', 'rate_limited', 'bad_row', 'failed'] as const;
 export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 
 /** What a stage did with one message. */
@@ -219,7 +222,7 @@ export function createMetrics(): Metrics {
   });
 
   // WHY pre-create the ingest series at 0: rate() and absent-based alerts need the series to exist
-  // before the first event; the label sets are small and fixed, so this costs 10 series.
+  // before the first event; the label sets are small and fixed, so this costs 14 series.
   for (const source of INGEST_SOURCES) {
     for (const outcome of INGEST_OUTCOMES) ingested.inc({ source, outcome }, 0);
   }

@@ -31,6 +31,9 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   LOG_LEVEL: 'logLevel',
   FAKEOUT_WEBHOOK_SECRET: 'webhookSecret',
   FAKEOUT_WEBHOOK_BODY_LIMIT: 'webhookBodyLimit',
+  FAKEOUT_WEBHOOK_ALLOW_IPS: 'webhookAllowIps',
+  FAKEOUT_WEBHOOK_RATE: 'webhookRatePerMinute',
+  FAKEOUT_TRUST_PROXY: 'trustProxy',
   FAKEOUT_EXCHANGE_TZ: 'exchangeZone',
   FAKEOUT_TIMEFRAMES: 'timeframes',
   FAKEOUT_BAR_CLOCK_TICK: 'barClockTickSeconds',
@@ -111,6 +114,9 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'debug',
   FAKEOUT_WEBHOOK_SECRET: 's3cret',
   FAKEOUT_WEBHOOK_BODY_LIMIT: '4096',
+  FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238,10.0.0.0/8,2001:db8::/32,::1',
+  FAKEOUT_WEBHOOK_RATE: '0',
+  FAKEOUT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8,loopback',
   FAKEOUT_EXCHANGE_TZ: 'America/New_York',
   FAKEOUT_TIMEFRAMES: '4h,1d',
   FAKEOUT_BAR_CLOCK_TICK: '0',
@@ -249,6 +255,9 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.port, 8080);
   assert.is(c.logLevel, 'info');
   assert.is(c.webhookBodyLimit, 16384);
+  assert.is(c.webhookAllowIps, undefined); // any address
+  assert.is(c.webhookRatePerMinute, 600);
+  assert.is(c.trustProxy, false);
   assert.is(c.exchangeZone, 'UTC');
   assert.equal(c.timeframes, ['1m', '5m', '15m', '1h']);
   assert.is(c.lookback, 20);
@@ -363,6 +372,19 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_BATCH_SIZE', '0'],
     ['FAKEOUT_BATCH_SIZE', '10001'],
     ['FAKEOUT_WEBHOOK_BODY_LIMIT', '255'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '52.89.214.238,not-an-ip'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '10.0.0.0/33'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '2001:db8::/129'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '10.0.0.1,,10.0.0.2'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '10.0.0.0/8x'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', '999.1.1.1'],
+    ['FAKEOUT_WEBHOOK_ALLOW_IPS', 'tradingview.com'],
+    ['FAKEOUT_WEBHOOK_RATE', '-1'],
+    ['FAKEOUT_WEBHOOK_RATE', '1.5'],
+    ['FAKEOUT_TRUST_PROXY', 'yes'],
+    ['FAKEOUT_TRUST_PROXY', '101'],
+    ['FAKEOUT_TRUST_PROXY', '127.0.0.1,nginx'],
+    ['FAKEOUT_TRUST_PROXY', '10.0.0.0/40'],
     ['FAKEOUT_LOOKBACK', '1'],
     ['FAKEOUT_ATR_PERIOD', '0'],
     ['FAKEOUT_VOLUME_THRESHOLD', '0'],
@@ -419,6 +441,30 @@ s('each invalid value is refused with FAKEOUT_ERR_CONFIG_INVALID naming the vari
     ['FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', '0'],
   ];
   for (const [name, value] of cases) refused({ [name]: value }, name);
+});
+
+s('a malformed FAKEOUT_WEBHOOK_ALLOW_IPS entry is refused naming the variable and the entry', () => {
+  try {
+    loadConfig({ FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238, 34.212.75.300 ,54.218.53.128' });
+    assert.unreachable('accepted');
+  } catch (err) {
+    if (!isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID')) throw err;
+    assert.is(err.info.field, 'FAKEOUT_WEBHOOK_ALLOW_IPS');
+    assert.ok(err.message.startsWith('FAKEOUT_WEBHOOK_ALLOW_IPS: '), err.message);
+    assert.ok(err.message.includes('"34.212.75.300"'), `names the bad entry: ${err.message}`);
+  }
+});
+
+s('FAKEOUT_WEBHOOK_ALLOW_IPS keeps the entries trimmed; blank means any address', () => {
+  assert.equal(loadConfig({ FAKEOUT_WEBHOOK_ALLOW_IPS: ' 52.89.214.238 , 10.0.0.0/8 ' }).webhookAllowIps, ['52.89.214.238', '10.0.0.0/8']);
+  assert.is(loadConfig({ FAKEOUT_WEBHOOK_ALLOW_IPS: '   ' }).webhookAllowIps, undefined);
+});
+
+s('FAKEOUT_TRUST_PROXY reads false, true, a hop count and a proxy list', () => {
+  assert.is(loadConfig({ FAKEOUT_TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.is(loadConfig({ FAKEOUT_TRUST_PROXY: 'TRUE' }).trustProxy, true);
+  assert.is(loadConfig({ FAKEOUT_TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.equal(loadConfig({ FAKEOUT_TRUST_PROXY: '127.0.0.1, ::1' }).trustProxy, ['127.0.0.1', '::1']);
 });
 
 s('a refusal is a 500 (the process cannot start), and the first bad variable is the one named', () => {

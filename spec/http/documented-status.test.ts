@@ -88,6 +88,21 @@ const webhook = (payload: string, headers: Record<string, string> = { 'content-t
   await f.app.close();
   return res.statusCode;
 };
+/** From an address the allowlist does not list (inject's default remote is 127.0.0.1). */
+const fromUnlisted = async () => {
+  const f = makeFixture({ webhookAllowIps: ['52.89.214.238'] });
+  const res = await f.app.inject({ method: 'POST', url: '/webhook/tradingview', payload: alertBody() });
+  await f.app.close();
+  return res.statusCode;
+};
+/** The second request of a minute at one a minute. */
+const overRate = async () => {
+  const f = makeFixture({ webhookRatePerMinute: 1 });
+  await f.app.inject({ method: 'POST', url: '/webhook/tradingview', payload: alertBody() });
+  const res = await f.app.inject({ method: 'POST', url: '/webhook/tradingview', payload: alertBody() });
+  await f.app.close();
+  return res.statusCode;
+};
 const get = (url: string, health?: boolean) => async () => {
   const f = makeFixture({ signals, monitors: { list: async () => [] }, ...(health === undefined ? {} : { health: async () => ({ ok: health, details: {} }) }) });
   const res = await f.app.inject({ method: 'GET', url });
@@ -113,6 +128,8 @@ const RECIPES: Record<string, Record<number, Recipe>> = {
     202: webhook(JSON.stringify(alertBody())),
     400: webhook('{not json'),
     401: webhook(JSON.stringify({ ...alertBody(), secret: 'wrong' })),
+    403: fromUnlisted,
+    429: overRate,
     413: webhook(JSON.stringify({ ...alertBody(), pad: 'x'.repeat(20_000) })),
     415: webhook('a=b', { 'content-type': 'application/x-www-form-urlencoded' }),
     503: webhook(JSON.stringify(alertBody()), undefined, async () => {
