@@ -16,7 +16,7 @@ import type { NatsUser } from '../domain/identities.ts';
 import type { ConfigReader } from '../stage/ports.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
-import { systemClock, type Clock } from '../../adapters/time/index.ts';
+import { CorrectedClock, systemClock, type Clock } from '../../adapters/time/index.ts';
 import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
 import { symbolToken, type Signal } from '../domain/messages.ts';
@@ -41,6 +41,11 @@ export interface StartOptions {
   /** files to replay; default: config.replayFiles */
   replay?: readonly ReplayRequest[];
   onReplayProgress?: (p: ReplayProgress) => void;
+  /**
+   * every actor's clock; default: one CorrectedClock over the system clock, which the drift
+   * monitor corrects (docs/time.md, "The corrected clock"). A given clock is used as it is: it is
+   * corrected only if it is itself correctable (a CorrectedClock).
+   */
   clock?: Clock;
   /** called if the root supervisor gives up (restart intensity exceeded at the top) */
   onFatal?: (reason: string) => void;
@@ -67,7 +72,9 @@ export interface App {
 
 export async function startApp(opts: StartOptions): Promise<App> {
   const { config, log } = opts;
-  const clock = opts.clock ?? systemClock;
+  // POLICY: one clock per process, the same instance for every actor and the webhook intake, so
+  // the offset the drift monitor accepts is "now" everywhere at once.
+  const clock = opts.clock ?? new CorrectedClock(systemClock);
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const scoring = validateScoringParams({
@@ -135,7 +142,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const intake = hasWebhookIntake(role);
   const webhookSecret = intake ? loadWebhookSecret(config, dataDir, log) : '';
   const timeLimits = timeLimitsFromConfig(config);
-  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes }) : undefined;
+  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes, skewAction: config.webhookSkewAction }) : undefined;
   let supervisor!: Supervisor;
   const orders = hasOrderDecisions(role) ? orderDecisions(config, dataDir, clock, db, messaging) : undefined;
   const startHttp = () => {

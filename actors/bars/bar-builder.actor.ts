@@ -11,7 +11,7 @@
 import { insertBars } from '../../adapters/db/index.ts';
 import { formatUtc } from '../../adapters/time/index.ts';
 import { barId, symbolToken, type Bar, type RawEnvelope, type Timeframe } from '../domain/messages.ts';
-import { LIVE_SOURCES, decodeRawEnvelope } from '../ingest/envelope.ts';
+import { LIVE_SOURCES, decodeRawEnvelope, isTimeSkewed } from '../ingest/envelope.ts';
 import type { Logger } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { BarBuilder, type BarBuilderSnapshot, type BarBuilderStats, type LateEvent } from './bar-builder.ts';
@@ -40,10 +40,14 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
       // The stats are cumulative (they live in the checkpoint); a batch reports the difference.
       let reported = { ...builder.stats };
       return {
+        // POLICY: an envelope kept with a time_skew flag (FAKEOUT_WEBHOOK_SKEW_ACTION=flag) is in
+        // RAW for audit only: a time we could not trust never opens or closes a bar (plausibility.ts).
         apply: (envelope) =>
-          envelope.event.kind === 'clock'
-            ? builder.closeDue(envelope.event.ts, closeGraceMs)
-            : builder.apply(envelope.event, { live: LIVE_SOURCES.has(envelope.source) }),
+          isTimeSkewed(envelope)
+            ? []
+            : envelope.event.kind === 'clock'
+              ? builder.closeDue(envelope.event.ts, closeGraceMs)
+              : builder.apply(envelope.event, { live: LIVE_SOURCES.has(envelope.source) }),
         snapshot: () => builder.snapshot(),
         afterCommit() {
           const now = builder.stats;

@@ -82,6 +82,8 @@ export interface Config {
   clockNoAnswerSeconds: number;
   /** webhook events may start at most this many days before now */
   webhookMaxAgeDays: number;
+  /** what the webhook does with an alert whose `time`/`timenow` is too far from corrected now (docs/webhook.md, "Clock skew") */
+  webhookSkewAction: WebhookSkewAction;
   /** a replay row may start at most this many days after the latest accepted row of its file */
   replayMaxGapDays: number;
   /** `YYYY-MM-DD` (UTC): no event may start before this day */
@@ -174,7 +176,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_BREAKER_ERROR_RATE', default: '0.2', meaning: 'breaker trips when order errors plus rejections over the window are above this fraction (0 to below 1)' },
   { name: 'FAKEOUT_BREAKER_ERROR_WINDOW', default: '20', meaning: 'orders in the error-rate window; judged only once full (1..1000)' },
   { name: 'FAKEOUT_BREAKER_COOLDOWN', default: '900', meaning: 'seconds the breaker stays open before a human may reset it (0..604800)' },
-  { name: 'FAKEOUT_TIME_SKEW_SECONDS', default: '60', meaning: 'clock skew tolerated into the future: an event (a bar: its end) later than now + this is refused (`docs/bars.md`)' },
+  { name: 'FAKEOUT_TIME_SKEW_SECONDS', default: '60', meaning: 'clock skew tolerated: an event (a bar: its end) later than corrected now + this is refused, and a webhook `timenow` further than this from corrected now either way is skewed (`docs/bars.md`, `docs/webhook.md`)' },
   { name: 'FAKEOUT_NTP_SERVERS', default: '(unset: time oracle off)', meaning: 'comma-separated NTP servers `host[:port]` (port 123 by default, `[v6]:port` for IPv6) the SNTP time oracle asks; unset = off: the system clock is used uncorrected and the log says so (`docs/time.md`)' },
   { name: 'FAKEOUT_NTP_SAMPLES', default: '4', meaning: 'requests per server per measurement; the answer with the smallest round-trip delay is kept (1..16)' },
   { name: 'FAKEOUT_NTP_TIMEOUT_MS', default: '1000', meaning: 'ms to wait for one NTP reply before it counts as no answer (10..10000)' },
@@ -183,6 +185,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_CLOCK_TRIP_MS', default: '1000', meaning: 'clock offset (absolute, ms) above which the drift judgment trips the breaker (reason `clock`); must be above FAKEOUT_CLOCK_WARN_MS' },
   { name: 'FAKEOUT_CLOCK_NO_ANSWER_SECONDS', default: '900', meaning: 'with FAKEOUT_NTP_SERVERS set: no accepted NTP answer for this long trips the breaker (reason `clock`)' },
   { name: 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', default: '7', meaning: 'a webhook event starting more than this many days before now is refused' },
+  { name: 'FAKEOUT_WEBHOOK_SKEW_ACTION', default: 'refuse', meaning: 'an alert whose `time` is outside the skew/age window of corrected now, or whose `timenow` is more than FAKEOUT_TIME_SKEW_SECONDS from it: `refuse` (400 naming the field) or `flag` (202, stored in RAW with `flags: [time_skew]`, never made into a bar); both counted in `fakeout_webhook_time_skew_total` (`docs/webhook.md`)' },
   { name: 'FAKEOUT_REPLAY_MAX_GAP_DAYS', default: '31', meaning: 'a replay row starting more than this many days after the latest accepted row of its file is a bad row' },
   { name: 'FAKEOUT_TIME_FLOOR', default: '1980-01-01', meaning: 'UTC date (YYYY-MM-DD); events starting before it are refused everywhere (epoch 0 and the like)' },
   { name: 'FAKEOUT_STARTING_EQUITY', default: '100000', meaning: 'paper account equity at start, in the quote currency' },
@@ -250,6 +253,17 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function fail(field: string, message: string): never {
   throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `${field}: ${message}`, { details: { field } });
+}
+
+/** What the webhook does with a skewed alert; see FAKEOUT_WEBHOOK_SKEW_ACTION. */
+export const WEBHOOK_SKEW_ACTIONS = ['refuse', 'flag'] as const;
+export type WebhookSkewAction = (typeof WEBHOOK_SKEW_ACTIONS)[number];
+
+function skewAction(value: string): WebhookSkewAction {
+  if (!(WEBHOOK_SKEW_ACTIONS as readonly string[]).includes(value)) {
+    fail('FAKEOUT_WEBHOOK_SKEW_ACTION', `expected one of ${WEBHOOK_SKEW_ACTIONS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as WebhookSkewAction;
 }
 
 function text(env: Env, name: string): string | undefined {
@@ -378,6 +392,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     timeSkewSeconds: num(env, 'FAKEOUT_TIME_SKEW_SECONDS', 60, isInt(0, 86_400), 'an integer 0..86400 (seconds)'),
     ...timeOracleConfig(env),
     webhookMaxAgeDays: num(env, 'FAKEOUT_WEBHOOK_MAX_AGE_DAYS', 7, (n) => n > 0 && n <= 3650, 'a number of days in (0, 3650]'),
+    webhookSkewAction: skewAction(text(env, 'FAKEOUT_WEBHOOK_SKEW_ACTION') ?? 'refuse'),
     replayMaxGapDays: num(env, 'FAKEOUT_REPLAY_MAX_GAP_DAYS', 31, (n) => n > 0 && n <= 36_500, 'a number of days in (0, 36500]'),
     timeFloor: isoDate('FAKEOUT_TIME_FLOOR', text(env, 'FAKEOUT_TIME_FLOOR') ?? '1980-01-01'),
     ...executionConfig(env),

@@ -81,12 +81,33 @@ export interface RawEnvelope {
    */
   id: string;
   source: RawSource;
-  /** when fakeout received it, epoch ms UTC, from the time oracle */
+  /** when fakeout received it, epoch ms UTC: the system clock reading (uncorrected) */
   receivedAt: number;
+  /**
+   * the same instant in corrected time (system + the time oracle's offset, docs/time.md), epoch ms
+   * UTC. Optional: envelopes stored before stamping have only receivedAt.
+   */
+  correctedAt?: number;
+  /** the offset used for correctedAt, ms (0: no offset accepted yet); optional like correctedAt */
+  clockOffsetMs?: number;
   event: RawEvent;
-  /** where it came from, for audit: file name and line, or the webhook's remote address */
-  origin: { file?: string; line?: number; remote?: string };
+  /**
+   * where it came from, for audit: file name and line, or the webhook's remote address and, when
+   * the alert sent it, TradingView's `{{timenow}}` (the fire time, epoch ms UTC)
+   */
+  origin: { file?: string; line?: number; remote?: string; timenow?: number };
+  /** set only on an envelope accepted with a problem (docs/webhook.md, "Clock skew") */
+  flags?: RawFlag[];
+  /** why the flags are set, for the person reading RAW */
+  flagReason?: string;
 }
+
+/**
+ * `time_skew`: the alert's `time` or `timenow` was too far from corrected now and
+ * FAKEOUT_WEBHOOK_SKEW_ACTION=flag kept it; it is stored in RAW but never made into a bar.
+ */
+export const RAW_FLAGS = ['time_skew'] as const;
+export type RawFlag = (typeof RAW_FLAGS)[number];
 
 /** A closed OHLCV bar (`bars.<symbolToken>.<timeframe>`). */
 export interface Bar {

@@ -7,6 +7,8 @@
  * - bar:  symbol, time, interval, open, high, low, close, volume (optional, 0), id (optional)
  * - tick: symbol, time, price, size (optional, 1), id (optional)
  * `time` is the bar OPEN time for bars (TradingView's `{{time}}`), the event time for ticks.
+ * `timenow` (optional, both forms, same formats as `time`) is TradingView's `{{timenow}}`: when
+ * the alert fired. It is checked against our clock (alert-intake.ts) but is not part of the event.
  * Numbers may be JSON numbers or numeric strings ("123.4"); 'NaN', '' and the like are refused.
  * Unknown fields are ignored. `secret` is not checked here: the HTTP layer compares it in
  * constant time before the body reaches this parser (see {@link alertSecret}).
@@ -22,10 +24,15 @@ export interface ParseAlertOptions {
   zone?: string;
 }
 
-/** A validated alert: the market event and, when the alert names itself, its id (for dedupe). */
+/**
+ * A validated alert: the market event, when the alert names itself its id (for dedupe), and when
+ * it sent one TradingView's `{{timenow}}` (the fire time, epoch ms; kept on the envelope, not part
+ * of the event).
+ */
 export interface ParsedAlert {
   event: MarketEvent;
   alertId?: string;
+  timenow?: number;
 }
 
 /** Longest accepted alert id; it becomes part of the RAW message id. */
@@ -87,17 +94,24 @@ function parseSymbol(x: unknown): string {
   return x;
 }
 
-function parseTime(x: unknown, zone: string | undefined): number {
-  if (x === undefined || x === null || x === '') throw invalid('time', 'required, e.g. "{{time}}"');
-  if (typeof x !== 'string' && typeof x !== 'number') throw invalid('time', `expected an ISO 8601 string or epoch number, got ${describe(x)}`);
+function parseTime(x: unknown, zone: string | undefined, field: 'time' | 'timenow' = 'time'): number {
+  if (x === undefined || x === null || x === '') throw invalid(field, `required, e.g. "{{${field}}}"`);
+  if (typeof x !== 'string' && typeof x !== 'number') throw invalid(field, `expected an ISO 8601 string or epoch number, got ${describe(x)}`);
   try {
     return normalizeTimestamp(x, zone === undefined ? {} : { zone });
   } catch (err) {
-    throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_INVALID', `time: expected ISO 8601 (e.g. 2019-08-27T09:56:00Z) or epoch s/ms, got ${describe(x)}`, {
+    throw new FakeoutError('FAKEOUT_ERR_WEBHOOK_INVALID', `${field}: expected ISO 8601 (e.g. 2019-08-27T09:56:00Z) or epoch s/ms, got ${describe(x)}`, {
       cause: err,
-      details: { field: 'time' },
+      details: { field },
     });
   }
+}
+
+/** `timenow` is optional: absent (or null) is fine, present it must be a time like `time`. */
+function parseTimenow(x: unknown, zone: string | undefined): number | undefined {
+  if (x === undefined || x === null) return undefined;
+  if (x === '') throw invalid('timenow', 'expected an ISO 8601 string or epoch number (e.g. "{{timenow}}"), got ""; leave the field out instead');
+  return parseTime(x, zone, 'timenow');
 }
 
 function parseId(x: unknown): string | undefined {
@@ -140,6 +154,7 @@ export function parseAlert(body: unknown, opts: ParseAlertOptions = {}): ParsedA
   if (isBar && isTick) throw invalid('price', 'give either price (tick alert) or open/high/low/close (bar alert), not both');
   if (!isBar && !isTick) throw invalid('price', 'expected price (tick alert) or open/high/low/close (bar alert)');
   const ts = parseTime(b.time, opts.zone);
+  const timenow = parseTimenow(b.timenow, opts.zone);
 
   let event: MarketEvent;
   if (isTick) {
@@ -154,7 +169,10 @@ export function parseAlert(body: unknown, opts: ParseAlertOptions = {}): ParsedA
     const bar: BarEvent = { kind: 'bar', symbol, ts, timeframe, open, high, low, close, volume };
     event = bar;
   }
-  return alertId === undefined ? { event } : { event, alertId };
+  const parsed: ParsedAlert = { event };
+  if (alertId !== undefined) parsed.alertId = alertId;
+  if (timenow !== undefined) parsed.timenow = timenow;
+  return parsed;
 }
 
 /**

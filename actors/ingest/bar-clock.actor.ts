@@ -11,7 +11,7 @@
  * + one interval), so an idle fakeout (the demo after its replay) does not fill RAW with ticks,
  * and a replay, which has no live data, is never clock-closed.
  */
-import type { Clock } from '../../adapters/time/clock.ts';
+import { stampOf, type Clock } from '../../adapters/time/clock.ts';
 import { startTickerService } from '../app/ticker.service.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../domain/messages.ts';
 import type { Bus } from '../stage/ports.ts';
@@ -36,10 +36,13 @@ export function startBarClockActor(deps: { bus: Bus; clock: Clock; intervalMs: n
     intervalMs: deps.intervalMs,
     async tick() {
       const last = await deps.bus.lastMessage('RAW', LIVE_RAW_SUBJECT);
-      const at = (last?.value as { receivedAt?: unknown } | undefined)?.receivedAt;
-      const now = deps.clock.now();
+      // corrected time on both sides: the envelope's correctedAt (receivedAt if stored before stamping)
+      const value = last?.value as { receivedAt?: unknown; correctedAt?: unknown } | undefined;
+      const at = typeof value?.correctedAt === 'number' ? value.correctedAt : value?.receivedAt;
+      const stamp = stampOf(deps.clock);
+      const now = stamp.correctedAt;
       if (!liveClockDue(now, typeof at === 'number' ? at : undefined, deps.horizonMs)) return;
-      const envelope = clockEnvelope(now);
+      const envelope = clockEnvelope(now, stamp);
       await deps.bus.publishMany([{ subject: rawSubject(envelope), id: envelope.id, value: envelope }]);
     },
   });

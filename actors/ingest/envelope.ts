@@ -4,8 +4,14 @@
  * and one row (raw_events.id).
  */
 import { createHash } from 'node:crypto';
+import type { ClockStamp } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
-import { isTimeframe, symbolToken, type MarketEvent, type RawEnvelope, type RawSource } from '../domain/messages.ts';
+import { RAW_FLAGS, isTimeframe, symbolToken, type MarketEvent, type RawEnvelope, type RawFlag, type RawSource } from '../domain/messages.ts';
+
+/** The three time fields of an envelope from one stamp (docs/time.md, "Stamps"). */
+function stamped(stamp: ClockStamp): Pick<RawEnvelope, 'receivedAt' | 'correctedAt' | 'clockOffsetMs'> {
+  return { receivedAt: stamp.receivedAt, correctedAt: stamp.correctedAt, clockOffsetMs: stamp.offsetMs };
+}
 
 /**
  * `replay:<16 hex of the replay key>:<line>`: a line is unique within one file's bytes, and the
@@ -17,9 +23,18 @@ export function replayEnvelope(
   fileName: string,
   line: number,
   event: MarketEvent,
-  receivedAt: number,
+  stamp: ClockStamp,
 ): RawEnvelope {
-  return { id: `replay:${replayKey.slice(0, 16)}:${line}`, source: 'replay', receivedAt, event, origin: { file: fileName, line } };
+  return { id: `replay:${replayKey.slice(0, 16)}:${line}`, source: 'replay', ...stamped(stamp), event, origin: { file: fileName, line } };
+}
+
+/** What a webhook envelope carries besides the event: where it came from, and any flags. */
+export interface WebhookOrigin {
+  remote: string;
+  /** TradingView's `{{timenow}}`, epoch ms, when the alert sent it */
+  timenow?: number | undefined;
+  flags?: readonly RawFlag[] | undefined;
+  flagReason?: string | undefined;
 }
 
 /**
@@ -30,18 +45,33 @@ export function replayEnvelope(
  * bar under the same alert id) is never swallowed by the duplicate window: it is a new event,
  * kept in RAW, and the bar builder decides by its time whether it still counts (docs/bars.md).
  */
-export function webhookEnvelope(event: MarketEvent, alertId: string | undefined, receivedAt: number, remote: string): RawEnvelope {
+export function webhookEnvelope(event: MarketEvent, alertId: string | undefined, stamp: ClockStamp, from: WebhookOrigin): RawEnvelope {
+  // POLICY: the id hashes the event only; stamps, timenow and flags differ between retries.
   const hash = createHash('sha256').update(JSON.stringify(event)).digest('hex');
   const id = alertId !== undefined ? `tv:${alertId}:${hash.slice(0, 16)}` : `tv:${hash.slice(0, 32)}`;
-  return { id, source: 'tradingview', receivedAt, event, origin: { remote } };
+  const envelope: RawEnvelope = {
+    id, source: 'tradingview', ...stamped(stamp), event,
+    origin: from.timenow === undefined ? { remote: from.remote } : { remote: from.remote, timenow: from.timenow },
+  };
+  if (from.flags !== undefined && from.flags.length > 0) {
+    envelope.flags = [...from.flags];
+    if (from.flagReason !== undefined) envelope.flagReason = from.flagReason;
+  }
+  return envelope;
 }
 
 /**
  * One tick of the live-intake clock at `at` (corrected time): `raw.clock.clock`, id `clock:<at>`.
  * It closes live bars whose time is over (docs/bars.md, "Bars closed by the clock").
  */
-export function clockEnvelope(at: number): RawEnvelope {
-  return { id: `clock:${at}`, source: 'clock', receivedAt: at, event: { kind: 'clock', symbol: 'clock', ts: at }, origin: {} };
+export function clockEnvelope(at: number, stamp?: ClockStamp): RawEnvelope {
+  const times = stamp === undefined ? { receivedAt: at } : stamped(stamp);
+  return { id: `clock:${at}`, source: 'clock', ...times, event: { kind: 'clock', symbol: 'clock', ts: at }, origin: {} };
+}
+
+/** True for an envelope kept with a time_skew flag: stored in RAW, never made into a bar. */
+export function isTimeSkewed(envelope: Pick<RawEnvelope, 'flags'>): boolean {
+  return envelope.flags?.includes('time_skew') ?? false;
 }
 
 /** Sources whose events are live: the bars they feed may be closed by the clock. */
@@ -67,6 +97,15 @@ export function decodeRawEnvelope(value: unknown): RawEnvelope {
   if (typeof v.id !== 'string' || v.id === '') bad('id', 'missing');
   if (v.source !== 'replay' && v.source !== 'tradingview' && v.source !== 'clock') bad('source', 'unknown');
   if (!finite(v.receivedAt)) bad('receivedAt', 'not a number');
+  // stamped fields are optional (envelopes stored before stamping), but a present one must be sound
+  if (v.correctedAt !== undefined && !finite(v.correctedAt)) bad('correctedAt', 'not a number');
+  if (v.clockOffsetMs !== undefined && !finite(v.clockOffsetMs)) bad('clockOffsetMs', 'not a number');
+  const timenow: unknown = typeof v.origin === 'object' && v.origin !== null ? v.origin.timenow : undefined;
+  if (timenow !== undefined && !finite(timenow)) bad('origin.timenow', 'not a number');
+  if (v.flags !== undefined) {
+    if (!Array.isArray(v.flags) || v.flags.some((f) => !(RAW_FLAGS as readonly unknown[]).includes(f))) bad('flags', `expected a list of ${RAW_FLAGS.join(', ')}`);
+  }
+  if (v.flagReason !== undefined && typeof v.flagReason !== 'string') bad('flagReason', 'not a string');
   const e = v.event as Partial<MarketEvent> | undefined;
   if (typeof e !== 'object' || e === null) bad('event', 'missing');
   // the clock's tick, and only from the clock

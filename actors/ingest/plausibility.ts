@@ -46,9 +46,15 @@ export function timeLimitsFromConfig(c: Pick<Config, 'timeSkewSeconds' | 'webhoo
   });
 }
 
-/** Why an event time was refused; `field` is always the input field that carries it. */
+/**
+ * Why an event time was refused; `field` is always the input field that carries it. `bound` says
+ * which limit: `floor` (not a real event time), `skew` (after now + the skew), `age` (before
+ * now − the max age), `gap` (a replay row too far after its file's reference). `skew` and `age`
+ * are the ones measured against now: the webhook's FAKEOUT_WEBHOOK_SKEW_ACTION applies to them.
+ */
 export interface TimeProblem {
-  field: 'time';
+  field: 'time' | 'timenow';
+  bound: 'floor' | 'skew' | 'age' | 'gap';
   reason: string;
 }
 
@@ -70,19 +76,19 @@ function what(event: MarketEvent): string {
   return event.kind === 'bar' ? `the ${event.timeframe} bar ${iso(event.ts)}–${iso(eventEnd(event))}` : `the tick at ${iso(event.ts)}`;
 }
 
-function problem(reason: string): TimeProblem {
-  return { field: 'time', reason };
+function problem(bound: TimeProblem['bound'], reason: string): TimeProblem {
+  return { field: 'time', bound, reason };
 }
 
 /** The checks both windows share: the absolute floor and "not after now + skew". */
 function absoluteProblem(event: MarketEvent, now: number, limits: TimeLimits): TimeProblem | undefined {
   if (event.ts < limits.floorMs) {
-    return problem(`${iso(event.ts)} is before ${iso(limits.floorMs)} (FAKEOUT_TIME_FLOOR): not a real event time`);
+    return problem('floor', `${iso(event.ts)} is before ${iso(limits.floorMs)} (FAKEOUT_TIME_FLOOR): not a real event time`);
   }
   const end = eventEnd(event);
   if (end > now + limits.skewMs) {
     const ends = event.kind === 'bar' ? 'ends' : 'is';
-    return problem(`${what(event)} ${ends} after now (${iso(now)}) + ${duration(limits.skewMs)} of clock skew (FAKEOUT_TIME_SKEW_SECONDS)${event.kind === 'bar' ? ': send bar alerts once the bar has closed' : ''}`);
+    return problem('skew', `${what(event)} ${ends} after now (${iso(now)}) + ${duration(limits.skewMs)} of clock skew (FAKEOUT_TIME_SKEW_SECONDS)${event.kind === 'bar' ? ': send bar alerts once the bar has closed' : ''}`);
   }
   return undefined;
 }
@@ -95,9 +101,26 @@ export function liveTimeProblem(event: MarketEvent, now: number, limits: TimeLim
   const abs = absoluteProblem(event, now, limits);
   if (abs) return abs;
   if (event.ts < now - limits.maxAgeMs) {
-    return problem(`${iso(event.ts)} is more than ${duration(limits.maxAgeMs)} before now (${iso(now)}) (FAKEOUT_WEBHOOK_MAX_AGE_DAYS); replay old data from a file instead`);
+    return problem('age', `${iso(event.ts)} is more than ${duration(limits.maxAgeMs)} before now (${iso(now)}) (FAKEOUT_WEBHOOK_MAX_AGE_DAYS); replay old data from a file instead`);
   }
   return undefined;
+}
+
+/**
+ * The fire time of an alert (TradingView's `{{timenow}}`) against now: it is the sender's clock
+ * reading when the alert fired, so it must be within `skewMs` of now either way (bounds
+ * inclusive). Further ahead, the sender's clock (or ours) is wrong; further behind, the alert sat
+ * in a queue (or our clock is wrong). Either way the alert's time cannot be taken at face value.
+ */
+export function fireTimeProblem(timenow: number, now: number, limits: Pick<TimeLimits, 'skewMs'>): TimeProblem | undefined {
+  const delta = timenow - now;
+  if (Math.abs(delta) <= limits.skewMs) return undefined;
+  const side = delta > 0 ? 'ahead of' : 'behind';
+  return {
+    field: 'timenow',
+    bound: 'skew',
+    reason: `the alert fired at ${iso(timenow)}, ${duration(Math.abs(delta))} ${side} now (${iso(now)}): more than ${duration(limits.skewMs)} of clock skew (FAKEOUT_TIME_SKEW_SECONDS)`,
+  };
 }
 
 /** How many leading rows of a file set its first reference time. */
@@ -146,7 +169,7 @@ export class ReplayTimeWindow {
     const abs = absoluteProblem(event, now, this.limits);
     if (abs) return abs;
     if (this.latest !== undefined && event.ts > this.latest + this.limits.maxGapMs) {
-      return problem(`${iso(event.ts)} is more than ${duration(this.limits.maxGapMs)} after the file's latest accepted time ${iso(this.latest)} (FAKEOUT_REPLAY_MAX_GAP_DAYS)`);
+      return problem('gap', `${iso(event.ts)} is more than ${duration(this.limits.maxGapMs)} after the file's latest accepted time ${iso(this.latest)} (FAKEOUT_REPLAY_MAX_GAP_DAYS)`);
     }
     if (this.latest === undefined || event.ts > this.latest) this.latest = event.ts;
     return undefined;

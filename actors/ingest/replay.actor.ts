@@ -13,7 +13,7 @@
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { getIngestProgress, saveIngestProgress } from '../../adapters/db/index.ts';
-import type { Clock } from '../../adapters/time/index.ts';
+import { stampOf, type Clock } from '../../adapters/time/index.ts';
 import { errorText, FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import type { RawEnvelope } from '../domain/messages.ts';
 import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
@@ -146,7 +146,9 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         badInBatch = 0;
       };
       for (const parsed of file.rows()) {
-        const problem = 'error' in parsed ? undefined : window.check(parsed.event, deps.clock.now());
+        // one stamp per row: the window is judged at the very instant the envelope records
+        const stamp = stampOf(deps.clock);
+        const problem = 'error' in parsed ? undefined : window.check(parsed.event, stamp.correctedAt);
         if (parsed.line <= startAfter) continue;
         if (stopping) break;
         const row = problem ? badRow(parsed.line, problem.reason, problem.field) : parsed;
@@ -158,7 +160,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
           if (p.badRows <= BAD_ROWS_LOGGED) log.warn({ file: file.fileName, line: row.line, reason: row.error.message }, 'bad row skipped');
           continue;
         }
-        batch.push(replayEnvelope(file.replayKey, file.fileName, row.line, row.event, deps.clock.now()));
+        batch.push(replayEnvelope(file.replayKey, file.fileName, row.line, row.event, stamp));
         if (batch.length >= batchSize) await flush();
       }
       if (stopping) {

@@ -7,8 +7,15 @@
  * reason `clock`, the figures of the judgment. POLICY: while the clock stays bad each measurement
  * trips again (the breaker, already open, restarts its cooldown): trading does not resume on a
  * clock that is still wrong. Runs only when FAKEOUT_NTP_SERVERS is set.
+ *
+ * Correction: when the clock it is given is correctable (the app's CorrectedClock, the clock every
+ * actor of the process is given), every measurement judged usable (ok or warn) is accepted into
+ * it, so "now" everywhere becomes corrected time. POLICY: an offset beyond the trip threshold is
+ * never accepted (the clock keeps the last good offset while the breaker is open), nor is
+ * anything accepted when no server answered. The judgment reads the system clock, as the
+ * offsets it judges are measured against it.
  */
-import type { Clock } from '../../adapters/time/clock.ts';
+import { isCorrectableClock, type Clock } from '../../adapters/time/clock.ts';
 import { judgeDrift, type DriftThresholds, type DriftVerdict } from '../../adapters/time/drift.ts';
 import { measureOffset, type NtpServer } from '../../adapters/time/sntp.ts';
 import { startTickerService } from '../app/ticker.service.ts';
@@ -29,11 +36,13 @@ export function startDriftMonitorActor(deps: {
   bus: Bus; clock: Clock; log: Logger; servers: readonly NtpServer[]; samples: number; timeoutMs: number; intervalMs: number; thresholds: DriftThresholds;
   onVerdict?: (v: DriftVerdict) => void;
 }): StageActor {
-  let lastGoodAt = deps.clock.now();
+  const correctable = isCorrectableClock(deps.clock) ? deps.clock : undefined;
+  const systemNow = (): number => correctable?.systemNow() ?? deps.clock.now();
+  let lastGoodAt = systemNow();
   let offsetMs: number | null = null;
   const tick = async () => {
     const m = await measureOffset(deps.servers, { samples: deps.samples, timeoutMs: deps.timeoutMs });
-    const now = deps.clock.now();
+    const now = systemNow();
     if (m.best !== null) {
       lastGoodAt = now;
       offsetMs = m.best.offsetMs;
@@ -41,12 +50,18 @@ export function startDriftMonitorActor(deps: {
       deps.log.warn({ failures: m.failures.map((f) => `${f.server}: ${String((f.error as Error)?.message ?? f.error)}`) }, 'time oracle: no NTP server answered');
     }
     const v = judgeDrift({ offsetMs, lastGoodAt, now }, deps.thresholds);
+    if (correctable && m.best !== null && v.kind !== 'trip') {
+      const first = !correctable.corrected;
+      correctable.accept(m.best.offsetMs, now);
+      if (first) deps.log.info({ offsetMs: m.best.offsetMs, server: m.best.server }, 'time oracle: first offset accepted, now is corrected time');
+    }
     deps.onVerdict?.(v);
     if (v.kind === 'warn') deps.log.warn({ ...v.figures }, 'clock offset beyond the warning threshold');
     if (v.kind === 'trip') {
-      const trip = clockTripOf(v, now);
+      const at = deps.clock.now();
+      const trip = clockTripOf(v, at);
       deps.log.error({ ...v.figures, cause: v.cause }, 'clock: tripping the breaker');
-      await deps.bus.publishMany([{ subject: tripSubject('clock'), id: tripMsgId('clock', now), value: trip }]);
+      await deps.bus.publishMany([{ subject: tripSubject('clock'), id: tripMsgId('clock', at), value: trip }]);
     }
   };
   return startTickerService('drift-monitor', { intervalMs: deps.intervalMs, tick, immediate: true });

@@ -26,12 +26,16 @@ export interface ClosedBar {
 
 /**
  * What ingest does with an authenticated alert: validate, publish to RAW, report dedupe and
- * which bars the alert completes (none for a tick alert).
+ * which bars the alert completes (none for a tick alert). `flags` (e.g. `time_skew`) when the
+ * alert was stored flagged; a refusal for skew is a FakeoutError with `info.flag` = `time_skew`.
  */
 export type AcceptAlert = (
   body: Record<string, unknown>,
   meta: { remote: string },
-) => Promise<{ id: string; duplicate: boolean; closes: readonly ClosedBar[] }>;
+) => Promise<{ id: string; duplicate: boolean; closes: readonly ClosedBar[]; flags?: readonly string[] }>;
+
+/** The flag (on a stored envelope, or in `info.flag` of a refusal) that marks a skewed alert. */
+export const TIME_SKEW_FLAG = 'time_skew';
 
 /** Options of {@link webhookRoutes}. */
 export interface WebhookRoutesOptions {
@@ -147,6 +151,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   app.setErrorHandler((err, request, reply) => {
     const fe = toFakeoutError(err);
     count(outcomeOf(fe));
+    if (fe.info['flag'] === TIME_SKEW_FLAG) metrics.webhookTimeSkew.inc({ action: 'refused' });
     // A refused alert is an operator's business (a broken template, a leaked URL): say who sent
     // what was wrong. POLICY: never the body, never the secret; only the code, field and address.
     if (fe.status < 500) {
@@ -174,7 +179,13 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const { secret: _secret, ...alert } = body;
     const result = await acceptAlert(alert, { remote: request.ip });
     count(result.duplicate ? 'duplicate' : 'accepted');
+    const flags = result.flags ?? [];
+    // POLICY: a skewed alert kept by FAKEOUT_WEBHOOK_SKEW_ACTION=flag is counted and logged, never silent
+    if (flags.includes(TIME_SKEW_FLAG)) {
+      metrics.webhookTimeSkew.inc({ action: 'flagged' });
+      request.log.warn({ id: result.id, flags, remote: request.ip }, 'webhook alert stored flagged: time skew');
+    }
     const closes = result.closes.map((c) => ({ timeframe: c.timeframe, openTime: c.openTime, closeTime: c.closeTime }));
-    return reply.code(202).send({ id: result.id, duplicate: result.duplicate, closedBar: closes.length > 0, closes });
+    return reply.code(202).send({ id: result.id, duplicate: result.duplicate, closedBar: closes.length > 0, closes, ...(flags.length > 0 ? { flags } : {}) });
   });
 };

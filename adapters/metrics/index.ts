@@ -5,5 +5,6 @@ export {
   INGEST_SOURCES,
   STAGE_DURATION_BUCKETS,
   STAGE_OUTCOMES,
+  TIME_SKEW_ACTIONS,
 } from './metrics.ts';
-export type { BarEventOutcome, IngestOutcome, IngestSource, Metrics, StageOutcome } from './metrics.ts';
+export type { BarEventOutcome, IngestOutcome, IngestSource, Metrics, StageOutcome, TimeSkewAction } from './metrics.ts';

@@ -23,6 +23,10 @@ export type IngestSource = (typeof INGEST_SOURCES)[number];
 export const INGEST_OUTCOMES = ['accepted', 'duplicate', 'rejected', 'forbidden', 'rate_limited', 'bad_row', 'failed'] as const;
 export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 
+/** What the webhook did with an alert whose time was too far from corrected now (FAKEOUT_WEBHOOK_SKEW_ACTION). */
+export const TIME_SKEW_ACTIONS = ['refused', 'flagged'] as const;
+export type TimeSkewAction = (typeof TIME_SKEW_ACTIONS)[number];
+
 /** What a stage did with one message. */
 export const STAGE_OUTCOMES = ['processed', 'skipped', 'bad'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
@@ -59,6 +63,8 @@ export interface Metrics {
   readonly consumerPending: Gauge<'consumer'>;
   /** `fakeout_ingested_total{source,outcome}`: source is an {@link IngestSource}, outcome an {@link IngestOutcome}. */
   readonly ingested: Counter<'source' | 'outcome'>;
+  /** `fakeout_webhook_time_skew_total{action}`: alerts whose `time`/`timenow` was too far from corrected now; action is a {@link TimeSkewAction}. */
+  readonly webhookTimeSkew: Counter<'action'>;
   /** `fakeout_audit_mirror{figure}`: `last_seq`, `lag`, `diverged` (0/1) of the audit mirror. */
   readonly auditMirror: Gauge<'figure'>;
   /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
@@ -141,6 +147,12 @@ export function createMetrics(): Metrics {
     name: 'fakeout_ingested_total',
     help: 'Events offered to ingest, by source (replay, tradingview) and outcome.',
     labelNames: ['source', 'outcome'] as const,
+    registers,
+  });
+  const webhookTimeSkew = new Counter({
+    name: 'fakeout_webhook_time_skew_total',
+    help: 'Webhook alerts whose time or timenow was too far from corrected now, by action (refused, flagged).',
+    labelNames: ['action'] as const,
     registers,
   });
   const barEvents = new Counter({
@@ -227,6 +239,7 @@ export function createMetrics(): Metrics {
     for (const outcome of INGEST_OUTCOMES) ingested.inc({ source, outcome }, 0);
   }
   for (const outcome of BAR_EVENT_OUTCOMES) barEvents.inc({ outcome }, 0);
+  for (const action of TIME_SKEW_ACTIONS) webhookTimeSkew.inc({ action }, 0);
   for (const liquidity of ['low', 'normal']) signalLiquidity.inc({ liquidity }, 0);
   for (const leg of ['entry', 'exit']) fills.inc({ leg }, 0);
 
@@ -264,6 +277,7 @@ export function createMetrics(): Metrics {
     stageMessages,
     consumerPending,
     ingested,
+    webhookTimeSkew,
     barEvents,
     monitorValue,
     monitorAlert,

@@ -15,6 +15,24 @@ export function envelope(line: number, symbol = 'BTCUSDT'): RawEnvelope {
   };
 }
 
+/**
+ * A webhook envelope as stamped ingest writes it: system reading, corrected time, a fractional
+ * offset (as SNTP measures it), `origin.timenow`, and optionally the time_skew flag.
+ */
+export function stampedEnvelope(n: number, flagged = false): RawEnvelope {
+  const receivedAt = T0 + 5_000 + n;
+  return {
+    id: `tv:stamped-${n}:0123456789abcdef`,
+    source: 'tradingview',
+    receivedAt,
+    correctedAt: receivedAt + 1500,
+    clockOffsetMs: 1500.25,
+    event: { kind: 'tick', symbol: 'BTCUSDT', ts: T0 + n * 1_000, price: 100 + n / 10, size: 1 },
+    origin: { remote: '203.0.113.7', timenow: T0 + n * 1_000 + 250 },
+    ...(flagged ? { flags: ['time_skew' as const], flagReason: 'timenow: the alert fired 90 s behind now' } : {}),
+  };
+}
+
 /** seqs `from..to` carrying envelopes for the lines of the same numbers. */
 export function rawRows(from: number, to: number): { seq: number; envelope: RawEnvelope }[] {
   const out = [];

@@ -7,7 +7,7 @@ import { GENESIS_SHA, chainRow } from '../../adapters/db/hash-chain.ts';
 import { appendRawEvents, countRawEvents, lastRawChainSha, lastRawSeq, verifyRawChain } from '../../adapters/db/raw-events.repo.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
-import { envelope, rawRows, wipeRawEvents, withTriggersDisabled } from './fixtures.ts';
+import { envelope, rawRows, stampedEnvelope, wipeRawEvents, withTriggersDisabled } from './fixtures.ts';
 
 async function rejectsWith(code: Parameters<typeof isFakeoutError>[1], fn: () => Promise<unknown>): Promise<void> {
   try {
@@ -111,6 +111,34 @@ for (const kind of testDatabaseKinds) {
     await rejectsWith('FAKEOUT_ERR_DB_APPEND_ONLY', () => withDbErrors('tamper', () => sql`TRUNCATE raw_events`.execute(db)));
     assert.is(await countRawEvents(db), 3);
     assert.equal(await verifyRawChain(db), { ok: true, rows: 3 });
+  });
+
+  s('stamped envelopes (correctedAt, clockOffsetMs, timenow, flags) are stored as given and their chain verifies', async ({ db }) => {
+    const rows = [
+      { seq: 1, envelope: envelope(1) }, // stored before stamping: none of the new fields
+      { seq: 2, envelope: stampedEnvelope(2) },
+      { seq: 3, envelope: stampedEnvelope(3, true) },
+    ];
+    const tail = await appendRawEvents(db, rows, GENESIS_SHA);
+    assert.is(tail, expectedTail(rows));
+    assert.equal(await verifyRawChain(db), { ok: true, rows: 3 });
+    const back = await db.selectFrom('raw_events').select(['seq', 'envelope', 'received_at']).orderBy('seq').execute();
+    assert.equal(back.map((r) => r.envelope), rows.map((r) => r.envelope));
+    // the received_at column is the system reading, as before stamping
+    assert.equal(back.map((r) => r.received_at), rows.map((r) => r.envelope.receivedAt));
+  });
+
+  s('an edited correctedAt or flag is reported at its seq: the stamps are covered by the chain', async ({ db }) => {
+    const rows = [1, 2, 3].map((seq) => ({ seq, envelope: stampedEnvelope(seq, seq === 3) }));
+    await appendRawEvents(db, rows);
+    const moved = { ...rows[1]!.envelope, correctedAt: rows[1]!.envelope.correctedAt! + 1 };
+    await withTriggersDisabled(db, () => db.updateTable('raw_events').set({ envelope: JSON.stringify(moved) }).where('seq', '=', 2).execute());
+    assert.equal(await verifyRawChain(db), { ok: false, rows: 2, firstBadSeq: 2 });
+    await wipeRawEvents(db);
+    await appendRawEvents(db, rows);
+    const { flags: _f, flagReason: _r, ...unflagged } = rows[2]!.envelope;
+    await withTriggersDisabled(db, () => db.updateTable('raw_events').set({ envelope: JSON.stringify(unflagged) }).where('seq', '=', 3).execute());
+    assert.equal(await verifyRawChain(db), { ok: false, rows: 3, firstBadSeq: 3 });
   });
 
   s('an edited envelope is reported at its seq', async ({ db }) => {

@@ -60,7 +60,7 @@ s('a running pipeline scores with the new trigger from the next batch on, and ev
     const bus = t.app.messaging.bus('ingest');
     const envelopes = rows.slice(300).map((row) => replayEnvelope('phase2phase2phase2', 'phase2.csv', row.line, {
       kind: 'bar', symbol: SYMBOL, timeframe: '1m', ts: row.ts, open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume,
-    }, row.ts));
+    }, { receivedAt: row.ts, correctedAt: row.ts, offsetMs: 0 }));
     await bus.publishMany(envelopes.map((e) => ({ subject: rawSubject(e), id: e.id, value: e })));
     await t.app.waitForIdle({ timeoutMs: 120_000 });
 

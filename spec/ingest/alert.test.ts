@@ -48,6 +48,24 @@ s('turns a tick alert into a tick event; size defaults to 1 and id is optional',
   assert.is((parseAlert({ ...noSize, price: 2 }, {}).event as { size: number }).size, 1);
 });
 
+s('keeps timenow ({{timenow}}, the fire time) beside the event, not in it, in the formats of time', () => {
+  // TradingView's {{timenow}} is ISO 8601 with Z, seconds resolution; 4 s after the bar's open here
+  const parsed = parseAlert({ ...BAR, timenow: '2019-08-27T09:56:04Z' }, {});
+  assert.is(parsed.timenow, T + 4_000);
+  assert.not.ok('timenow' in parsed.event);
+  assert.equal(parsed.event, parseAlert(BAR, {}).event);
+  assert.is(parseAlert({ ...TICK, timenow: 1_566_899_765 }, {}).timenow, T + 5_000); // epoch seconds
+  assert.is(parseAlert({ ...TICK, timenow: '2019-08-27 11:56:06' }, { zone: 'Europe/Berlin' }).timenow, T + 6_000); // CEST, UTC+2
+  assert.not.ok('timenow' in parseAlert(TICK, {}));
+  assert.not.ok('timenow' in parseAlert({ ...TICK, timenow: null }, {}));
+});
+
+s('refuses an unparseable, empty or non-scalar timenow naming timenow', () => {
+  assert.is(fieldOf({ ...TICK, timenow: 'yesterday' }), 'timenow');
+  assert.is(fieldOf({ ...TICK, timenow: '' }), 'timenow');
+  assert.is(fieldOf({ ...TICK, timenow: { at: 1 } }), 'timenow');
+});
+
 s('accepts numbers given as numeric strings and ignores unknown fields', () => {
   const r = parseAlert({ ...BAR, open: '10100.5', high: ' 10120 ', volume: '1e1', strategy: 'x', plot_0: 3 }, {});
   assert.equal([r.event.kind === 'bar' && r.event.open, r.event.kind === 'bar' && r.event.high, r.event.kind === 'bar' && r.event.volume], [10100.5, 10120, 10]);

@@ -42,7 +42,7 @@ s('another symbol is another replay, with its own key and envelope ids', async (
   const row = [...a.rows()][0]!;
   assert.ok('event' in row);
   if (!('event' in row)) return;
-  const ids = [sha, a.replayKey, b.replayKey].map((k) => replayEnvelope(k, 'FTXPERP.csv', row.line, row.event, 0).id);
+  const ids = [sha, a.replayKey, b.replayKey].map((k) => replayEnvelope(k, 'FTXPERP.csv', row.line, row.event, { receivedAt: 0, correctedAt: 0, offsetMs: 0 }).id);
   assert.is(ids[0], `replay:${sha.slice(0, 16)}:2`);
   assert.is(new Set(ids).size, 3, ids.join(' '));
 });
