@@ -19,6 +19,15 @@ export const GOVERNED = Object.freeze({
   stopBufferAtr: 'FAKEOUT_STOP_BUFFER_ATR',
   riskPerTrade: 'FAKEOUT_RISK_PER_TRADE',
   maxLeverage: 'FAKEOUT_MAX_LEVERAGE',
+  gatedTrades: 'FAKEOUT_GATED_TRADES',
+  regateTrades: 'FAKEOUT_REGATE_TRADES',
+  breakerSlippageRatio: 'FAKEOUT_BREAKER_SLIPPAGE_RATIO',
+  breakerSlippageWindow: 'FAKEOUT_BREAKER_SLIPPAGE_WINDOW',
+  breakerMaxLosses: 'FAKEOUT_BREAKER_MAX_LOSSES',
+  breakerDailyDrawdownPct: 'FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT',
+  breakerErrorRate: 'FAKEOUT_BREAKER_ERROR_RATE',
+  breakerErrorWindow: 'FAKEOUT_BREAKER_ERROR_WINDOW',
+  breakerCooldownSeconds: 'FAKEOUT_BREAKER_COOLDOWN',
 } as const);
 
 export type GovernedName = keyof typeof GOVERNED;

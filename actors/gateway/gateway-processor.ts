@@ -137,8 +137,33 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
    * the next intent on, and each order records the version it was sized with.
    */
   useConfig(v: GovernedVersion): void {
-    this.#p = { ...this.#p, riskPerTrade: v.params.riskPerTrade, maxLeverage: v.params.maxLeverage };
+    const g = v.params;
+    const gate = checkGateThresholds({ gatedTrades: g.gatedTrades, regateTrades: g.regateTrades });
+    const breaker = checkBreakerThresholds({
+      slippageRatio: g.breakerSlippageRatio, slippageWindow: g.breakerSlippageWindow, maxLosses: g.breakerMaxLosses, dailyDrawdownPct: g.breakerDailyDrawdownPct,
+      errorRate: g.breakerErrorRate, errorWindow: g.breakerErrorWindow, cooldownMs: g.breakerCooldownSeconds * 1000,
+    });
+    this.#p = { ...this.#p, riskPerTrade: g.riskPerTrade, maxLeverage: g.maxLeverage, gate, breaker };
     this.#configVersion = v.version;
+    // New thresholds go to the machines as THRESHOLDS events (audited before and after, with
+    // what they moved), exactly as a changed start-up variable does at a restore.
+    let moved = false;
+    if (!sameFigures(this.#gate.getSnapshot().context.thresholds, gate)) {
+      this.#gate.send({ type: 'THRESHOLDS', at: this.#s.clock, thresholds: gate });
+      moved = true;
+    }
+    if (!sameFigures(this.#breaker.getSnapshot().context.thresholds, breaker)) {
+      this.#breaker.send({ type: 'THRESHOLDS', at: this.#s.clock, thresholds: breaker });
+      moved = true;
+    }
+    if (moved) {
+      // reported with the batch about to be applied (apply() starts from #startup)
+      const out = this.#out;
+      this.#out = [];
+      this.#settle(this.#s.clock);
+      this.#startup.push(...this.#out);
+      this.#out = out;
+    }
   }
 
   get configVersion(): number | undefined {

@@ -38,13 +38,17 @@ s('the window is New York wall-clock time on both sides of the DST change', () =
   assert.is(inDeskHours(Date.UTC(2026, 2, 7, 15, 0), NY), false);
 });
 
-const BASE: GovernedParams = { wickThreshold: 0.5, volumeThreshold: 1.5, triggerScore: 70, targetR: 2, stopBufferAtr: 0.1, riskPerTrade: 0.005, maxLeverage: 4 };
+const BASE: GovernedParams = {
+  wickThreshold: 0.5, volumeThreshold: 1.5, triggerScore: 70, targetR: 2, stopBufferAtr: 0.1, riskPerTrade: 0.005, maxLeverage: 4,
+  gatedTrades: 10, regateTrades: 3, breakerSlippageRatio: 1.5, breakerSlippageWindow: 20, breakerMaxLosses: 5, breakerDailyDrawdownPct: 3,
+  breakerErrorRate: 0.2, breakerErrorWindow: 20, breakerCooldownSeconds: 900,
+};
 
 s('a proposed value is checked by the start-up rules of its variable, naming the parameter', () => {
   assert.equal(validateChanges(BASE, { triggerScore: '75' }).after, { ...BASE, triggerScore: 75 });
   const cases: [Record<string, unknown>, string][] = [
     [{ triggerScore: 101 }, 'triggerScore'], [{ riskPerTrade: 0.2 }, 'riskPerTrade'], [{ wickThreshold: 0 }, 'wickThreshold'],
-    [{ maxLeverage: 'lots' }, 'maxLeverage'], [{ lookback: 10 }, 'lookback'], [{}, 'changes'], [{ triggerScore: 70 }, 'changes'],
+    [{ maxLeverage: 'lots' }, 'maxLeverage'], [{ gatedTrades: 0 }, 'gatedTrades'], [{ breakerErrorRate: 1 }, 'breakerErrorRate'], [{ lookback: 10 }, 'lookback'], [{}, 'changes'], [{ triggerScore: 70 }, 'changes'],
   ];
   for (const [changes, field] of cases) {
     assert.throws(() => validateChanges(BASE, changes), (e: unknown) => isFakeoutError(e, 'FAKEOUT_ERR_CONFIG_PROPOSAL_INVALID') && e.info.field === field, JSON.stringify(changes));
@@ -53,7 +57,7 @@ s('a proposed value is checked by the start-up rules of its variable, naming the
 
 s('diff names exactly the parameters that changed', () => {
   assert.equal(diffParams(BASE, { ...BASE, targetR: 3, maxLeverage: 2 }), { targetR: [2, 3], maxLeverage: [4, 2] });
-  assert.equal(GOVERNED_NAMES.length, 7);
+  assert.equal(GOVERNED_NAMES.length, 16);
 });
 
 s.run();

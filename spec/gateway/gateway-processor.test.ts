@@ -180,4 +180,32 @@ s('a restore with other configured thresholds applies them and audits before and
   assert.equal(audits(q.apply({ kind: 'tick', symbol: 'clock', at: T0 + 3 * MIN })), [], 'reported once');
 });
 
+s('a governed config version applied mid-run resizes the next intent, moves the gate and records its version', () => {
+  const p = new GatewayProcessor(PARAMS);
+  p.apply(intent(0));
+  p.apply(approve(0));
+  p.apply(fill(0, 'entry', 100, T0 + MIN));
+  assert.is(p.gateState, 'gated'); // 1 approved fill of 2
+  const governed = {
+    version: 7, appliedAt: T0, appliedBy: 'ada', proposalId: 'cfg-x-00000000',
+    params: {
+      wickThreshold: 0.5, volumeThreshold: 1.5, triggerScore: 70, targetR: 2, stopBufferAtr: 0.1, riskPerTrade: 0.002, maxLeverage: 4,
+      gatedTrades: 1, regateTrades: 1, breakerSlippageRatio: 1.5, breakerSlippageWindow: 2, breakerMaxLosses: 5, breakerDailyDrawdownPct: 3,
+      breakerErrorRate: 0.2, breakerErrorWindow: 20, breakerCooldownSeconds: 600,
+    },
+  };
+  p.useConfig(governed);
+  assert.is(p.configVersion, 7);
+  assert.is(p.gateState, 'live', 'one approved fill now suffices');
+  const out = p.apply(intent(5, 'BTC-PERP'));
+  assert.equal(audits(out).slice(0, 2), ['gate.thresholdsChanged', 'gate.live'], 'audited with the next batch');
+  const row = out.find((o) => o.kind === 'order');
+  assert.ok(row && row.kind === 'order');
+  // by hand: 0.2 % of 100000 equity over the 1.0 stop distance = 200 shares (less the costs counted as risk)
+  assert.ok(row.row.qty <= 200 && row.row.qty > 190, `sized with riskPerTrade 0.002: ${row.row.qty}`);
+  assert.is(row.row.configVersion, 7);
+  p.useConfig(governed);
+  assert.equal(audits(p.apply({ kind: 'tick', symbol: 'clock', at: T0 + 9 * MIN })), [], 'the same version moves nothing again');
+});
+
 s.run();
