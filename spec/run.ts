@@ -24,6 +24,16 @@ const files = walk(root)
 
 let total = 0;
 let passed = 0;
+// How long each file took (from one file's name in uvu's output to the next), so the slowest are
+// known when the suite nears its time budget.
+const names = new Set(files.map((f) => relative(root, f)));
+const took: { name: string; ms: number }[] = [];
+let current: { name: string; at: number } | undefined;
+const mark = (name: string | undefined) => {
+  const now = performance.now();
+  if (current) took.push({ name: current.name, ms: now - current.at });
+  current = name === undefined ? undefined : { name, at: now };
+};
 const write = process.stdout.write.bind(process.stdout);
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
@@ -32,11 +42,15 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   if (t) total = Number(t[1]);
   const p = /Passed:\s+(\d+)/.exec(plain);
   if (p) passed = Number(p[1]);
+  for (const line of plain.split('\n')) if (names.has(line.trim())) mark(line.trim());
+  if (t) mark(undefined);
   return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
 }) as typeof process.stdout.write;
 
 await run(files.map((file) => ({ name: relative(root, file), file })), { bail: false });
 process.stdout.write = write;
+const slowest = took.sort((a, b) => b.ms - a.ms).slice(0, 8);
+if (slowest.length > 1) write(`slowest files: ${slowest.map((x) => `${x.name} ${(x.ms / 1000).toFixed(1)} s`).join(', ')}\n`);
 write(`tests: ${passed} passed, ${total - passed} failed\n`);
 // Integration suites close their servers; anything left open must not keep CI waiting.
 setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
