@@ -13,10 +13,8 @@ import { FakeoutError } from '../domain/errors.ts';
 import { diffParams, GOVERNED_NAMES, type GovernedParams, type GovernedVersion } from '../config/governed.ts';
 import { OPEN_STATES, type ConfigStateValue } from '../../machines/config.machine.ts';
 import { parseCommandArgs, type CommandSyntax } from './cli-args.ts';
-import { callFakeout, DEFAULT_PASSWORD_ENV, passwordFrom } from './orders-command.ts';
+import { callFakeout, PASSWORD_FLAG, passwordFrom, URL_FLAG } from './orders-command.ts';
 
-const URL_FLAG = { arg: 'URL', help: 'the running fakeout (default: http://HOST:PORT from the environment)' } as const;
-const PASSWORD_FLAG = { arg: 'VAR', help: `the environment variable holding the user's password (default ${DEFAULT_PASSWORD_ENV})` } as const;
 
 export const CONFIG_COMMANDS = Object.freeze({
   'config propose': {

@@ -18,8 +18,8 @@ const PENDING_APPROVAL = ORDER_STATUS.pendingApproval;
 import { parseCommandArgs, type CommandSyntax } from './cli-args.ts';
 
 export const DEFAULT_PASSWORD_ENV = 'FAKEOUT_PASSWORD';
-const URL_FLAG = { arg: 'URL', help: 'the running fakeout (default: http://HOST:PORT from the environment)' } as const;
-const PASSWORD_FLAG = { arg: 'VAR', help: `the environment variable holding the user's password (default ${DEFAULT_PASSWORD_ENV})` } as const;
+export const URL_FLAG = { arg: 'URL', help: 'the running fakeout (default: http://HOST:PORT from the environment)' } as const;
+export const PASSWORD_FLAG = { arg: 'VAR', help: `the environment variable holding the user's password (default ${DEFAULT_PASSWORD_ENV})` } as const;
 const USER_FLAG = { arg: 'NAME', help: 'who decides (an approver or admin)', required: true } as const;
 const CODE_FLAG = { arg: 'CODE', help: 'the six digits their authenticator shows now', required: true } as const;
 

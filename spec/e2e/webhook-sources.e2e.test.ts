@@ -26,7 +26,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 s('an allowlist without 127.0.0.1 refuses a local sender with 403, before the secret; the start warns of nothing', async () => {
   let t: TestApp | undefined;
   try {
-    t = await startTestApp({ kind: 'pglite', env: { FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238,34.212.75.30,54.218.53.128,52.32.178.7' } });
+    t = await startTestApp({ env: { FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238,34.212.75.30,54.218.53.128,52.32.178.7' } });
     const url = t.app.httpUrl()!;
     const res = await post(url, { ...alert(0), secret: 'wrong' });
     assert.is(res.status, 403);
@@ -41,7 +41,7 @@ s('an allowlist without 127.0.0.1 refuses a local sender with 403, before the se
 s('behind a trusted local proxy the client address comes from X-Forwarded-For and is what RAW records', async () => {
   let t: TestApp | undefined;
   try {
-    t = await startTestApp({ kind: 'pglite', env: { FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238', FAKEOUT_TRUST_PROXY: '127.0.0.1', FAKEOUT_WEBHOOK_RATE: '1' } });
+    t = await startTestApp({ env: { FAKEOUT_WEBHOOK_ALLOW_IPS: '52.89.214.238', FAKEOUT_TRUST_PROXY: '127.0.0.1', FAKEOUT_WEBHOOK_RATE: '1' } });
     const url = t.app.httpUrl()!;
     assert.is((await post(url, alert(0))).status, 403, 'no header: the proxy itself is not listed');
     assert.is((await post(url, alert(0), { 'x-forwarded-for': '203.0.113.9' })).status, 403);
@@ -62,7 +62,7 @@ s('behind a trusted local proxy the client address comes from X-Forwarded-For an
 s('with the allowlist empty the start warns, naming FAKEOUT_WEBHOOK_ALLOW_IPS', async () => {
   let t: TestApp | undefined;
   try {
-    t = await startTestApp({ kind: 'pglite' });
+    t = await startTestApp({});
     assert.is((await post(t.app.httpUrl()!, { ...alert(0), secret: 'wrong' })).status, 401);
     const warned = readFileSync(join(t.dataDir, 'test.log'), 'utf8').split('\n').filter((l) => l.includes('webhook open to any address'));
     assert.is(warned.length, 1);
