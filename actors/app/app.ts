@@ -399,7 +399,6 @@ async function mirrorGovernedVersion(db: Database['db'], messaging: Messaging, c
 /** Stages read the governed config with their own NATS user (pipeline, gateway; nats.conf allows them to read it). */
 function governedReaderFor(messaging: Messaging, user: NatsUser): { config?: ConfigReader } {
   if (user !== 'pipeline' && user !== 'gateway') return {};
-  const reader = configReader(messaging.connection(user));
-  return { config: { current: () => reader.current() } };
+  return { config: configReader(messaging.connection(user)) };
 }
 

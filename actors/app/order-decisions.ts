@@ -24,10 +24,11 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
   const js = messaging.bus('gateway').js;
   const expiry = { approvalTtlMs: config.approvalTtlSeconds * 1000, signalMaxAgeMs: config.signalMaxAgeSeconds * 1000 };
   const service = createApprovalsService({ db, clock, lockout, auth, expiry, publish: (subject, id, value) => publishJson(js, subject, id, value) });
+  const governed = configReader(messaging.connection('gateway'));
   const governance = createConfigService({
     db, clock, auth, approvals: service,
     store: {
-      stored: () => configReader(messaging.connection('gateway')).stored(),
+      stored: () => governed.stored(),
       write: (next, expected) => messaging.asAdmin((nc) => writeConfigVersion(nc, next, expected)),
     },
     desk: deskHoursFromConfig(config),

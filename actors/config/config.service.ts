@@ -182,15 +182,15 @@ export function createConfigService(deps: ConfigServiceDeps) {
       if (isRefusal(who)) return who;
       const p = await openProposal(trx, id, refuse);
       if (isRefusal(p)) return p;
-      if (at >= p.expiresAt) return step(trx, p, { type: 'EXPIRE', at }, refuse).then((r) => (isRefusal(r) ? r : refuse({ code: 'FAKEOUT_ERR_CONFIG_PROPOSAL_CLOSED', message: `${id} expired at ${new Date(p.expiresAt).toISOString()}; nothing changed`, details: { field: 'id', state: 'expired' } })));
-      // the person check comes before the code is used up: a self-approval spends no TOTP step
+      const event: ConfigEvent = { type: 'APPROVE', by: who.user, role: who.role, at, inHours: inDeskHours(at, deps.desk) };
+      // An expired proposal (the machine's guard expires it) and a self-approval (the machine
+      // refuses it) are decided before the TOTP code is checked, so neither spends a step.
       const snap = restore(p).getSnapshot();
-      if (snap.value === 'pendingSecondApproval' && (who.user === p.proposedBy || snap.context.approvals.some((a) => a.by === who.user))) {
-        return step(trx, p, { type: 'APPROVE', by: who.user, role: who.role, at, inHours: inDeskHours(at, deps.desk) }, refuse);
-      }
+      const self = snap.value === 'pendingSecondApproval' && (who.user === p.proposedBy || snap.context.approvals.some((a) => a.by === who.user));
+      if (at >= p.expiresAt || self) return step(trx, p, event, refuse);
       const second = await secondFactor(trx, who, body, `config:${id}`);
       if (second !== undefined) return refuse(second);
-      return step(trx, p, { type: 'APPROVE', by: who.user, role: who.role, at, inHours: inDeskHours(at, deps.desk) }, refuse);
+      return step(trx, p, event, refuse);
     });
   }
 
