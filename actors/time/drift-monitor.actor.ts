@@ -55,7 +55,6 @@ export function startDriftMonitorActor(deps: {
       correctable.accept(m.best.offsetMs, now);
       if (first) deps.log.info({ offsetMs: m.best.offsetMs, server: m.best.server }, 'time oracle: first offset accepted, now is corrected time');
     }
-    deps.onVerdict?.(v);
     if (v.kind === 'warn') deps.log.warn({ ...v.figures }, 'clock offset beyond the warning threshold');
     if (v.kind === 'trip') {
       const at = deps.clock.now();
@@ -63,6 +62,8 @@ export function startDriftMonitorActor(deps: {
       deps.log.error({ ...v.figures, cause: v.cause }, 'clock: tripping the breaker');
       await deps.bus.publishMany([{ subject: tripSubject('clock'), id: tripMsgId('clock', at), value: trip }]);
     }
+    // observers hear a verdict once it has been acted on (a trip is on ORDERS by then)
+    deps.onVerdict?.(v);
   };
   return startTickerService('drift-monitor', { intervalMs: deps.intervalMs, tick, immediate: true });
 }

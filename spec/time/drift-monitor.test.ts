@@ -78,7 +78,7 @@ s('an offset beyond the trip threshold (+5 s) is not accepted: the clock keeps i
   assert.is(clock.offsetMs, 40);
   assert.is(firstAccepted(lines), 0);
   const trip = await orders.lastMessage('ORDERS', 'risk.trip.clock');
-  assert.match(String((trip?.value as { reason?: unknown } | undefined)?.reason), /^offset 5\d\d\d ms beyond 1000 ms$/);
+  assert.match(String((trip?.value as { reason?: unknown } | undefined)?.reason), /^offset (49\d\d|50\d\d) ms beyond 1000 ms$/);
 });
 
 s('with no server answering nothing is accepted (still uncorrected)', async ({ bus }) => {
