@@ -28,6 +28,14 @@ export interface GatewayParams extends PolicyParams {
   timeStopBars: number;
   gate: GateThresholds;
   breaker: BreakerThresholds;
+  /**
+   * Backtests only (never read from the environment): who approves every order the gate sends to
+   * a person, at once and at the gateway clock, as a person with the approver role would
+   * (audited `order.approved` with `simulated: true`). The gate still counts those approved
+   * fills, so it goes live exactly as it would with people approving everything. The same
+   * simulated person resets the breaker as soon as its cooldown is over (half-open).
+   */
+  simulatedApprover?: string;
 }
 
 /** Roles whose approval the gateway applies (the approval surface checks them too). */
@@ -341,6 +349,12 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     this.#s.held = this.#s.held.filter((id) => id !== o.clientOrderId);
     if (d.kind === 'send' || o.approvedBy !== null) return this.#send(o);
     this.#setStatus(o, 'pending_approval');
+    const sim = this.#p.simulatedApprover;
+    if (sim !== undefined) {
+      this.#audit('order.approved', o.clientOrderId, { user: sim, role: 'approver', approvedAt: this.#s.clock, simulated: true });
+      o.approvedBy = sim;
+      this.#send(o);
+    }
   }
 
   #send(o: BookOrder): void {
@@ -391,6 +405,11 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
         if (b.kind === 'tripped') {
           this.#gate.send({ type: 'BREAKER_OPENED', at: Math.max(at, b.at) });
           this.#cancelWorking(Math.max(at, b.at));
+        }
+        // a backtest's simulated person resets a half-open breaker at once (audited as simulated)
+        if (b.kind === 'cooldownElapsed' && this.#p.simulatedApprover !== undefined) {
+          this.#audit('breaker.reset_requested', 'breaker', { user: this.#p.simulatedApprover, role: 'approver', simulated: true });
+          this.#breaker.send({ type: 'RESET', at: Math.max(at, b.at), user: this.#p.simulatedApprover, role: 'approver', verified: true });
         }
         if (b.kind === 'reset') {
           this.#gate.send({ type: 'BREAKER_CLOSED', at: Math.max(at, b.at) });

@@ -13,20 +13,23 @@
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { getIngestProgress, saveIngestProgress } from '../../adapters/db/index.ts';
-import { stampOf, type Clock } from '../../adapters/time/index.ts';
+import type { Clock } from '../../adapters/time/index.ts';
 import { errorText, FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import type { RawEnvelope } from '../domain/messages.ts';
 import type { AnyDb, Bus, Logger } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
-import { rawSubject, replayEnvelope } from './envelope.ts';
-import { badRow } from './formats/row-checks.ts';
+import { rawSubject } from './envelope.ts';
+import { replayRows } from './replay-rows.ts';
 import { readReplayFile, type FormatName } from './formats/index.ts';
-import { replayAnchor, ReplayTimeWindow, type TimeLimits } from './plausibility.ts';
+import type { TimeLimits } from './plausibility.ts';
 
 export interface ReplayRequest {
   path: string;
   format?: FormatName;
   symbol?: string;
+  /** event times kept, `from ≤ ts < to` (a backtest's window); rows outside are left out, not bad */
+  from?: number;
+  to?: number;
 }
 
 export interface ReplayProgress {
@@ -113,11 +116,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
       const startAfter = p.linesDone;
       log.info({ file: file.fileName, format: file.format, symbol: file.symbol, resumeAfterLine: startAfter }, 'replay started');
       // The window sees every row from line 1, also those published before a restart, so that
-      // its reference is the one an uninterrupted run would have had at each line.
-      const anchorTimes = function* () {
-        for (const r of file.rows()) if (!('error' in r)) yield r.event.ts;
-      };
-      const window = new ReplayTimeWindow(deps.timeLimits, replayAnchor(anchorTimes(), deps.timeLimits));
+      // its reference is the one an uninterrupted run would have had at each line (replay-rows.ts).
       let batch: RawEnvelope[] = [];
       let lastLine = startAfter;
       let badInBatch = 0;
@@ -145,13 +144,9 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
         batch = [];
         badInBatch = 0;
       };
-      for (const parsed of file.rows()) {
-        // one stamp per row: the window is judged at the very instant the envelope records
-        const stamp = stampOf(deps.clock);
-        const problem = 'error' in parsed ? undefined : window.check(parsed.event, stamp.correctedAt);
-        if (parsed.line <= startAfter) continue;
+      for (const row of replayRows(file, deps.timeLimits, deps.clock, req)) {
+        if (row.line <= startAfter) continue;
         if (stopping) break;
-        const row = problem ? badRow(parsed.line, problem.reason, problem.field) : parsed;
         lastLine = row.line;
         if ('error' in row) {
           p.badRows++;
@@ -160,7 +155,7 @@ export function startReplayActor(deps: ReplayDeps): StageActor {
           if (p.badRows <= BAD_ROWS_LOGGED) log.warn({ file: file.fileName, line: row.line, reason: row.error.message }, 'bad row skipped');
           continue;
         }
-        batch.push(replayEnvelope(file.replayKey, file.fileName, row.line, row.event, stamp));
+        batch.push(row.envelope);
         if (batch.length >= batchSize) await flush();
       }
       if (stopping) {
