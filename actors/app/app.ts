@@ -51,6 +51,11 @@ export interface StartOptions {
   onFatal?: (reason: string) => void;
   /** every supervision event (start, crash, restart, escalation), after it is logged and counted */
   onSupervision?: (e: SupervisionEvent) => void;
+  /**
+   * Backtests only, never from the environment (`fakeout backtest --engine nats`): the gateway
+   * approves every gated order and resets a half-open breaker as this simulated person.
+   */
+  simulatedApprover?: string;
 }
 
 export interface App {
@@ -196,7 +201,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     });
   };
 
-  const execution = createExecutionWiring(config, db, clock);
+  const execution = createExecutionWiring(config, db, clock, opts.simulatedApprover);
   const ctx: RoleContext = {
     config,
     log,

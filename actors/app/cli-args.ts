@@ -22,7 +22,7 @@ export interface CommandSyntax {
   summary: string;
   /** flag names without the leading `--` */
   flags: Readonly<Record<string, FlagSyntax>>;
-  /** required positional arguments, in order */
+  /** required positional arguments, in order; a last one ending in `…` (`FILE…`) takes one or more */
   positionals: readonly string[];
 }
 
@@ -82,7 +82,8 @@ export function parseCommandArgs(command: string, args: readonly string[], synta
     const missing = want[positionals.length]!;
     throw usageError(`fakeout ${command}: missing ${missing}`, missing);
   }
-  if (positionals.length > want.length) {
+  // a last positional named `FILE…` takes one or more
+  if (positionals.length > want.length && !(want.at(-1)?.endsWith('…') ?? false)) {
     throw usageError(`fakeout ${command}: unexpected argument ${JSON.stringify(positionals[want.length])}`, positionals[want.length]!);
   }
   return { flags, positionals };

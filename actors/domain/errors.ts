@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_CONFIG_INVALID: { status: 500, meaning: 'an environment variable or config value is invalid' },
+  FAKEOUT_ERR_BACKTEST_PARAMS: { status: 400, meaning: 'a backtest parameter file, --sweep or --walk-forward is invalid, or would switch costs off; the message names the parameter' },
   FAKEOUT_ERR_INGEST_BAD_ROW: { status: 400, meaning: 'a replay row could not be parsed; the message names the line and the reason' },
   FAKEOUT_ERR_INGEST_UNKNOWN_FORMAT: { status: 400, meaning: 'a replay file matches no known format and no column mapping was given' },
   FAKEOUT_ERR_INGEST_FILE: { status: 400, meaning: 'a replay file could not be read (missing, unreadable, bad zip)' },

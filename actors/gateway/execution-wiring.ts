@@ -32,12 +32,13 @@ export function gatewayParamsFromConfig(c: Readonly<Config>): GatewayParams {
   };
 }
 
-export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: Clock): ExecutionWiring {
+/** @param simulatedApprover backtests only (`fakeout backtest --engine nats`): see GatewayParams */
+export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: Clock, simulatedApprover?: string): ExecutionWiring {
   const store = pgPaperBrokerStore(db);
   const costModel = costModelFromConfig(config);
   let broker: Promise<PaperBroker> | undefined;
   return {
-    params: gatewayParamsFromConfig(config),
+    params: { ...gatewayParamsFromConfig(config), ...(simulatedApprover === undefined ? {} : { simulatedApprover }) },
     costModel,
     store,
     paperBroker() {

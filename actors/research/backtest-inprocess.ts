@@ -9,6 +9,7 @@ import { PaperBroker } from '../../adapters/broker/paper-broker.ts';
 import { MemoryPaperBrokerStore } from '../../adapters/broker/paper-store.ts';
 import { systemClock, type Clock } from '../../adapters/time/clock.ts';
 import { barBuilderStage } from '../bars/bar-builder.actor.ts';
+import { seedVersion } from '../config/governed.ts';
 import type { Config } from '../domain/config.ts';
 import type { Bar, Signal, Timeframe } from '../domain/messages.ts';
 import { costModelFromConfig } from '../execution/cost-model.ts';
@@ -27,7 +28,7 @@ import type { Scored } from '../scoring/scoring-engine.actor.ts';
 import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
-import type { BacktestRecords, FillRecordLite, OrderRecordLite } from './backtest-records.ts';
+import { decisionKey, type BacktestRecords, type FillRecordLite, type OrderRecordLite } from './backtest-records.ts';
 import { LocalPipeline } from './local-pipeline.ts';
 
 /** Who approves in a backtest (audited on every approval it makes). */
@@ -92,6 +93,7 @@ export async function runInProcess(opts: InProcessOptions): Promise<InProcessRun
   const orders = new Map<string, OrderRecordLite>();
   const fills: FillRecordLite[] = [];
   const trades: ClosedTrade[] = [];
+  const decisions: Record<string, number> = {};
   const storedBars = (symbol: string, tf: Timeframe, from: number, to: number) =>
     (bySeries.get(`${symbol}|${tf}`) ?? []).filter((b) => b.openTime >= from && b.openTime <= to);
 
@@ -117,13 +119,16 @@ export async function runInProcess(opts: InProcessOptions): Promise<InProcessRun
             fillId: f.fillId, clientOrderId: f.clientOrderId, signalId: o.order.signalId, leg: f.leg, side: f.side, qty: f.qty, price: f.price, fees: f.fees, time: f.time,
             modelledBps: f.modelledBps, realisedBps: f.realisedBps,
           });
+        } else if (o.kind === 'audit') {
+          const k = decisionKey(o.entry.action, o.entry.details);
+          decisions[k] = (decisions[k] ?? 0) + 1;
         } else if (o.kind === 'position' && o.snapshot.closed !== null) {
           trades.push(o.snapshot.closed);
         }
       }
     }
   };
-  const pipeline = new LocalPipeline(backtestStages(opts.config, clock, storedBars), { tap });
+  const pipeline = new LocalPipeline(backtestStages(opts.config, clock, storedBars), { tap, governed: seedVersion(opts.config, 0) });
   const limits = timeLimitsFromConfig(opts.config);
   const every = opts.progressEvery ?? 100_000;
   let rows = 0;
@@ -143,5 +148,5 @@ export async function runInProcess(opts: InProcessOptions): Promise<InProcessRun
     }
     opts.onProgress?.({ file: file.fileName, rows, badRows, bars: bars.length, signals: signals.length });
   }
-  return { records: { bars, signals, orders: [...orders.values()], fills, trades }, rows, badRows };
+  return { records: { bars, signals, orders: [...orders.values()], fills, trades, decisions }, rows, badRows };
 }

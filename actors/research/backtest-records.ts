@@ -42,6 +42,13 @@ export interface BacktestRecords {
   fills: FillRecordLite[];
   /** closed trades, by signal id */
   trades: ClosedTrade[];
+  /** the gateway's audited decisions, counted by action (`intent.skipped:<reason>` by reason) */
+  decisions: Record<string, number>;
+}
+
+/** The key a gateway audit entry is counted under in {@link BacktestRecords.decisions}. */
+export function decisionKey(action: string, details: Record<string, unknown>): string {
+  return action === 'intent.skipped' && typeof details['reason'] === 'string' ? `${action}:${details['reason']}` : action;
 }
 
 const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -50,10 +57,12 @@ const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -
 export function canonical(r: BacktestRecords): BacktestRecords {
   return {
     bars: [...r.bars].sort(byKey((b) => `${b.symbol}|${b.timeframe}|${String(b.openTime).padStart(16, '0')}`)),
-    signals: [...r.signals].sort(byKey((s) => s.id)),
+    // the governed version is not a column of the signals table's reading: compared on orders instead
+    signals: [...r.signals].map(({ configVersion: _v, ...s }) => s).sort(byKey((s) => s.id)),
     orders: [...r.orders].sort(byKey((o) => o.clientOrderId)),
     fills: [...r.fills].sort(byKey((f) => f.fillId)),
     trades: [...r.trades].sort(byKey((t) => t.id)),
+    decisions: Object.fromEntries(Object.entries(r.decisions).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
 }
 

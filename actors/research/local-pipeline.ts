@@ -16,6 +16,7 @@
  *   and acks it.
  */
 import { TOPOLOGY } from '../../adapters/nats/topology.ts';
+import type { GovernedVersion } from '../config/governed.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition, StageProcessor } from '../stage/stage.actor.ts';
 
@@ -42,6 +43,8 @@ interface Running {
 
 export interface LocalPipelineOptions {
   batchSize?: number;
+  /** the governed config version each stage with `useConfig` gets before every batch, as the runner reads it from KV */
+  governed?: GovernedVersion;
   /** sees every stage's outputs after its effect, in the order they were made */
   tap?: (stage: string, outputs: readonly unknown[]) => void;
 }
@@ -51,12 +54,14 @@ export class LocalPipeline {
   readonly #stages: Running[];
   readonly #batchSize: number;
   readonly #tap: LocalPipelineOptions['tap'];
+  readonly #governed: GovernedVersion | undefined;
   /** messages refused by a stage's decode, by stage */
   readonly bad: Record<string, number> = {};
 
   constructor(stages: readonly StageDefinition<never, unknown>[], opts: LocalPipelineOptions = {}) {
     this.#batchSize = opts.batchSize ?? 500;
     this.#tap = opts.tap;
+    this.#governed = opts.governed;
     this.#streams = TOPOLOGY.streams.map((s) => ({ name: s.name, prefixes: s.subjects.map((x) => x.replace(/\.>$/, '')), messages: [], ids: new Set() }));
     this.#stages = stages.map((d) => {
       const def = d as unknown as StageDefinition<unknown, unknown>;
@@ -98,6 +103,7 @@ export class LocalPipeline {
   }
 
   async #run(st: Running, batch: readonly LocalMessage[]): Promise<void> {
+    if (this.#governed !== undefined) st.def.useConfig?.(this.#governed);
     let outputs: unknown[] = [];
     let seq = st.cursor - batch.length;
     for (const m of batch) {
