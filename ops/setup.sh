@@ -59,6 +59,17 @@ else
   say "installed $(/usr/sbin/chronyd -v 2>&1 | head -n1)"
 fi
 
+# chromium renders the backtest report in spec/research/report-browser.test.ts (driven by playwright-core,
+# which downloads no browser of its own). Debian names the binary chromium, Ubuntu's package chromium-browser.
+chromium_bin=$(command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null || true)
+if [[ -n $chromium_bin ]]; then
+  say "chromium present: $("$chromium_bin" --version 2>/dev/null | head -n1)"
+else
+  apt_install chromium chromium
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || die "chromium still not on PATH after install."
+  say "installed $(chromium --version 2>/dev/null | head -n1)"
+fi
+
 # npm ci is the reproducible install; skip it when node_modules already matches the lock file.
 stamp=node_modules/.fakeout-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
