@@ -65,7 +65,7 @@ s('an intent is decided after the fills of the bars up to its own: skipped while
 
 s('the copies of fed results read back from ORDERS change nothing, whenever they arrive', async () => {
   const { p, run } = await gateway();
-  const published: GatewayOutput[] = [];
+  const published: ReturnType<typeof publishes> = [];
   for (const m of [mark(0), intent(0), mark(1), mark(2)]) published.push(...publishes(await run(m)));
   const before = JSON.stringify(p.snapshot());
   const echoes = published.filter((o) => /^(orders\.(sent|failed|cancelled)|fills)\./.test(o.subject));
