@@ -130,7 +130,7 @@ export function toResult(records: BacktestRecords, opts: ResultOptions): Backtes
   const marks: SignalMark[] = r.signals.filter((s) => warm(s.id)).map((s) => {
     const o = orders.get(`${s.id}:entry`);
     const closed = trades.some((t) => t.signalId === s.id);
-    return { signalId: s.id, symbol: s.symbol, time: s.openTime, direction: s.direction, score: s.score, regime: regimeOf(s), outcome: closed ? 'traded' : (o?.status ?? 'skipped') };
+    return { signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, time: s.openTime, direction: s.direction, score: s.score, regime: regimeOf(s), outcome: closed ? 'traded' : (o?.status ?? 'skipped') };
   });
 
   const from = Math.max(reportFrom, r.bars.reduce((m, b) => Math.min(m, b.openTime), Infinity));

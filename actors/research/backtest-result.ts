@@ -42,6 +42,7 @@ export interface BacktestTrade {
 export interface SignalMark {
   signalId: string;
   symbol: string;
+  timeframe: Timeframe;
   time: number;
   direction: Direction;
   score: number;

@@ -15,6 +15,8 @@ import { runOnNats } from './backtest-nats.ts';
 import { toResult, type BacktestRecords } from './backtest-records.ts';
 import type { BacktestResult } from './backtest-result.ts';
 import { backtestConfig, namesOf, paramsToEnv } from './params.ts';
+import { shippedStrategy } from './strategy.ts';
+import { recommendWarmup } from './warmup.ts';
 
 export type EngineName = 'inprocess' | 'nats';
 
@@ -70,11 +72,13 @@ export function seriesOf(bars: readonly Bar[]): Map<string, Bar[]> {
 }
 
 /**
- * The warm-up of a series when none is given. PROVISIONAL: the windows the features need
- * (range + ATR) until the warm-up check (warmup.ts) is wired in.
+ * The warm-up of a series when none is given: what `fakeout check warmup` recommends for the
+ * shipped strategy on that series (warmup.ts). POLICY: when no tested length makes the
+ * difference negligible, the whole series is warm-up: none of its trades is reported.
  */
 export function defaultWarmup(config: Readonly<Config>, series: readonly Bar[]): number {
-  return Math.min(series.length, config.lookback + config.atrPeriod);
+  if (series.length < 2) return series.length;
+  return recommendWarmup(shippedStrategy(config), series).recommended ?? series.length;
 }
 
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestRun> {

@@ -105,7 +105,7 @@ export function renderReportHtml(result: BacktestResult, summary: BacktestSummar
 <div id="banner" role="note">${escapeHtml(banner)}</div>
 <h2>Price${first === undefined ? '' : ` <span id="series-name">${escapeHtml(`${first.symbol} ${first.timeframe}`)}</span>`}</h2>
 ${selector}
-<p class="meta">markers: blue circle = signal traded, grey-blue circle = signal not traded (why), arrow = entry, square = exit (reason, P&amp;L)</p>
+<p class="meta">markers (this series only): blue circle = signal traded, grey-blue circle = signal not traded, arrow = entry, square = exit (green: profit, red: loss); details in the trade list. The last 400 bars are shown: scroll and zoom for the rest</p>
 <div id="price-chart"></div>
 <h2>Equity</h2>
 <div id="equity-chart"></div>

@@ -13,6 +13,7 @@ export const REPORT_PAGE_SCRIPT = String.raw`
   if (!LWC || !window.uPlot) throw new Error('report: the inlined chart libraries did not load');
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var sec = function (ms) { return Math.floor(ms / 1000); };
+  var VISIBLE = 400;
   var GREEN = '#2e7d32', RED = '#c62828', BLUE = '#1e88e5', GREY = '#90a4ae';
 
   // the open time of the bar holding t (markers must sit on a bar of the series), else the first bar
@@ -46,29 +47,32 @@ export const REPORT_PAGE_SCRIPT = String.raw`
     candles.setData(bars);
     var times = bars.map(function (b) { return b.time; });
     var markers = [];
+    // only this series' signals and trades; no text on the markers (the trade list has the details)
     data.signals.forEach(function (m) {
-      if (m.symbol !== s.symbol) return;
+      if (m.symbol !== s.symbol || (m.timeframe && m.timeframe !== s.timeframe)) return;
       var traded = m.outcome === 'traded';
       markers.push({
         time: snap(times, sec(m.time)), position: m.direction === 'long' ? 'belowBar' : 'aboveBar', shape: 'circle',
-        color: traded ? BLUE : GREY, text: traded ? '' : m.outcome, id: 'signal:' + m.signalId,
+        color: traded ? BLUE : GREY, id: 'signal:' + m.signalId,
       });
     });
     data.trades.forEach(function (t) {
-      if (t.symbol !== s.symbol) return;
+      if (t.symbol !== s.symbol || t.timeframe !== s.timeframe) return;
       var long = t.direction === 'long';
       markers.push({
         time: snap(times, sec(t.entryTime)), position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown',
-        color: long ? GREEN : RED, text: (long ? 'long ' : 'short ') + t.signalId, id: 'entry:' + t.signalId,
+        color: long ? GREEN : RED, id: 'entry:' + t.signalId,
       });
       markers.push({
         time: snap(times, sec(t.exitTime)), position: long ? 'aboveBar' : 'belowBar', shape: 'square',
-        color: t.pnl >= 0 ? GREEN : RED, text: t.exitReason + ' ' + t.pnl.toFixed(2), id: 'exit:' + t.signalId,
+        color: t.pnl >= 0 ? GREEN : RED, id: 'exit:' + t.signalId,
       });
     });
     markers.sort(function (a, b) { return a.time - b.time; });
     LWC.createSeriesMarkers(candles, markers);
-    chart.timeScale().fitContent();
+    // the last VISIBLE bars first (scroll and zoom for the rest): 50,000 candles at once are a smear
+    if (bars.length > VISIBLE) chart.timeScale().setVisibleLogicalRange({ from: bars.length - VISIBLE, to: bars.length - 1 });
+    else chart.timeScale().fitContent();
     priceEl.dataset.markers = String(markers.length);
   }
 
@@ -88,7 +92,14 @@ export const REPORT_PAGE_SCRIPT = String.raw`
 
   var select = document.getElementById('series-select');
   if (select) select.addEventListener('change', function () { drawPrice(Number(select.value)); });
-  drawPrice(0);
+  // the series with the most trades first
+  var first = 0, most = -1;
+  data.series.forEach(function (s, i) {
+    var n = data.trades.filter(function (t) { return t.symbol === s.symbol && t.timeframe === s.timeframe; }).length;
+    if (n > most) { most = n; first = i; }
+  });
+  if (select) select.value = String(first);
+  drawPrice(first);
 
   // the curves step at each closed trade and are carried to the end of the data window
   var equity = data.equity.slice(), drawdown = data.drawdown.slice();

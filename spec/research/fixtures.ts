@@ -50,7 +50,7 @@ export function bars(from: number, to: number, step = HOUR): PriceBar[] {
 /** The signal marks of some trades (each traded), plus any extra marks. */
 export function marksOf(trades: readonly BacktestTrade[], extra: SignalMark[] = []): SignalMark[] {
   return [
-    ...trades.map((t) => ({ signalId: t.signalId, symbol: t.symbol, time: t.signalTime, direction: t.direction, score: t.score, regime: t.regime, outcome: 'traded' })),
+    ...trades.map((t) => ({ signalId: t.signalId, symbol: t.symbol, timeframe: t.timeframe, time: t.signalTime, direction: t.direction, score: t.score, regime: t.regime, outcome: 'traded' })),
     ...extra,
   ].sort((a, b) => a.time - b.time);
 }
@@ -70,7 +70,7 @@ export function buildResult(opts: { trades?: readonly BacktestTrade[]; from?: nu
     },
     series,
     signals: marksOf(trades, opts.extraSignals ?? [
-      { signalId: 's5', symbol: 'BTCUSD', time: at(11, 11), direction: 'long', score: 68, regime: { session: 'london', volatility: 'normal', trend: 'up' }, outcome: 'skipped:position_open' },
+      { signalId: 's5', symbol: 'BTCUSD', timeframe: '1h', time: at(11, 11), direction: 'long', score: 68, regime: { session: 'london', volatility: 'normal', trend: 'up' }, outcome: 'skipped:position_open' },
     ]),
     trades,
     equity: [{ time: from, equity: startingEquity }, ...trades.map((t) => ({ time: t.exitTime, equity: (e += t.pnl) }))],
