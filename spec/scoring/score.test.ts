@@ -30,7 +30,7 @@ function features(over: Partial<Features>): Features {
   return {
     id: 'X:1m:0', symbol: 'X', timeframe: '1m', openTime: 0, close: 55, high: 56, low: 54, rangeHigh: 60, rangeLow: 50, atr: 2,
     upperWickRatio: 0, lowerWickRatio: 0, breakoutUpAtr: 0, breakoutDownAtr: 0, closeBackInsideUpAtr: 0, closeBackInsideDownAtr: 0,
-    volumeRatio: 0, volume: 0, lookback: 20, ...over,
+    volumeRatio: 0, volume: 0, lookback: 20, regime: { session: 'off_hours', volatility: null, trend: null }, atrPercentile: null, trendSlopeAtr: null, ...over,
   };
 }
 
