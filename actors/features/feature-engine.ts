@@ -11,7 +11,7 @@ import { FakeoutError } from '../domain/errors.ts';
 import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
-import { RegimeTracker, sessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
+import { RegimeTracker, hourlySessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
 import { tradingSessions } from '../../adapters/time/sessions.ts';
 
 export interface FeatureEngineOptions {
@@ -73,6 +73,7 @@ export class FeatureEngine {
   readonly regimeOptions: Readonly<RegimeOptions>;
   readonly stats: FeatureEngineStats = { applied: 0, ignored: 0 };
   private readonly series = new Map<string, Series>();
+  private readonly sessionOf = hourlySessionTag(tradingSessions);
 
   constructor(options: FeatureEngineOptions = {}) {
     this.lookback = options.lookback ?? 20;
@@ -178,7 +179,7 @@ export class FeatureEngine {
       volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
       volume: bar.volume,
       lookback: this.lookback,
-      regime: { session: sessionTag(tradingSessions(bar.openTime)), volatility: regime.volatility, trend: regime.trend },
+      regime: { session: this.sessionOf(bar.openTime), volatility: regime.volatility, trend: regime.trend },
       atrPercentile: regime.atrPercentile,
       trendSlopeAtr: regime.trendSlopeAtr,
     };

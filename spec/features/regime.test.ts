@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FeatureEngine, type FeatureEngineSnapshot } from '../../actors/features/index.ts';
 import { RegimeTracker, sessionTag } from '../../actors/features/regime.ts';
-import { tradingSessions } from '../../adapters/time/sessions.ts';
+import { SESSION_SPECS, tradingSessions } from '../../adapters/time/sessions.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import { barId, type Bar, type Features } from '../../actors/domain/messages.ts';
 
@@ -217,6 +217,18 @@ s('measures the trend from the closes before the bar, in ATR per bar', () => {
   assert.is(r.update(null, 0).trendSlopeAtr, null, 'no ATR, no slope');
 });
 
+s('refuses window sizes that are not positive integers, naming the option', () => {
+  for (const [opts, field] of [[{ atrWindow: 0 }, 'atrWindow'], [{ trendMa: 1.5 }, 'trendMa'], [{ trendLag: 0 }, 'trendLag']] as const) {
+    try {
+      new FeatureEngine({ regime: opts });
+      assert.unreachable(field);
+    } catch (err) {
+      assert.instance(err, FakeoutError);
+      assert.is((err as FakeoutError).info.field, field);
+    }
+  }
+});
+
 s('a tracker restored from its snapshot continues identically', () => {
   const opts = { atrWindow: 7, trendMa: 5, trendLag: 3 };
   const whole = new RegimeTracker(opts);
@@ -228,6 +240,18 @@ s('a tracker restored from its snapshot continues identically', () => {
     r = RegimeTracker.restore(JSON.parse(JSON.stringify(r.snapshot())));
     for (const [a, c] of inputs.slice(cut)) got.push(r.update(a, c));
     assert.equal(got, expected, `cut at ${cut}`);
+  }
+});
+
+s('sessions open and close on whole local hours in whole-hour zones (the premise of the hourly session memo)', () => {
+  for (const spec of SESSION_SPECS) {
+    assert.is(spec.openMin % 60, 0, spec.name);
+    assert.is(spec.closeMin % 60, 0, spec.name);
+    // offsets in 2024 on both sides of DST, from Intl: whole hours
+    for (const iso of ['2024-01-15T12:00:00Z', '2024-07-15T12:00:00Z']) {
+      const name = new Intl.DateTimeFormat('en-US', { timeZone: spec.zone, timeZoneName: 'longOffset' }).formatToParts(Date.parse(iso)).find((p) => p.type === 'timeZoneName')!.value;
+      assert.match(name, /^GMT([+-]\d\d:00)?$/, `${spec.zone} ${iso}: ${name}`);
+    }
   }
 });
 

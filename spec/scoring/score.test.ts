@@ -54,6 +54,19 @@ s('scores a textbook failed upside break and signals a short', () => {
   near(signal.target, 94.8, 'target');
 });
 
+s('the score and the signal carry the bar\'s regime tags through their features', () => {
+  // bar 20 opens 2023-11-14 22:20Z, a Tuesday: New York closed at 17:00 EST = 22:00Z, Tokyo opens
+  // at 00:00Z, so off hours; 20 previous bars are too few for the ATR window (100) or the trend (50 + 10)
+  const score = scoreFeatures(afterFlatRange(bar(20, 100.2, 103, 99.8, 100.4, 25)), DEFAULT_SCORING_PARAMS);
+  const signal = toSignal(score, DEFAULT_SCORING_PARAMS);
+  assert.ok(signal);
+  for (const f of [score.features, signal.features]) {
+    assert.equal(f.regime, { session: 'off_hours', volatility: null, trend: null });
+    assert.is(f.atrPercentile, null);
+    assert.is(f.trendSlopeAtr, null);
+  }
+});
+
 s('scores a clean breakout that closed outside the range as 0 with no signal', () => {
   const score = scoreFeatures(afterFlatRange(bar(20, 100.5, 105, 100.3, 104.6, 30)), DEFAULT_SCORING_PARAMS);
   assert.is(score.score, 0);
