@@ -6,6 +6,8 @@ import { FeatureEngine, type FeatureEngineSnapshot } from '../../actors/features
 import { RegimeTracker, sessionTag } from '../../actors/features/regime.ts';
 import { SESSION_SPECS, tradingSessions } from '../../adapters/time/sessions.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
+import { regimeOf } from '../../actors/research/backtest-records.ts';
+import { DEFAULT_SCORING_PARAMS, scoreFeatures, toSignal } from '../../actors/scoring/index.ts';
 import { barId, type Bar, type Features } from '../../actors/domain/messages.ts';
 
 const s = suite('regime');
@@ -153,6 +155,20 @@ s('a snapshot restored from JSON continues identically', () => {
     for (const b of bars.slice(cut)) got.push(e.update(b));
     assert.equal(got, all, `cut at ${cut}`);
   }
+});
+
+s('signals on the real sample carry their bar\'s regime, and backtest records read it back', () => {
+  const signals = all.flatMap((f) => {
+    const sig = f === null || f === undefined ? null : toSignal(scoreFeatures(f, DEFAULT_SCORING_PARAMS), DEFAULT_SCORING_PARAMS);
+    return sig === null ? [] : [sig];
+  });
+  assert.ok(signals.length >= 20, `${signals.length} signals`);
+  for (const sig of signals) {
+    const t = bars.findIndex((b) => b.id === sig.id);
+    assert.equal(regimeOf(sig), all[t]!.regime);
+  }
+  const { regime: _, ...old } = signals[0]!.features;
+  assert.equal(regimeOf({ ...signals[0]!, features: old as Features }), { session: 'unknown', volatility: null, trend: null });
 });
 
 s('refuses a version 1 snapshot (no regime history) with a clear error', () => {
