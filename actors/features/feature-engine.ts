@@ -12,6 +12,8 @@ import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
 import { RegimeTracker, hourlySessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
+// The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
+// kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
 
 export interface FeatureEngineOptions {
