@@ -20,6 +20,7 @@ import { INTEGRITY_COMMANDS, runIntegrityVerify } from './integrity-command.ts';
 import { RAW_COMMANDS, runRawExport, runRawVerifyExport } from './raw-command.ts';
 import { ORDER_COMMANDS, runOrdersCommand, type OrderCommand } from './orders-command.ts';
 import { CONFIG_COMMANDS, runConfigCommand, type ConfigCommand } from './config-command.ts';
+import { CHECK_COMMANDS, runCheckCommand } from './check-command.ts';
 import { getConfigVersion, listConfigProposals, listConfigVersions } from '../../adapters/db/config.repo.ts';
 import { listOrdersByStatus } from '../../adapters/db/orders.repo.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
@@ -64,6 +65,7 @@ export const COMMANDS = Object.freeze({
   ...INTEGRITY_COMMANDS,
   ...CONFIG_COMMANDS,
   ...RAW_COMMANDS,
+  ...CHECK_COMMANDS,
 } satisfies Record<string, CommandSyntax>);
 
 type CommandName = keyof typeof COMMANDS;
@@ -269,6 +271,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return runRawExport(rest, loadConfig(env), io);
     case 'raw verify-export':
       return runRawVerifyExport(rest, io);
+    case 'check lookahead':
+    case 'check warmup':
+      return runCheckCommand(command, rest, io);
     case 'config propose':
     case 'config approve':
     case 'config reject':

@@ -30,7 +30,7 @@ import { scoringEngineStage } from '../scoring/scoring-engine.actor.ts';
 import type { ScoringParams } from '../scoring/score.ts';
 import type { Vault } from '../../adapters/secrets/index.ts';
 import type { AnyDb, Bus } from '../stage/ports.ts';
-import { executionGatewayStage, orderIntakeStage, paperBrokerStage } from '../gateway/gateway.actor.ts';
+import { executionGatewayStage, orderIntakeStage } from '../gateway/gateway.actor.ts';
 import type { ExecutionWiring } from '../gateway/execution-wiring.ts';
 import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
 import { startClockTickActor } from '../gateway/clock-tick.actor.ts';
@@ -113,11 +113,10 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   {
     kind: 'stage', id: 'execution-gateway', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'],
     stage: (c) => asStage(executionGatewayStage({
-      params: c.execution.params, costModel: c.execution.costModel, broker: () => c.execution.paperBroker(), paperStore: c.execution.store,
+      params: c.execution.params, costModel: c.execution.costModel, broker: () => c.execution.paperBroker(),
       onProcessor: (p) => (c.execution.gateway = p), onCommitted: (r) => c.onGatewayCommitted?.(r),
     })),
   },
-  { kind: 'stage', id: 'paper-broker', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(paperBrokerStage(() => c.execution.paperBroker())) },
   // audit_log → the AUDIT stream, in seq order, the stream's newest entry as the cursor
   {
     kind: 'service', id: 'audit-mirror', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['AUDIT'], restart: 'permanent', shutdownMs: 5_000,

@@ -6,6 +6,9 @@
 export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_CONFIG_INVALID: { status: 500, meaning: 'an environment variable or config value is invalid' },
   FAKEOUT_ERR_BACKTEST_PARAMS: { status: 400, meaning: 'a backtest parameter file, --sweep or --walk-forward is invalid, or would switch costs off; the message names the parameter' },
+  FAKEOUT_ERR_RESEARCH_STRATEGY: { status: 400, meaning: 'a --strategy module could not be imported, its default export is not a Strategy, or a strategy broke the one-step-per-bar contract' },
+  FAKEOUT_ERR_RESEARCH_LOOKAHEAD_BIAS: { status: 422, meaning: 'fakeout check lookahead found values or signals that change when the bars after them are cut off; the message names each one' },
+  FAKEOUT_ERR_RESEARCH_NO_WARMUP: { status: 422, meaning: 'fakeout check warmup found no warm-up length tried after which the last bar\'s values stay within the tolerance' },
   FAKEOUT_ERR_INGEST_BAD_ROW: { status: 400, meaning: 'a replay row could not be parsed; the message names the line and the reason' },
   FAKEOUT_ERR_INGEST_UNKNOWN_FORMAT: { status: 400, meaning: 'a replay file matches no known format and no column mapping was given' },
   FAKEOUT_ERR_INGEST_FILE: { status: 400, meaning: 'a replay file could not be read (missing, unreadable, bad zip)' },

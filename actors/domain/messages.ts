@@ -199,6 +199,9 @@ export interface Score {
   configVersion?: number;
 }
 
+/** What SCORES carries: the score, and the signal it made, if any (also on SIGNALS on its own). */
+export type ScoreMessage = Score & { signal?: Signal };
+
 /** A tradable idea: score >= trigger (`signals.<symbolToken>`). */
 export interface Signal {
   /** same id as the bar it came from */

@@ -1,10 +1,12 @@
 /**
  * The ORDERS stream's messages: their types, subjects, `Nats-Msg-Id`s and parsers. One module,
- * shared by the execution gateway (which consumes all of them in stream order), the paper
- * broker stage (which publishes fills) and the approval surface (CLI / HTTP, which publishes
+ * shared by the execution gateway (which consumes all of them in stream order and publishes
+ * the broker's answers and fills) and the approval surface (CLI / HTTP, which publishes
  * human decisions).
  *
  * Subjects (`<sym>` = symbolToken(symbol)):
+ *   orders.bar.<sym>       a scored bar closed (order intake, before its intent, in data order):
+ *                          the gateway moves the paper broker to it    id `bar:<bar id>`
  *   orders.intent.<sym>    a signal turned into an intent           id `intent:<signal id>`
  *   orders.approved.<sym>  a human approved a pending order         id `approved:<client order id>`
  *   orders.rejected.<sym>  a human rejected a pending order         id `rejected:<client order id>`
@@ -24,7 +26,7 @@
  * Parsers refuse a malformed body with FAKEOUT_ERR_EXEC_INVALID_MESSAGE naming the field.
  */
 import { FakeoutError } from '../domain/errors.ts';
-import { isTimeframe, symbolToken, type Direction, type Timeframe } from '../domain/messages.ts';
+import { barId, isTimeframe, symbolToken, type Direction, type Timeframe } from '../domain/messages.ts';
 import { monitorTripProblem } from '../risk/breaker-conditions.ts';
 import type { OrderSide } from './cost-model.ts';
 
@@ -152,6 +154,20 @@ export interface FillMessage {
 }
 
 /**
+ * A bar of the data closed and was scored (`orders.bar.<sym>`, from order intake, published
+ * before that bar's intent). The gateway moves the paper broker through every stored bar of the
+ * series up to it, so the fills and exits those bars make are known before the intent is decided:
+ * the data's order, whatever the speed of each stage (docs/execution.md, "One order of events").
+ */
+export interface BarClosed {
+  kind: 'bar';
+  symbol: string;
+  timeframe: Timeframe;
+  /** the bar's open time (epoch ms) */
+  openTime: number;
+}
+
+/**
  * A person's verified request to close a half-open breaker (`orders.reset.breaker`), published
  * by the approval surface after it checked the user's role and TOTP code, like an approval.
  */
@@ -221,7 +237,7 @@ export interface BreakerTrip {
   malformed?: string;
 }
 
-export type OrdersMessage = OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage | BreakerTrip;
+export type OrdersMessage = BarClosed | OrderIntent | OrderApproved | OrderRejected | OrderSent | OrderFailed | OrderCancelled | FillMessage | BreakerReset | ClockTick | PositionMessage | BreakerTrip;
 
 export const positionSubject = (symbol: string): string => `positions.${symbolToken(symbol)}`;
 /** POLICY: a position opens once and closes once, so its signal id and status key the message. */
@@ -266,6 +282,9 @@ export const BREAKER_RESET_SUBJECT = 'orders.reset.breaker';
 export const resetMsgId = (user: string, at: number): string => `reset:${user}:${at}`;
 
 export const intentSubject = (symbol: string): string => `orders.intent.${symbolToken(symbol)}`;
+export const barClosedSubject = (symbol: string): string => `orders.bar.${symbolToken(symbol)}`;
+/** POLICY: one message per bar: its id is the bar's (`<symbol>:<timeframe>:<open time>`). */
+export const barClosedMsgId = (barId: string): string => `bar:${barId}`;
 export const approvedSubject = (symbol: string): string => `orders.approved.${symbolToken(symbol)}`;
 export const rejectedSubject = (symbol: string): string => `orders.rejected.${symbolToken(symbol)}`;
 export const sentSubject = (symbol: string): string => `orders.sent.${symbolToken(symbol)}`;
@@ -283,6 +302,8 @@ export const failedMsgId = (clientOrderId: string): string => `failed:${clientOr
 /** The `Nats-Msg-Id` of any ORDERS message. */
 export function ordersMsgId(m: OrdersMessage): string {
   switch (m.kind) {
+    case 'bar':
+      return barClosedMsgId(barId(m.symbol, m.timeframe, m.openTime));
     case 'intent':
       return m.id;
     case 'approved':
@@ -314,7 +335,7 @@ export function ordersSubject(m: OrdersMessage): string {
   if (m.kind === 'tick') return CLOCK_SUBJECT;
   if (m.kind === 'position') return positionSubject(m.symbol);
   if (m.kind === 'trip') return tripSubject(m.source);
-  const by = { intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, cancelled: cancelledSubject, fill: fillSubject };
+  const by = { bar: barClosedSubject, intent: intentSubject, approved: approvedSubject, rejected: rejectedSubject, sent: sentSubject, failed: failedSubject, cancelled: cancelledSubject, fill: fillSubject };
   return by[m.kind](m.symbol);
 }
 
@@ -347,6 +368,11 @@ export function parseOrdersMessage(subject: string, body: unknown): OrdersMessag
   const symbol = str(o, 'symbol');
   if (symbolToken(symbol) !== parts[parts.length - 1]) throw bad('symbol', `does not match the subject ${subject}`);
   switch (kind) {
+    case 'bar': {
+      const tf = o.timeframe;
+      if (!isTimeframe(tf)) throw bad('timeframe', 'must be a timeframe');
+      return { kind, symbol, timeframe: tf, openTime: num(o, 'openTime') };
+    }
     case 'intent': {
       const tf = o.timeframe;
       if (!isTimeframe(tf)) throw bad('timeframe', 'must be a timeframe');

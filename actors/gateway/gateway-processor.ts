@@ -14,7 +14,7 @@ import { breakerMachine, tradingAllowed, type BreakerNotice } from '../../machin
 import { gateMachine, isPaused, mayAutoSend, type GateNotice } from '../../machines/gate.machine.ts';
 import { timeframeMs } from '../domain/messages.ts';
 import { decideIntent, isStale, pastWallTtl, sizeIntent, symbolBusy, tradePnl, type BookOrder, type PolicyParams } from '../execution/gateway-policy.ts';
-import type { BreakerReset, BreakerTrip, ClockTick, FillMessage, OrderApproved, OrderCancelled, OrderFailed, OrderIntent, OrderRejected, OrderSent, OrdersMessage, OrderStatusName } from '../execution/order-messages.ts';
+import { ordersMsgId, type BreakerReset, type BreakerTrip, type ClockTick, type FillMessage, type OrderApproved, type OrderCancelled, type OrderFailed, type OrderIntent, type OrderRejected, type OrderSent, type OrdersMessage, type OrderStatusName } from '../execution/order-messages.ts';
 import { checkBreakerThresholds, checkGateThresholds, type BreakerThresholds, type GateThresholds } from '../risk/thresholds.ts';
 import type { StageProcessor } from '../stage/stage.actor.ts';
 import { type GatewayOutput, type GatewayState, newState, orderRow, positionMessage, positionSnapshot } from './gateway-state.ts';
@@ -41,6 +41,8 @@ export interface GatewayParams extends PolicyParams {
 /** Roles whose approval the gateway applies (the approval surface checks them too). */
 export const APPROVER_ROLES: readonly string[] = Object.freeze(['approver', 'admin']);
 const RECENT = 1000;
+/** what the effect feeds straight back (and so may read again from ORDERS) */
+const FED_KINDS: ReadonlySet<string> = new Set(['sent', 'failed', 'cancelled', 'fill']);
 const ACTOR = 'execution-gateway';
 
 export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOutput> {
@@ -103,7 +105,12 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
   apply(m: OrdersMessage): GatewayOutput[] {
     this.#out = this.#startup;
     this.#startup = [];
+    // the copy on ORDERS of a result the effect already fed in (see feed): applied once
+    if (FED_KINDS.has(m.kind) && this.#s.fed?.includes(ordersMsgId(m))) return this.#take();
     switch (m.kind) {
+      case 'bar':
+        this.#out.push({ kind: 'advance', symbol: m.symbol, timeframe: m.timeframe, openTime: m.openTime });
+        break;
       case 'intent':
         this.#intent(m);
         break;
@@ -135,6 +142,30 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
         this.#trip(m);
         break;
     }
+    return this.#take();
+  }
+
+  /**
+   * A result of the gateway's own effect (the broker's answer to a send or a cancel, a fill it
+   * made), applied at once, before the next message: so the next intent is decided knowing it,
+   * whatever the stream's timing. Its copy published on ORDERS is recognised and skipped.
+   */
+  feed(m: OrderSent | OrderFailed | OrderCancelled | FillMessage): GatewayOutput[] {
+    const out = this.apply(m);
+    this.#s.fed = [...(this.#s.fed ?? []), ordersMsgId(m)].slice(-RECENT);
+    return out;
+  }
+
+  /** Where the gateway's reading of the broker's fills is (kept in the checkpoint). */
+  get brokerCursor(): string | undefined {
+    return this.#s.brokerCursor;
+  }
+  set brokerCursor(c: string | undefined) {
+    if (c === undefined) delete this.#s.brokerCursor;
+    else this.#s.brokerCursor = c;
+  }
+
+  #take(): GatewayOutput[] {
     const out = this.#out;
     this.#out = [];
     return out;

@@ -7,6 +7,7 @@ import type { ClosedTrade, PositionSnapshot } from '../execution/position.ts';
 import type { BookOrder } from '../execution/gateway-policy.ts';
 import { positionMsgId, positionSubject, type FillMessage, type OrderStatusName, type PositionMessage } from '../execution/order-messages.ts';
 import { sideFor, type OrderSide } from '../execution/cost-model.ts';
+import type { Timeframe } from '../domain/messages.ts';
 
 export interface GatewayState {
   version: 1;
@@ -28,6 +29,13 @@ export interface GatewayState {
   recent: string[];
   /** recently applied fill ids (a redelivered fill counts once) */
   fillIds: string[];
+  /**
+   * ids of the results the gateway's own effect fed straight back (its broker's answers and
+   * fills), so their copies read back from ORDERS are not applied twice (absent in old checkpoints)
+   */
+  fed?: string[];
+  /** the broker's fills cursor: fills after it are new to the gateway (absent: none read yet) */
+  brokerCursor?: string;
   /** intents skipped, by reason; orders finished, by status (for the summary) */
   skipped: Record<string, number>;
   finished: Record<string, number>;
@@ -70,6 +78,8 @@ export type GatewayOutput =
   | { kind: 'send'; order: BookOrder; at: number }
   /** the effect: cancel the working entry at the broker (the breaker tripped) */
   | { kind: 'cancel'; order: BookOrder; at: number }
+  /** the effect: move the (paper) broker through the stored bars of the series up to this one */
+  | { kind: 'advance'; symbol: string; timeframe: Timeframe; openTime: number }
   | { kind: 'fill'; order: BookOrder; fill: FillMessage }
   | { kind: 'position'; snapshot: PositionSnapshot }
   | { kind: 'audit'; entry: AuditNote }

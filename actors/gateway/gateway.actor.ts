@@ -15,16 +15,14 @@
  */
 import { appendAudits, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
 import type { Broker, BrokerFill, CancelResult } from '../../adapters/broker/broker.ts';
-import type { PaperBroker } from '../../adapters/broker/paper-broker.ts';
-import type { PaperBrokerStore } from '../../adapters/broker/paper-store.ts';
 import type { Clock } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
-import { isTimeframe, type Bar, type Signal } from '../domain/messages.ts';
+import { isTimeframe, type ScoreMessage } from '../domain/messages.ts';
 import { lookupInstrument } from '../execution/instruments.ts';
 import type { CostModelParams } from '../execution/cost-model.ts';
 import {
-  fillSubject, intentMsgId, intentSubject, ordersMsgId, ordersSubject, parseBreakerTrip, parseOrdersMessage, TRIP_SUBJECT_PREFIX,
-  type FillMessage, type OrderCancelled, type OrderIntent, type OrdersMessage,
+  intentMsgId, ordersMsgId, ordersSubject, parseBreakerTrip, parseOrdersMessage, TRIP_SUBJECT_PREFIX,
+  type BarClosed, type FillMessage, type OrderCancelled, type OrderFailed, type OrderIntent, type OrderSent, type OrdersMessage,
 } from '../execution/order-messages.ts';
 import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
@@ -32,33 +30,49 @@ import type { GovernedVersion } from '../config/governed.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
 import { countOutputs, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
 
-function decodeSignal(value: unknown): Signal {
-  const s = value as Partial<Signal> | null;
-  if (typeof s !== 'object' || s === null || typeof s.id !== 'string' || typeof s.symbol !== 'string' || !isTimeframe(s.timeframe) || typeof s.entry !== 'number') {
-    throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'SIGNALS message is not a signal', { details: { field: 'signal' } });
+function decodeScore(value: unknown): ScoreMessage {
+  const m = value as Partial<ScoreMessage> | null;
+  if (typeof m !== 'object' || m === null || typeof m.id !== 'string' || typeof m.symbol !== 'string' || !isTimeframe(m.timeframe) || typeof m.openTime !== 'number') {
+    throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'SCORES message is not a score', { details: { field: 'score' } });
   }
-  return s as Signal;
+  const s = m.signal;
+  if (s !== undefined && (typeof s !== 'object' || s === null || s.id !== m.id || typeof s.entry !== 'number' || typeof s.stop !== 'number' || typeof s.target !== 'number')) {
+    throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'SCORES message carries a malformed signal', { details: { field: 'signal' } });
+  }
+  return m as ScoreMessage;
 }
 
+export type IntakeOutput = BarClosed | OrderIntent;
+
 /**
- * SIGNALS → intents. Stateless; the intent's id is derived from the signal's, so a redelivery is a
- * duplicate. Each intent is stamped `receivedAt` by the process's clock (live or replay is decided
- * from it by the gateway); a redelivered signal gets a later stamp but the same id, so the stream
- * keeps the first.
+ * SCORES → ORDERS: for every scored bar, `orders.bar.<sym>` (the gateway moves the paper broker
+ * to it), then, when the score made a signal, its intent (id derived from the signal's, so a
+ * redelivery is a duplicate). Reading the scores, not SIGNALS, puts the bars and the intents in
+ * one order, the data's: the gateway decides an intent knowing every fill its bar and the bars
+ * before it made, however far each stage is behind (docs/execution.md, "One order of events").
+ * Stateless. Each intent is stamped `receivedAt` by the process's clock (live or replay is
+ * decided from it by the gateway); a redelivered score gets a later stamp but the same ids.
  */
-export function orderIntakeStage(clock: Clock): StageDefinition<Signal, OrderIntent> {
+export function orderIntakeStage(clock: Clock): StageDefinition<ScoreMessage, IntakeOutput> {
   return {
     name: 'order-intake',
-    stream: 'SIGNALS',
-    decode: decodeSignal,
+    stream: 'SCORES',
+    decode: decodeScore,
     create: () => ({
-      apply: (s) => [{
-        kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
-        openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score, receivedAt: clock.now(),
-      }],
+      apply: (m) => {
+        const out: IntakeOutput[] = [{ kind: 'bar', symbol: m.symbol, timeframe: m.timeframe, openTime: m.openTime }];
+        const s = m.signal;
+        if (s !== undefined) {
+          out.push({
+            kind: 'intent', id: intentMsgId(s.id), signalId: s.id, symbol: s.symbol, timeframe: s.timeframe, direction: s.direction,
+            openTime: s.openTime, entry: s.entry, stop: s.stop, target: s.target, atr: s.features?.atr ?? 0, score: s.score, receivedAt: clock.now(),
+          });
+        }
+        return out;
+      },
       snapshot: () => ({}),
     }),
-    toPublish: (outputs) => outputs.map((i) => ({ subject: intentSubject(i.symbol), id: i.id, value: i })),
+    toPublish: (outputs) => outputs.map((o) => ({ subject: ordersSubject(o), id: ordersMsgId(o), value: o })),
     persist: async () => undefined,
   };
 }
@@ -87,8 +101,6 @@ export interface GatewayStageDeps {
   params: GatewayParams;
   costModel: Readonly<CostModelParams>;
   broker: () => Promise<Broker>;
-  /** the paper broker's book: fills it already made for an order are published with the send result */
-  paperStore?: PaperBrokerStore;
   /** the live processor, for GET /actors and the summary (read-only) */
   onProcessor?: (p: GatewayProcessor) => void;
   /** after a batch committed: its counts and the gate's and breaker's states (metrics) */
@@ -118,39 +130,51 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     afterCommit(outputs) {
       if (current !== undefined) deps.onCommitted?.({ ...countOutputs(outputs), gate: current.gateState, breaker: current.breakerState });
     },
+    // POLICY: one message's effect, then the next message: the broker's answers and fills are
+    // fed straight back, so each intent is decided knowing every result before it
+    effectEach: true,
     async effect(outputs) {
-      const out = [...outputs];
+      const out: GatewayOutput[] = [];
       const broker = await deps.broker();
-      const publishFills = async (ids: string[]) => {
-        for (const id of ids) {
-          const fill = (await deps.paperStore?.getOrder(id))?.fill;
-          if (fill) out.push(publishOf(fillMessage(fill)));
-        }
-      };
+      const p = current;
+      if (p === undefined) throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'the gateway effect ran before its processor was created', { details: { field: 'processor' } });
+      const queue = [...outputs];
       // in output order: an order sent and cancelled in one batch is placed before it is cancelled
-      for (const o of outputs) {
-        if (o.kind === 'cancel') {
+      for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
+        out.push(o);
+        const results: (OrderSent | OrderFailed | OrderCancelled | FillMessage)[] = [];
+        if (o.kind === 'advance') {
+          await broker.advanceTo?.(o.symbol, o.timeframe, o.openTime);
+        } else if (o.kind === 'cancel') {
           const b = o.order;
-          const outcome = cancelOutcome(await broker.cancelOrder(b.clientOrderId));
-          out.push(publishOf({ kind: 'cancelled', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, outcome }));
-          // too late: the fill (and any exit) the broker made is published like after a placement
-          if (outcome === 'filled') await publishFills([b.clientOrderId, b.clientOrderId.replace(/:entry$/, ':exit')]);
+          results.push({ kind: 'cancelled', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, outcome: cancelOutcome(await broker.cancelOrder(b.clientOrderId)) });
+        } else if (o.kind === 'send') {
+          const b = o.order;
+          const res = await broker.placeOrder({
+            clientOrderId: b.clientOrderId, symbol: b.symbol, side: b.direction === 'long' ? 'buy' : 'sell', qty: b.qty, type: 'market',
+            hints: { sigma: b.atr / b.entry, referencePrice: b.entry, timeframe: b.timeframe, decisionTime: o.at },
+            bracket: { stop: b.stop, target: b.target, timeStopBars: deps.params.timeStopBars, exitClientOrderId: b.clientOrderId.replace(/:entry$/, ':exit') },
+          });
+          // POLICY: duplicate_client_order_id means a previous incarnation already placed it: sent.
+          const duplicate = !res.ok && res.rejection.reason === 'duplicate_client_order_id';
+          results.push(res.ok || duplicate
+            ? { kind: 'sent', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, duplicate }
+            : { kind: 'failed', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, reason: res.rejection.reason, message: res.rejection.message });
+        } else {
           continue;
         }
-        if (o.kind !== 'send') continue;
-        const b = o.order;
-        const exitId = b.clientOrderId.replace(/:entry$/, ':exit');
-        const res = await broker.placeOrder({
-          clientOrderId: b.clientOrderId, symbol: b.symbol, side: b.direction === 'long' ? 'buy' : 'sell', qty: b.qty, type: 'market',
-          hints: { sigma: b.atr / b.entry, referencePrice: b.entry, timeframe: b.timeframe, decisionTime: o.at },
-          bracket: { stop: b.stop, target: b.target, timeStopBars: deps.params.timeStopBars, exitClientOrderId: exitId },
-        });
-        // POLICY: duplicate_client_order_id means a previous incarnation already placed it: sent.
-        const duplicate = !res.ok && res.rejection.reason === 'duplicate_client_order_id';
-        out.push(publishOf(res.ok || duplicate
-          ? { kind: 'sent', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, duplicate }
-          : { kind: 'failed', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, reason: res.rejection.reason, message: res.rejection.message }));
-        await publishFills([b.clientOrderId, exitId]);
+        // POLICY: fills are read from the gateway's cursor (in its checkpoint), not from the call's
+        // answer: fills a crashed incarnation's effect made are read again after the restart
+        for (;;) {
+          const page = await broker.fills(p.brokerCursor);
+          results.push(...page.fills.map(fillMessage));
+          if (page.fills.length === 0 || page.cursor === p.brokerCursor) break;
+          p.brokerCursor = page.cursor;
+        }
+        for (const r of results) {
+          out.push(publishOf(r));
+          queue.push(...p.feed(r));
+        }
       }
       return out;
     },
@@ -197,45 +221,10 @@ async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelPara
       await savePosition(tx, o.snapshot);
       return;
     case 'audit': // appended in runs by persist()
+    case 'advance':
     case 'send':
     case 'cancel':
     case 'publish':
       return;
   }
-}
-
-/** BARS → the paper broker; publishes every fill after its cursor (kept in the checkpoint). */
-export function paperBrokerStage(broker: () => Promise<PaperBroker>): StageDefinition<Bar, { bar: Bar } | FillMessage> {
-  let cursor: string | undefined;
-  return {
-    name: 'paper-broker',
-    stream: 'BARS',
-    decode: (value) => {
-      const b = value as Partial<Bar> | null;
-      if (typeof b !== 'object' || b === null || typeof b.symbol !== 'string' || !isTimeframe(b.timeframe) || typeof b.open !== 'number') {
-        throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'BARS message is not a bar', { details: { field: 'bar' } });
-      }
-      return b as Bar;
-    },
-    create(snapshot) {
-      cursor = (snapshot as { cursor?: string } | undefined)?.cursor;
-      return { apply: (bar) => [{ bar }], snapshot: () => ({ cursor }) };
-    },
-    async effect(outputs) {
-      const b = await broker();
-      await b.onBars(outputs.flatMap((o) => ('bar' in o ? [o.bar] : [])));
-      // POLICY: publish from the cursor, not from onBar's answer: fills recorded by a crashed
-      // incarnation (or by the gateway's catch-up) are published too; ids deduplicate repeats.
-      const fills: FillMessage[] = [];
-      for (;;) {
-        const page = await b.fills(cursor);
-        fills.push(...page.fills.map(fillMessage));
-        if (page.fills.length === 0 || page.cursor === cursor) break;
-        cursor = page.cursor;
-      }
-      return fills;
-    },
-    toPublish: (outputs) => outputs.flatMap((o) => ('kind' in o ? [{ subject: fillSubject(o.symbol), id: o.fillId, value: o }] : [])),
-    persist: async () => undefined,
-  };
 }

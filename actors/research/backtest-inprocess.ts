@@ -17,7 +17,7 @@ import { DEFAULT_LIQUIDITY } from '../execution/liquidity.ts';
 import type { ClosedTrade } from '../execution/position.ts';
 import { featureEngineStage } from '../features/feature-engine.actor.ts';
 import { gatewayParamsFromConfig } from '../gateway/execution-wiring.ts';
-import { executionGatewayStage, orderIntakeStage, paperBrokerStage } from '../gateway/gateway.actor.ts';
+import { executionGatewayStage, orderIntakeStage } from '../gateway/gateway.actor.ts';
 import type { GatewayOutput } from '../gateway/gateway-state.ts';
 import { rawSubject } from '../ingest/envelope.ts';
 import { readReplayFile } from '../ingest/formats/index.ts';
@@ -75,12 +75,11 @@ export function backtestStages(config: Readonly<Config>, clock: Clock, bars: (sy
   });
   return [
     asStage(barBuilderStage(config.timeframes, {}, config.barCloseGraceMs)),
-    asStage(paperBrokerStage(paperBroker)),
     asStage(featureEngineStage({ lookback: config.lookback, atrPeriod: config.atrPeriod })),
     asStage(scoringEngineStage(scoring)),
     asStage(orderIntakeStage(clock)),
     asStage(executionGatewayStage({
-      params: { ...gatewayParamsFromConfig(config), simulatedApprover: SIMULATED_APPROVER }, costModel, broker: paperBroker, paperStore: store,
+      params: { ...gatewayParamsFromConfig(config), simulatedApprover: SIMULATED_APPROVER }, costModel, broker: paperBroker,
     })),
   ];
 }
@@ -94,8 +93,21 @@ export async function runInProcess(opts: InProcessOptions): Promise<InProcessRun
   const fills: FillRecordLite[] = [];
   const trades: ClosedTrade[] = [];
   const decisions: Record<string, number> = {};
-  const storedBars = (symbol: string, tf: Timeframe, from: number, to: number) =>
-    (bySeries.get(`${symbol}|${tf}`) ?? []).filter((b) => b.openTime >= from && b.openTime <= to);
+  // the bars of a series between two open times (the series is in time order: two binary searches)
+  const storedBars = (symbol: string, tf: Timeframe, from: number, to: number) => {
+    const s = bySeries.get(`${symbol}|${tf}`) ?? [];
+    const first = (t: number) => {
+      let lo = 0;
+      let hi = s.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (s[mid]!.openTime < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return s.slice(first(from), first(to + 1));
+  };
 
   const tap = (stage: string, outputs: readonly unknown[]) => {
     if (stage === 'bar-builder') {

@@ -81,6 +81,11 @@ export interface ResultOptions {
   meta: Omit<BacktestMeta, 'from' | 'to' | 'bars'>;
   /** the timeframes drawn on the price chart (default: every series) */
   chartTimeframes?: readonly Timeframe[];
+  /**
+   * Trades and signals whose signal bar opened before this are not reported, and the window
+   * starts here (walk-forward: the in-sample bars before it only warm the indicators up).
+   */
+  reportFrom?: number;
 }
 
 /**
@@ -103,7 +108,9 @@ export function toResult(records: BacktestRecords, opts: ResultOptions): Backtes
     index.set(b.id, i);
     seen.set(key, i + 1);
   }
-  const warm = (id: string) => (index.get(id) ?? Infinity) >= opts.meta.warmupBars;
+  const reportFrom = opts.reportFrom ?? -Infinity;
+  const openTimes = new Map(r.bars.map((b) => [b.id, b.openTime]));
+  const warm = (id: string) => (index.get(id) ?? Infinity) >= opts.meta.warmupBars && (openTimes.get(id) ?? -Infinity) >= reportFrom;
 
   const trades: BacktestTrade[] = [];
   for (const t of r.trades) {
@@ -129,7 +136,7 @@ export function toResult(records: BacktestRecords, opts: ResultOptions): Backtes
     return { signalId: s.id, symbol: s.symbol, time: s.openTime, direction: s.direction, score: s.score, regime: regimeOf(s), outcome: closed ? 'traded' : (o?.status ?? 'skipped') };
   });
 
-  const from = r.bars.reduce((m, b) => Math.min(m, b.openTime), Infinity);
+  const from = Math.max(reportFrom, r.bars.reduce((m, b) => Math.min(m, b.openTime), Infinity));
   const to = r.bars.reduce((m, b) => Math.max(m, b.openTime), -Infinity);
   const equity = [{ time: Number.isFinite(from) ? from : 0, equity: opts.meta.startingEquity }];
   let e = opts.meta.startingEquity;

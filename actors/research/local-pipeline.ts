@@ -115,9 +115,10 @@ export class LocalPipeline {
         this.bad[st.def.name] = (this.bad[st.def.name] ?? 0) + 1;
         continue;
       }
-      for (const o of st.processor.apply(input, seq)) outputs.push(o);
+      const applied = st.processor.apply(input, seq);
+      for (const o of st.def.effect && st.def.effectEach && applied.length > 0 ? await st.def.effect(applied) : applied) outputs.push(o);
     }
-    if (st.def.effect) outputs = await st.def.effect(outputs);
+    if (st.def.effect && !st.def.effectEach && outputs.length > 0) outputs = await st.def.effect(outputs);
     this.#tap?.(st.def.name, outputs);
     for (const m of st.def.toPublish(outputs)) this.publish(m);
     st.def.afterCommit?.(outputs);

@@ -7,7 +7,7 @@
 import { insertScores, insertSignals } from '../../adapters/db/index.ts';
 import { formatUtc } from '../../adapters/time/index.ts';
 import { FakeoutError } from '../domain/errors.ts';
-import { isTimeframe, symbolToken, type Features, type Score, type Signal } from '../domain/messages.ts';
+import { isTimeframe, symbolToken, type Features, type Score, type ScoreMessage, type Signal } from '../domain/messages.ts';
 import type { Logger, OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import { scoreFeatures, toSignal, type ScoringParams } from './score.ts';
@@ -63,7 +63,9 @@ export function scoringEngineStage(params: Readonly<ScoringParams>, hooks: Scori
     toPublish(outputs) {
       const out: OutboundMessage[] = [];
       for (const { score, signal } of outputs) {
-        out.push({ subject: `scores.${symbolToken(score.symbol)}.${score.timeframe}`, id: score.id, value: score });
+        // the signal rides with its score, so a reader of SCORES (order intake) has both in one order
+        const value: ScoreMessage = signal ? { ...score, signal } : score;
+        out.push({ subject: `scores.${symbolToken(score.symbol)}.${score.timeframe}`, id: score.id, value });
         if (signal) out.push({ subject: `signals.${symbolToken(signal.symbol)}`, id: signal.id, value: signal });
       }
       return out;

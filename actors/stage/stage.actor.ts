@@ -5,7 +5,8 @@
  * One batch, in this order (POLICY: ack only after the effect is durable):
  *   1. fetch up to `batchSize` messages; plan them against the checkpoint (batch-plan.ts);
  *   2. apply the contiguous run to the processor (pure, in memory);
- *   2b. when the stage has one, run its asynchronous effect (a broker call) on the outputs; every
+ *   2b. when the stage has one, run its asynchronous effect (a broker call) on the outputs (after
+ *      each input's apply with `effectEach`, else once on the run's outputs); every
  *      effect carries an idempotency key and its target recognises a repeat (see `effect`);
  *   3. publish the outputs downstream, each with its deterministic Nats-Msg-Id, awaiting acks;
  *   4. in ONE Postgres transaction: insert the outputs (ON CONFLICT DO NOTHING on their ids)
@@ -74,6 +75,13 @@ export interface StageDefinition<In, Out> {
    * outputs are the same.
    */
   effect?(outputs: readonly Out[]): Promise<Out[]>;
+  /**
+   * Run the effect after each input's `apply` (on that input's outputs), not once on the whole
+   * batch's: an input is then applied knowing the effects of the inputs before it (the gateway
+   * feeds the broker's answers and fills back to its processor in the effect). Still one
+   * publish and one transaction per batch.
+   */
+  effectEach?: boolean;
   /**
    * Governed config (docs/config.md): called with the current version read from the KV bucket
    * `config` once per batch, before the batch's first `apply`, so a change applies at a batch
@@ -184,10 +192,11 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
             log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');
             continue;
           }
-          for (const out of p.apply(input, m.seq)) outputs.push(out);
+          const applied = p.apply(input, m.seq);
+          for (const out of def.effect && def.effectEach && applied.length > 0 ? await def.effect(applied) : applied) outputs.push(out);
         }
         const newLast = plan.apply.length > 0 ? plan.apply[plan.apply.length - 1]!.seq : lastSeq;
-        const settledOutputs = def.effect && outputs.length > 0 ? await def.effect(outputs) : outputs;
+        const settledOutputs = def.effect && !def.effectEach && outputs.length > 0 ? await def.effect(outputs) : outputs;
         if (def.effect) check('after-effect');
         const outbound = def.toPublish(settledOutputs);
         if (outbound.length > 0) await deps.bus.publishMany(outbound);

@@ -119,6 +119,12 @@ export interface Broker {
   orderStatus(clientOrderId: string): Promise<OrderState | undefined>;
   /** fills after `sinceCursor` (all when undefined), oldest first, and the cursor to pass next time */
   fills(sinceCursor?: string): Promise<{ fills: BrokerFill[]; cursor: string | undefined }>;
+  /**
+   * A simulated venue only (a real one's market moves by itself): apply every stored bar of the
+   * series up to the one that opened at `openTime`, in order; the fills they make are read with
+   * `fills`. Idempotent: bars already applied are not applied again.
+   */
+  advanceTo?(symbol: string, timeframe: Timeframe, openTime: number): Promise<void>;
 }
 
 /** A rejection as a registry error, for callers that must throw. */

@@ -20,6 +20,9 @@
  *   Position's rules; the exit is an order `bracket.exitClientOrderId`, filled through the same
  *   cost model against the trigger price.
  *
+ * - `advanceTo(symbol, timeframe, openTime)` applies the stored bars of a series up to a bar:
+ *   how the execution gateway moves it, in the order of the events it decides on.
+ *
  * Calls are serialised: a bar and a placement never interleave.
  */
 import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
@@ -169,6 +172,19 @@ export class PaperBroker implements Broker {
     const after = sinceCursor === undefined ? 0 : Number(sinceCursor);
     const fills = await this.#store.fillsAfter(Number.isFinite(after) ? after : 0, FILLS_PAGE);
     return { fills, cursor: fills.length > 0 ? fills[fills.length - 1]!.cursor : sinceCursor };
+  }
+
+  /**
+   * Applies the stored bars of the series after the last one applied, up to the one that opened
+   * at `openTime` (`storedBars`), as `onBars` does: the gateway moves the broker this way, at
+   * each bar ORDERS announces, so fills follow the data's order (docs/execution.md).
+   */
+  async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<void> {
+    if (this.#storedBars === undefined) return;
+    const last = this.#lastBar[`${symbol}:${timeframe}`];
+    if (last !== undefined && last >= openTime) return;
+    const bars = await this.#storedBars(symbol, timeframe, last === undefined ? 0 : last + 1, openTime);
+    if (bars.length > 0) await this.onBars(bars);
   }
 
   /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */

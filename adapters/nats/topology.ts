@@ -101,11 +101,11 @@ export const TOPOLOGY: Topology = Object.freeze({
     // (it waits for a gap to be redelivered), so a filter would leave it waiting forever; the
     // monitor reads every ORDERS message and measures the fills.
     { stream: 'ORDERS', durable: 'slippage-monitor', description: 'realised vs modelled slippage over the last fills', ...PIPELINE_CONSUMER },
-    // the execution side (user gateway): signals become intents on ORDERS, where one consumer
-    // sees intents, human decisions, send results and fills in one order
-    { stream: 'SIGNALS', durable: 'order-intake', description: 'signals to order intents', ...PIPELINE_CONSUMER },
-    { stream: 'ORDERS', durable: 'execution-gateway', description: 'the gate, the breaker and the order book', ...PIPELINE_CONSUMER },
-    { stream: 'BARS', durable: 'paper-broker', description: 'bars to paper fills and bracket exits', ...PIPELINE_CONSUMER },
+    // the execution side (user gateway): scored bars and their signals become bar marks and
+    // intents on ORDERS, where one consumer sees them, human decisions and its broker's results
+    // in one order, the data's (docs/execution.md, "One order of events")
+    { stream: 'SCORES', durable: 'order-intake', description: 'scored bars and their signals to bar marks and order intents', ...PIPELINE_CONSUMER },
+    { stream: 'ORDERS', durable: 'execution-gateway', description: 'the gate, the breaker, the order book and the paper broker', ...PIPELINE_CONSUMER },
   ]),
 });
 

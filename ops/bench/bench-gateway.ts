@@ -1,9 +1,10 @@
 /**
  * Figures (e) and (f): the execution side as it is deployed on its own, `FAKEOUT_ROLE=gateway`
- * (order-intake, execution-gateway with the gate and the breaker, paper-broker, slippage-monitor,
+ * (order-intake, execution-gateway with the gate, the breaker and the paper broker, slippage-monitor,
  * gateway-clock) with its embedded nats-server and a fresh Postgres database. The benchmark plays
  * the pipeline process beside it: it stores bars in Postgres as the bar-builder does (the paper
- * broker's catch-up reads them there) and publishes bars and signals as the `pipeline` NATS user.
+ * broker reads them there) and publishes bars, scores (with their signals) and signals as the
+ * `pipeline` NATS user; order intake reads the scores.
  *
  * The gate is made live the way it becomes live in production, with FAKEOUT_GATED_TRADES=1:
  * one signal waits for approval, the approval contract message is published as the `gateway`
@@ -29,7 +30,7 @@ import { connectNats, jetstream, jetstreamManager, publishMany, type NatsConnect
 import { startObserver, storedTime } from './bench-observer.ts';
 import { stageTimes, type PipelineBenchResult } from './bench-pipeline.ts';
 import { benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
-import { barItem, GATEWAY_BENCH_T0, LANES, signalItem, TRADE_SPAN_MS, tradeOf, type Trade } from './gateway-bench-data.ts';
+import { barItem, GATEWAY_BENCH_T0, LANES, scoreItem, signalItem, TRADE_SPAN_MS, tradeOf, type Trade } from './gateway-bench-data.ts';
 
 export interface GatewayBenchResult {
   batchSize: number;
@@ -107,14 +108,14 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   await insertBars(store, [warm, ...flood, ...loop.flat()].flatMap((t) => [t.signalBar, t.fillBar]));
 
   // the gate goes live: one approved fill (FAKEOUT_GATED_TRADES=1)
-  await publishMany(pipeline, [barItem(warm.signalBar), signalItem(warm.signal)]);
+  await publishMany(pipeline, [barItem(warm.signalBar), scoreItem(warm.signalBar, warm.signal), signalItem(warm.signal)]);
   await untilStatus(app, warm.clientOrderId, 'pending_approval');
   await publishMany(gateway, [{
     subject: approvedSubject(warm.lane.symbol), id: approvedMsgId(warm.clientOrderId),
     value: { clientOrderId: warm.clientOrderId, symbol: warm.lane.symbol, user: 'bench', role: 'approver', at: Date.now() },
   }]);
   await untilStatus(app, warm.clientOrderId, 'sent');
-  await publishMany(pipeline, [barItem(warm.fillBar)]);
+  await publishMany(pipeline, [barItem(warm.fillBar), scoreItem(warm.fillBar)]);
   await app.waitForIdle({ pollMs: IDLE_POLL_MS, timeoutMs: WAIT_MS });
   const machines = () => ({ gate: String(findNode(app.tree(), 'gate')?.state), breaker: String(findNode(app.tree(), 'breaker')?.state) });
   if (machines().gate !== 'live') throw new Error(`the gate is ${machines().gate} after the approved fill, not live`);
@@ -123,7 +124,7 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   const before = await decisionCounts(app);
   const metricsBefore = await stageTimes(app);
   const floodStarted = performance.now();
-  await publishMany(pipeline, flood.flatMap((t) => [barItem(t.signalBar), signalItem(t.signal), barItem(t.fillBar)]));
+  await publishMany(pipeline, flood.flatMap((t) => [barItem(t.signalBar), scoreItem(t.signalBar, t.signal), signalItem(t.signal), barItem(t.fillBar), scoreItem(t.fillBar)]));
   await app.waitForIdle({ pollMs: IDLE_POLL_MS, timeoutMs: 600_000 });
   const floodSeconds = (performance.now() - floodStarted) / 1000;
   const after = await decisionCounts(app);
@@ -153,9 +154,9 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   const loopStarted = performance.now();
   for (const round of loop) {
     await Promise.all(round.map(async (t) => {
-      const [, ack] = await publishMany(pipeline, [barItem(t.signalBar), signalItem(t.signal)]);
+      const [, , ack] = await publishMany(pipeline, [barItem(t.signalBar), scoreItem(t.signalBar, t.signal), signalItem(t.signal)]);
       done.push({ signalSeq: ack!.seq, sentAt: await observer.storedAt(`sent:${t.clientOrderId}`, WAIT_MS) });
-      await publishMany(pipeline, [barItem(t.fillBar)]);
+      await publishMany(pipeline, [barItem(t.fillBar), scoreItem(t.fillBar)]);
       await observer.storedAt(`closed:${t.signal.id}`, WAIT_MS);
     }));
   }

@@ -94,7 +94,7 @@ function gatewayRows({ g, floodBase, relay }: GatewayFigures): [string, string][
   const base = summary(relay.latenciesMs);
   const ms = (x: number) => `${fmt(x, 1)} ms`;
   return [
-    ['(e) gateway in live: signals → order-intake → execution-gateway → paper-broker → fills (FAKEOUT_ROLE=gateway)', ''],
+    ['(e) gateway in live: scores → order-intake → execution-gateway (gate, breaker, paper broker) → fills (FAKEOUT_ROLE=gateway)', ''],
     ['signals (flood, 4 instruments)', `${fmt(f.signals)}, each with its signal bar and fill bar`],
     ['decisions', `sent ${fmt(f.sent)} (${fmt(f.fills)} fills), skipped ${skipped}`],
     ['first publish → idle', `${fmt(f.seconds, 2)} s`],

@@ -10,7 +10,7 @@
  * nor lose 3 % of a day's starting equity. The data times start on
  * a Monday at 14:00 UTC (London and New York open) and are fixed, so every run trades the same bars.
  */
-import { barId, symbolToken, type Bar, type Direction, type Signal } from '../../actors/domain/messages.ts';
+import { barId, symbolToken, type Bar, type Direction, type ScoreMessage, type Signal } from '../../actors/domain/messages.ts';
 
 const MIN = 60_000;
 /** Monday 2 March 2026, 14:00 UTC. */
@@ -86,3 +86,16 @@ export const TRADE_SPAN_MS = 2 * MIN;
 /** The subjects and ids the pipeline publishes them under (bar-builder: bar id; scoring-engine: signal id). */
 export const barItem = (b: Bar) => ({ subject: `bars.${symbolToken(b.symbol)}.${b.timeframe}`, id: b.id, value: b });
 export const signalItem = (s: Signal) => ({ subject: `signals.${symbolToken(s.symbol)}`, id: s.id, value: s });
+/** The bar's score on SCORES as the scoring engine publishes it, with its signal when it made one (what order intake reads). */
+export function scoreItem(b: Bar, signal?: Signal) {
+  const value: ScoreMessage = {
+    id: b.id, symbol: b.symbol, timeframe: b.timeframe, openTime: b.openTime, score: signal?.score ?? 0, direction: signal?.direction ?? null, components: {},
+    features: signal?.features ?? { ...NO_FEATURES, id: b.id, symbol: b.symbol, timeframe: b.timeframe, openTime: b.openTime, close: b.close, high: b.high, low: b.low, volume: b.volume },
+    ...(signal === undefined ? {} : { signal }),
+  };
+  return { subject: `scores.${symbolToken(b.symbol)}.${b.timeframe}`, id: b.id, value };
+}
+const NO_FEATURES = {
+  rangeHigh: 0, rangeLow: 0, atr: 0, upperWickRatio: 0, lowerWickRatio: 0, breakoutUpAtr: 0, breakoutDownAtr: 0, closeBackInsideUpAtr: 0, closeBackInsideDownAtr: 0,
+  volumeRatio: 0, lookback: 20,
+};

@@ -1,6 +1,6 @@
 /**
  * The execution gate and the circuit breaker through a whole running app (its own nats-server, a
- * fresh Postgres, order-intake, execution-gateway, paper-broker and the HTTP approval surface).
+ * fresh Postgres, order-intake, execution-gateway (with the paper broker) and the HTTP approval surface).
  * The test plays the upstream pipeline: it publishes crafted closed bars on BARS and signals on
  * SIGNALS as the `pipeline` NATS user, and plays the humans over HTTP with TOTP codes from the
  * independent RFC 6238 implementation in spec/auth/reference-totp.ts.

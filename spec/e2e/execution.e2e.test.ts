@@ -2,7 +2,7 @@
  * The execution side through a whole app (its own nats-server, a fresh Postgres, the replay of a
  * real FTX slice): signal → intent → pending approval → an approval on ORDERS (the contract
  * message) → sent → entry fill at the next bar's open (price by hand from the bar and the cost
- * model) → bracket exit → P&L; and the gateway and paper-broker stages crashed mid-flow: no
+ * model) → bracket exit → P&L; and the order-intake and gateway stages crashed mid-flow: no
  * second order or fill at the broker, counts and machine states kept.
  * Expected signals come from the tests' own aggregation (spec/e2e/expected.ts).
  */
@@ -91,7 +91,7 @@ s('a replayed signal waits for approval, fills at the next open after approval, 
     const node = JSON.stringify(await (await fetch(`${t.app.httpUrl()}/actors`)).json());
     assert.match(node, /"id":"gate","path":"[^"]*execution-gateway\/gate","kind":"worker","status":"running","state":"live"/);
     assert.match(node, /"id":"breaker","path":"[^"]*","kind":"worker","status":"running","state":"closed"/);
-    assert.ok(t.app.supervisor.injectFault('fakeout/execution/paper-broker', 'test'));
+    assert.ok(t.app.supervisor.injectFault('fakeout/execution/order-intake', 'test'));
     assert.ok(t.app.supervisor.injectFault('fakeout/execution/execution-gateway', 'test'));
     await t.app.waitForIdle({ timeoutMs: 120_000 });
     await new Promise((r) => setTimeout(r, 1500));

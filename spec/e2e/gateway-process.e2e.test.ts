@@ -2,7 +2,7 @@
  * Kill the whole gateway process (SIGKILL: no drain, no nak, no goodbye) in the middle of an
  * approved order's batch, and again with the breaker open; start it again each time. Two real
  * processes, as production runs them: FAKEOUT_ROLE=pipeline (replay, bars, features, scoring)
- * and FAKEOUT_ROLE=gateway (order-intake, execution-gateway, paper-broker, the approval surface),
+ * and FAKEOUT_ROLE=gateway (order-intake, execution-gateway (with the paper broker), the approval surface),
  * one nats-server of their own with the project's nats.conf, one Postgres database.
  *
  * Where the kill lands is not left to luck: the test holds the row lock on the execution-gateway's

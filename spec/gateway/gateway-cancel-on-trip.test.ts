@@ -104,7 +104,8 @@ s('the effect cancels a working order at the paper broker and publishes orders.c
     bracket: { stop: 99, target: 102, timeStopBars: 20, exitClientOrderId: id.replace(/:entry$/, ':exit') },
   });
   assert.ok((await place('SPY:a:entry')).ok);
-  const stage = executionGatewayStage({ params: PARAMS, costModel: DEFAULT_COST_MODEL, broker: async () => broker, paperStore: store });
+  const stage = executionGatewayStage({ params: PARAMS, costModel: DEFAULT_COST_MODEL, broker: async () => broker });
+  stage.create(undefined); // the effect feeds the broker's answers to the stage's processor
   const out1 = await stage.effect!([{ kind: 'cancel', order: book('SPY:a:entry'), at: T1 + MIN }]);
   const pub1 = publishes(out1);
   assert.equal(pub1.map((o) => [o.subject, o.id]), [['orders.cancelled.SPY', 'cancelled:SPY:a:entry']]);

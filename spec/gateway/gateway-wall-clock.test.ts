@@ -12,7 +12,7 @@ import { GatewayProcessor, type GatewayOutput, type GatewayParams } from '../../
 import { orderIntakeStage } from '../../actors/gateway/gateway.actor.ts';
 import { clockTick } from '../../actors/gateway/clock-tick.actor.ts';
 import { ordersMsgId, ordersSubject, parseOrdersMessage, type OrderIntent, type OrdersMessage } from '../../actors/execution/order-messages.ts';
-import type { Signal } from '../../actors/domain/messages.ts';
+import type { ScoreMessage, Signal } from '../../actors/domain/messages.ts';
 import { DEFAULT_BREAKER_THRESHOLDS } from '../../actors/risk/thresholds.ts';
 import { tickerMachine } from '../../machines/ticker.machine.ts';
 
@@ -104,16 +104,25 @@ s('a restored processor keeps the receipt time: ticks after a restart still expi
   assert.equal(statuses(restored.apply(tick(RECEIVED + 31 * MIN))), ['expired']);
 });
 
-s('order-intake stamps receivedAt by the injected clock; the intent round-trips through the parser', () => {
+s('order-intake turns a scored bar into its bar mark, then its intent stamped by the injected clock; both round-trip through the parser', () => {
   const stage = orderIntakeStage({ now: () => 1_700_000_000_000 });
   const signal = { id: 'SPY:1m:1', symbol: 'SPY', timeframe: '1m', direction: 'long', openTime: 1, entry: 100, stop: 99, target: 102, score: 80, features: { atr: 0.5 } } as unknown as Signal;
-  const [i] = stage.create(undefined).apply(signal, undefined as never) as OrderIntent[];
-  assert.is(i?.receivedAt, 1_700_000_000_000);
+  const score = { id: 'SPY:1m:1', symbol: 'SPY', timeframe: '1m', openTime: 1, score: 80, direction: 'long', components: {}, features: { atr: 0.5 }, signal } as unknown as ScoreMessage;
+  const [bar, i, ...rest] = stage.create(undefined).apply(score, undefined as never);
+  assert.equal(rest, []);
+  assert.equal(bar, { kind: 'bar', symbol: 'SPY', timeframe: '1m', openTime: 1 });
+  assert.equal([ordersSubject(bar!), ordersMsgId(bar!)], ['orders.bar.SPY', 'bar:SPY:1m:1']);
+  assert.equal(parseOrdersMessage('orders.bar.SPY', JSON.parse(JSON.stringify(bar))), bar);
+  assert.ok(i?.kind === 'intent');
+  assert.is(i.receivedAt, 1_700_000_000_000);
   const parsed = parseOrdersMessage('orders.intent.SPY', JSON.parse(JSON.stringify(i)));
   assert.is(parsed.kind === 'intent' && parsed.receivedAt, 1_700_000_000_000);
-  const { receivedAt: _, ...old } = i!;
+  const { receivedAt: _, ...old } = i as OrderIntent;
   const oldParsed = parseOrdersMessage('orders.intent.SPY', old);
   assert.ok(oldParsed.kind === 'intent' && !('receivedAt' in oldParsed));
+  // a score without a signal is only its bar mark
+  const { signal: _s, ...plain } = score;
+  assert.equal(stage.create(undefined).apply(plain as ScoreMessage, undefined as never), [bar]);
 });
 
 s('a clock tick is orders.clock with id clock:<at>, and parses back', () => {

@@ -44,6 +44,7 @@ s.before(async () => {
   }
   await publishJson(user('ingest').js, 'raw.tv.AAPL', 'keep-1', { price: 1 });
   await publishJson(js, 'signals.AAPL', 'sig-0', { score: 75 });
+  await publishJson(js, 'scores.AAPL.1m', 'score-0', { score: 40 });
   await publishJson(user('gateway').js, 'orders.approved.AAPL', 'approved-0', { orderId: 'o-0' });
   // a durable consumer on approved orders only, created by admin (the topology's own
   // execution-gateway consumer reads the whole ORDERS stream)
@@ -150,28 +151,36 @@ s('ops reads stream and consumer info and a stored message, but cannot create a 
   await refusedByServer(opsJsm.consumers.add('RAW', { durable_name: 'ops-sneaky', ack_policy: AckPolicy.Explicit }), 'ops creating a consumer');
 });
 
-s('gateway reads signals through its own durable pull consumer and acks them', async () => {
-  await user('admin').jsm.consumers.add('SIGNALS', { durable_name: 'order-intake', ack_policy: AckPolicy.Explicit });
-  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'SIGNALS', 'order-intake');
+s('gateway reads scored bars through its own order-intake consumer on SCORES and acks them', async () => {
+  await user('admin').jsm.consumers.add('SCORES', { durable_name: 'order-intake', ack_policy: AckPolicy.Explicit });
+  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'SCORES', 'order-intake');
   const batch = await c.fetchBatch(10, 1_000);
   assert.ok(batch.length >= 1);
-  assert.equal(batch[0]?.value, { score: 75 });
+  assert.equal(batch[0]?.value, { score: 40 });
   for (const m of batch) m.ack();
   assert.equal(await c.fetchBatch(10, 500), []);
 });
 
-s('pipeline may delete its own SIGNALS followers but never the gateway\'s durable consumer there', async () => {
-  await refusedByServer(user('pipeline').jsm.consumers.delete('SIGNALS', 'order-intake'), 'pipeline deleting order-intake');
-  assert.is((await user('ops').jsm.consumers.info('SIGNALS', 'order-intake')).name, 'order-intake');
+s('pipeline can neither read, ack nor delete the gateway\'s order-intake consumer on SCORES', async () => {
+  await refusedByServer(user('pipeline').jsm.consumers.delete('SCORES', 'order-intake'), 'pipeline deleting order-intake');
+  // its pull request is refused by the server (reported as a permissions violation), so it gets nothing
+  const got = await openBatchConsumer(user('pipeline').js, user('pipeline').jsm, 'SCORES', 'order-intake').then((x) => x.fetchBatch(10, 500)).catch(() => []);
+  assert.equal(got, [], 'pipeline got no scored bar from order-intake');
+  assert.ok(
+    user('pipeline').violations.some((v) => v.includes('$JS.API.CONSUMER.MSG.NEXT.SCORES.order-intake')),
+    `the server reported pipeline's pull as a permissions violation: ${JSON.stringify(user('pipeline').violations)}`,
+  );
+  assert.is((await user('ops').jsm.consumers.info('SCORES', 'order-intake')).name, 'order-intake');
 });
 
-s('gateway reads BARS only through the paper-broker consumer, never the pipeline\'s', async () => {
-  await user('admin').jsm.consumers.add('BARS', { durable_name: 'paper-broker', ack_policy: AckPolicy.Explicit });
+s('gateway reads SCORES only through order-intake and no other stream of the pipeline (BARS, SIGNALS)', async () => {
+  await user('admin').jsm.consumers.add('SCORES', { durable_name: 'liquidity-monitor', ack_policy: AckPolicy.Explicit });
   await user('admin').jsm.consumers.add('BARS', { durable_name: 'feature-engine', ack_policy: AckPolicy.Explicit });
-  const c = await openBatchConsumer(user('gateway').js, user('gateway').jsm, 'BARS', 'paper-broker');
-  for (const m of await c.fetchBatch(10, 500)) m.ack();
-  const other = openBatchConsumer(user('gateway').js, user('gateway').jsm, 'BARS', 'feature-engine').then((x) => x.fetchBatch(10, 500));
-  await refusedByServer(other, 'gateway reading the feature-engine consumer');
+  await user('admin').jsm.consumers.add('SIGNALS', { durable_name: 'signals-reader', ack_policy: AckPolicy.Explicit });
+  for (const [stream, durable] of [['SCORES', 'liquidity-monitor'], ['BARS', 'feature-engine'], ['SIGNALS', 'signals-reader']] as const) {
+    const other = openBatchConsumer(user('gateway').js, user('gateway').jsm, stream, durable).then((x) => x.fetchBatch(10, 500));
+    await refusedByServer(other, `gateway reading ${stream}.${durable}`);
+  }
 });
 
 s('nobody but admin can delete or purge a stream: the server refuses the others before the stream sees it', async () => {
