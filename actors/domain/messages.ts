@@ -129,6 +129,17 @@ export interface Bar {
 }
 
 /** Features of one closed bar against the N bars before it (`features.<symbolToken>.<timeframe>`). */
+/**
+ * Regime tags of a bar (docs/scoring.md, "Regimes"), measured like every feature from the bars
+ * before it (the session from the bar's own open time); null while a window warms up.
+ */
+export interface RegimeTags {
+  /** `asia` | `london` | `new_york` | `asia_london` | `london_new_york` | `off_hours` */
+  session: string;
+  volatility: 'low' | 'normal' | 'high' | null;
+  trend: 'up' | 'flat' | 'down' | null;
+}
+
 export interface Features {
   /** same id as the bar */
   id: string;
@@ -160,6 +171,12 @@ export interface Features {
   volume: number;
   /** N used for the range */
   lookback: number;
+  /** session, volatility and trend regime of the bar */
+  regime: RegimeTags;
+  /** mid-rank percentile (0..1) of `atr` among the last W ATR values, `atr` included; null until W exist */
+  atrPercentile: number | null;
+  /** (SMA_M of the previous closes − the same SMA k bars earlier) / (k × atr); null while warming up */
+  trendSlopeAtr: number | null;
 }
 
 export type Direction = 'long' | 'short';

@@ -4,19 +4,25 @@
  * POLICY: features of a bar are computed BEFORE the bar enters any window, so the range, the ATR
  * and the volume mean are those of the previous bars only: a breakout bar never widens its own
  * range or inflates its own yardstick, and nothing a later bar brings can change an earlier
- * bar's features (no look-ahead).
+ * bar's features (no look-ahead). The regime tags (./regime.ts) follow the same policy.
  */
 import type { Bar, Features } from '../domain/messages.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
+import { RegimeTracker, hourlySessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
+// The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
+// kept with the other time code; the engine is where it meets the bars.
+import { tradingSessions } from '../../adapters/time/sessions.ts';
 
 export interface FeatureEngineOptions {
   /** N, the bars the range and the volume mean look back over; default 20 */
   lookback?: number;
   /** Wilder ATR period; default 14 */
   atrPeriod?: number;
+  /** regime windows (./regime.ts); defaults W = 100, M = 50, k = 10 */
+  regime?: Partial<RegimeOptions>;
 }
 
 export interface FeatureEngineStats {
@@ -33,13 +39,19 @@ export interface FeatureSeriesSnapshot {
   extremes: RollingExtremesSnapshot;
   volume: RollingMeanSnapshot;
   atr: AtrSnapshot;
+  regime: RegimeTrackerSnapshot;
 }
 
-/** Everything needed to continue exactly where an engine stopped; survives `JSON.stringify`. */
+/**
+ * Everything needed to continue exactly where an engine stopped; survives `JSON.stringify`.
+ * Version 2 added the regime tracker of each series; a version 1 snapshot has no regime history
+ * and is refused (see {@link FeatureEngine.restore}).
+ */
 export interface FeatureEngineSnapshot {
-  version: 1;
+  version: 2;
   lookback: number;
   atrPeriod: number;
+  regime: RegimeOptions;
   stats: FeatureEngineStats;
   series: FeatureSeriesSnapshot[];
 }
@@ -49,6 +61,7 @@ interface Series {
   extremes: RollingExtremes;
   volume: RollingMean;
   atr: Atr;
+  regime: RegimeTracker;
 }
 
 /**
@@ -59,14 +72,18 @@ interface Series {
 export class FeatureEngine {
   readonly lookback: number;
   readonly atrPeriod: number;
+  readonly regimeOptions: Readonly<RegimeOptions>;
   readonly stats: FeatureEngineStats = { applied: 0, ignored: 0 };
   private readonly series = new Map<string, Series>();
+  private readonly sessionOf = hourlySessionTag(tradingSessions);
 
   constructor(options: FeatureEngineOptions = {}) {
     this.lookback = options.lookback ?? 20;
     this.atrPeriod = options.atrPeriod ?? 14;
     assertWindowSize(this.lookback, 'lookback');
     assertWindowSize(this.atrPeriod, 'atrPeriod');
+    // validates the windows once, here, rather than at a series' first bar
+    this.regimeOptions = new RegimeTracker(options.regime).options;
   }
 
   /**
@@ -79,13 +96,15 @@ export class FeatureEngine {
     const key = `${bar.symbol}|${bar.timeframe}`;
     let s = this.series.get(key);
     if (s === undefined) {
-      s = { lastOpenTime: -Infinity, extremes: new RollingExtremes(this.lookback), volume: new RollingMean(this.lookback), atr: new Atr(this.atrPeriod) };
+      s = { lastOpenTime: -Infinity, extremes: new RollingExtremes(this.lookback), volume: new RollingMean(this.lookback), atr: new Atr(this.atrPeriod), regime: new RegimeTracker(this.regimeOptions) };
       this.series.set(key, s);
     } else if (bar.openTime <= s.lastOpenTime) {
       this.stats.ignored++;
       return null;
     }
-    const features = this.measure(bar, s);
+    // the regime is measured (from the ATR as of the previous bar) before the bar enters its windows
+    const regime = s.regime.update(s.atr.value, bar.close);
+    const features = this.measure(bar, s, regime);
     s.extremes.update(bar.high, bar.low);
     s.volume.update(bar.volume);
     s.atr.update(bar);
@@ -97,17 +116,27 @@ export class FeatureEngine {
   snapshot(): FeatureEngineSnapshot {
     const series: FeatureSeriesSnapshot[] = [];
     for (const [key, s] of this.series) {
-      series.push({ key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot() });
+      series.push({ key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot(), regime: s.regime.snapshot() });
     }
-    return { version: 1, lookback: this.lookback, atrPeriod: this.atrPeriod, stats: { ...this.stats }, series };
+    return { version: 2, lookback: this.lookback, atrPeriod: this.atrPeriod, regime: { ...this.regimeOptions }, stats: { ...this.stats }, series };
   }
 
-  /** Rebuilds an engine whose subsequent output is identical to the one that took the snapshot. */
+  /**
+   * Rebuilds an engine whose subsequent output is identical to the one that took the snapshot.
+   * A version 1 snapshot (before regime tags) is refused rather than migrated: it holds no ATR
+   * or close history, so a migrated engine would tag regimes differently from one that saw the
+   * same bars, and features must be a function of the bars alone. Rebuild the stage from its
+   * stream instead (docs/errors.md, FAKEOUT_ERR_CONFIG_INVALID).
+   */
   static restore(snapshot: FeatureEngineSnapshot): FeatureEngine {
-    if (snapshot?.version !== 1) {
+    const version = (snapshot as { version?: unknown } | null)?.version;
+    if (version === 1) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'feature engine snapshot version 1 predates regime tags (version 2) and cannot be continued exactly; rebuild the feature-engine stage from the start of BARS', { details: { field: 'version' } });
+    }
+    if (version !== 2) {
       throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'unsupported feature engine snapshot version', { details: { field: 'version' } });
     }
-    const engine = new FeatureEngine({ lookback: snapshot.lookback, atrPeriod: snapshot.atrPeriod });
+    const engine = new FeatureEngine({ lookback: snapshot.lookback, atrPeriod: snapshot.atrPeriod, regime: snapshot.regime });
     engine.stats.applied = snapshot.stats.applied;
     engine.stats.ignored = snapshot.stats.ignored;
     for (const s of snapshot.series) {
@@ -116,12 +145,13 @@ export class FeatureEngine {
         extremes: RollingExtremes.restore(s.extremes),
         volume: RollingMean.restore(s.volume),
         atr: Atr.restore(s.atr),
+        regime: RegimeTracker.restore(s.regime),
       });
     }
     return engine;
   }
 
-  private measure(bar: Bar, s: Series): Features | null {
+  private measure(bar: Bar, s: Series, regime: RegimeMeasure): Features | null {
     const rangeHigh = s.extremes.max;
     const rangeLow = s.extremes.min;
     const atr = s.atr.value;
@@ -151,6 +181,9 @@ export class FeatureEngine {
       volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
       volume: bar.volume,
       lookback: this.lookback,
+      regime: { session: this.sessionOf(bar.openTime), volatility: regime.volatility, trend: regime.trend },
+      atrPercentile: regime.atrPercentile,
+      trendSlopeAtr: regime.trendSlopeAtr,
     };
   }
 }

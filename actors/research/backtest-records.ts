@@ -68,9 +68,12 @@ export function canonical(r: BacktestRecords): BacktestRecords {
 
 const NO_REGIME: RegimeTags = Object.freeze({ session: 'unknown', volatility: null, trend: null });
 
-/** The regime tags a signal's features carry (docs/scoring.md, "Regimes"). */
+/**
+ * The regime tags a signal's features carry (docs/scoring.md, "Regimes"); `unknown` for no signal
+ * or one decoded from before regime tagging (its features have no `regime`, whatever the type says).
+ */
 export function regimeOf(s: Signal | undefined): RegimeTags {
-  const r = (s?.features as { regime?: RegimeTags } | undefined)?.regime;
+  const r = s?.features.regime as RegimeTags | undefined;
   return r === undefined ? NO_REGIME : { session: r.session, volatility: r.volatility, trend: r.trend };
 }
 

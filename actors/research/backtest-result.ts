@@ -3,15 +3,10 @@
  * JetStream): the shapes the report (`report.json`, `report.html`) and the parity test read.
  * Shapes only. Times are epoch ms (UTC); money is in the quote currency of the paper account.
  */
-import type { Direction, Timeframe } from '../domain/messages.ts';
+import type { Direction, RegimeTags, Timeframe } from '../domain/messages.ts';
 
-/** Regime tags of the signal bar (docs/scoring.md, "Regimes"); null while a window warms up. */
-export interface RegimeTags {
-  /** `asia` | `london` | `new_york` | `asia_london` | `london_new_york` | `off_hours` */
-  session: string;
-  volatility: 'low' | 'normal' | 'high' | null;
-  trend: 'up' | 'flat' | 'down' | null;
-}
+/** One definition, in the domain messages: features carry it, backtest records copy it. */
+export type { RegimeTags } from '../domain/messages.ts';
 
 /** One closed trade: a signal the gateway sent, its entry fill and its exit. */
 export interface BacktestTrade {

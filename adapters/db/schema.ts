@@ -80,6 +80,10 @@ export interface SignalsTable {
   features: Json<unknown>;
   created_at: CreatedAt;
   config_version: ColumnType<number | null, number | null | undefined, never>;
+  /** `features.regime` as columns (0007); null on rows written before regime tagging */
+  session: ColumnType<string | null, string | null | undefined, never>;
+  volatility_regime: ColumnType<string | null, string | null | undefined, never>;
+  trend_regime: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface StageCheckpointsTable {

@@ -1,5 +1,5 @@
 /** `signals`: scores at or over the trigger, one per bar id. */
-import type { Direction, Features, Signal, Timeframe } from '../../actors/domain/messages.ts';
+import type { Direction, Features, RegimeTags, Signal, Timeframe } from '../../actors/domain/messages.ts';
 import { withDbErrors } from './db-errors.ts';
 import type { Db, SignalRow } from './schema.ts';
 import { chunks } from './transaction.ts';
@@ -17,8 +17,20 @@ function fromRow(r: SignalRow): Signal {
     entry: r.entry,
     stop: r.stop,
     target: r.target,
-    features: r.features as Features,
+    features: withRegime(r),
   };
+}
+
+/**
+ * The stored features, their regime taken from the columns when the row has them (the columns
+ * are the queryable copy, written from `features.regime` on insert). A row from before regime
+ * tagging has neither, and its features come back as stored, without `regime`.
+ */
+function withRegime(r: SignalRow): Features {
+  const f = r.features as Features;
+  if (r.session === null) return f;
+  const regime: RegimeTags = { session: r.session, volatility: r.volatility_regime as RegimeTags['volatility'], trend: r.trend_regime as RegimeTags['trend'] };
+  return { ...f, regime };
 }
 
 /**
@@ -41,6 +53,10 @@ export async function insertSignals(db: Db, signals: readonly Signal[]): Promise
         target: s.target,
         features: JSON.stringify(s.features),
         config_version: s.configVersion ?? null,
+        // optional chaining: a signal decoded from before regime tagging has features without it
+        session: s.features.regime?.session ?? null,
+        volatility_regime: s.features.regime?.volatility ?? null,
+        trend_regime: s.features.regime?.trend ?? null,
       }));
       const res = await db.insertInto('signals').values(rows).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
       n += res.numInsertedOrUpdatedRows ?? 0n;

@@ -74,7 +74,7 @@ export function tradeOf(l: Lane, k: number, openTime: number, outcome: Trade['ou
       upperWickRatio: breakout.up ? 0.6 : 0.1, lowerWickRatio: breakout.down ? 0.6 : 0.1,
       breakoutUpAtr: breakout.up ? 1 : 0, breakoutDownAtr: breakout.down ? 1 : 0,
       closeBackInsideUpAtr: breakout.up ? 2 : 0, closeBackInsideDownAtr: breakout.down ? 2 : 0,
-      volumeRatio: 1.4, volume, lookback: 20,
+      volumeRatio: 1.4, volume, lookback: 20, regime: { session: 'off_hours', volatility: null, trend: null }, atrPercentile: null, trendSlopeAtr: null,
     },
   };
   return { lane: l, signalBar, signal, fillBar, clientOrderId: `${id}:entry`, outcome };

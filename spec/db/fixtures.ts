@@ -78,6 +78,9 @@ export function features(b: Bar): Features {
     volumeRatio: 1.7,
     volume: 170,
     lookback: 20,
+    regime: { session: 'london', volatility: 'high', trend: 'down' },
+    atrPercentile: 0.875,
+    trendSlopeAtr: -0.25,
   };
 }
 

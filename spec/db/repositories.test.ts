@@ -67,6 +67,21 @@ for (const kind of testDatabaseKinds) {
     assert.equal(await recentSignals(db, { limit: 1, symbol: 'BTCUSDT' }), [sigs[0]]);
   });
 
+  s('a signal stores its regime tags in their own columns; one from before regime tagging leaves them null', async ({ db }) => {
+    const tagged = signal(bar('REGIME', 0), 75); // fixtures: london, high volatility, trend down
+    const { regime: _, ...untagged } = signal(bar('REGIME', 1), 70).features;
+    const old = { ...signal(bar('REGIME', 1), 70), features: untagged as typeof tagged.features };
+    assert.is(await insertSignals(db, [tagged, old]), 2);
+    const rows = await db.selectFrom('signals').select(['id', 'session', 'volatility_regime', 'trend_regime']).where('symbol', '=', 'REGIME').orderBy('open_time').execute();
+    assert.equal(rows, [
+      { id: tagged.id, session: 'london', volatility_regime: 'high', trend_regime: 'down' },
+      { id: old.id, session: null, volatility_regime: null, trend_regime: null },
+    ]);
+    assert.equal(await listSignals(db, { symbol: 'REGIME' }), [tagged, old]);
+    const [back] = await listSignals(db, { symbol: 'REGIME', limit: 1 });
+    assert.equal(back?.features.regime, { session: 'london', volatility: 'high', trend: 'down' });
+  });
+
   s('a checkpoint saves, loads and is replaced by the next save', async ({ db }) => {
     assert.is(await loadCheckpoint(db, 'bar-builder'), undefined);
     await saveCheckpoint(db, 'bar-builder', 41, { open: { BTCUSDT: [1, 2] } });

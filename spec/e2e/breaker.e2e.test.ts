@@ -105,7 +105,7 @@ function signalOf(i: Inst, dir: Direction, bar: Bar): Signal {
     features: {
       id, symbol: i.symbol, timeframe: '1m', openTime, close, high, low, rangeHigh: Math.max(px(i, dir, -0.4), px(i, dir, 1.5)), rangeLow: Math.min(px(i, dir, -0.4), px(i, dir, 1.5)),
       atr: i.atr, upperWickRatio: dir === 'short' ? 0.6 : 0.1, lowerWickRatio: dir === 'long' ? 0.6 : 0.1, breakoutUpAtr: dir === 'short' ? 1 : 0, breakoutDownAtr: dir === 'long' ? 1 : 0,
-      closeBackInsideUpAtr: dir === 'short' ? 2 : 0, closeBackInsideDownAtr: dir === 'long' ? 2 : 0, volumeRatio: 1.4, volume, lookback: 20,
+      closeBackInsideUpAtr: dir === 'short' ? 2 : 0, closeBackInsideDownAtr: dir === 'long' ? 2 : 0, volumeRatio: 1.4, volume, lookback: 20, regime: { session: 'off_hours', volatility: null, trend: null }, atrPercentile: null, trendSlopeAtr: null,
     },
   };
 }

@@ -30,7 +30,7 @@ function features(over: Partial<Features>): Features {
   return {
     id: 'X:1m:0', symbol: 'X', timeframe: '1m', openTime: 0, close: 55, high: 56, low: 54, rangeHigh: 60, rangeLow: 50, atr: 2,
     upperWickRatio: 0, lowerWickRatio: 0, breakoutUpAtr: 0, breakoutDownAtr: 0, closeBackInsideUpAtr: 0, closeBackInsideDownAtr: 0,
-    volumeRatio: 0, volume: 0, lookback: 20, ...over,
+    volumeRatio: 0, volume: 0, lookback: 20, regime: { session: 'off_hours', volatility: null, trend: null }, atrPercentile: null, trendSlopeAtr: null, ...over,
   };
 }
 
@@ -52,6 +52,19 @@ s('scores a textbook failed upside break and signals a short', () => {
   near(signal.entry, 100.4, 'entry');
   near(signal.stop, 103.2, 'stop');
   near(signal.target, 94.8, 'target');
+});
+
+s('the score and the signal carry the bar\'s regime tags through their features', () => {
+  // bar 20 opens 2023-11-14 22:20Z, a Tuesday: New York closed at 17:00 EST = 22:00Z, Tokyo opens
+  // at 00:00Z, so off hours; 20 previous bars are too few for the ATR window (100) or the trend (50 + 10)
+  const score = scoreFeatures(afterFlatRange(bar(20, 100.2, 103, 99.8, 100.4, 25)), DEFAULT_SCORING_PARAMS);
+  const signal = toSignal(score, DEFAULT_SCORING_PARAMS);
+  assert.ok(signal);
+  for (const f of [score.features, signal.features]) {
+    assert.equal(f.regime, { session: 'off_hours', volatility: null, trend: null });
+    assert.is(f.atrPercentile, null);
+    assert.is(f.trendSlopeAtr, null);
+  }
 });
 
 s('scores a clean breakout that closed outside the range as 0 with no signal', () => {

@@ -10,6 +10,7 @@ import * as m0003 from './0003_auth_audit.ts';
 import * as m0004 from './0004_monitors.ts';
 import * as m0005 from './0005_integrity.ts';
 import * as m0006 from './0006_config.ts';
+import * as m0007 from './0007_regime.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_monitors': m0004,
   '0005_integrity': m0005,
   '0006_config': m0006,
+  '0007_regime': m0007,
 });

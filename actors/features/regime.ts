@@ -1,0 +1,237 @@
+/**
+ * Regime tags of a bar (docs/scoring.md, "Regimes"): the trading session it opened in, how its
+ * volatility ranks against the recent past, and which way a slow moving average is heading.
+ * Streaming, constant work per bar for fixed windows.
+ *
+ * POLICY: like every feature, the regime of a bar is measured BEFORE the bar enters the windows.
+ * The ATR it ranks is the one `Features.atr` carries (Wilder ATR as of the previous bar), and the
+ * moving averages are of the previous bars' closes, so the regime is known at the bar's open and
+ * never changes when the data is cut at that bar. The session is read from the bar's own open time.
+ *
+ * Definitions (t = the bar being measured, a_j = the ATR bar j's features carry):
+ * - ATR percentile: the window is the W most recent a_j up to and including a_t (every bar that
+ *   had an ATR counts, whether or not its features were emitted). Rank = (number of window values
+ *   strictly below a_t + half the number equal to a_t, a_t itself included) / W, the mid-rank
+ *   percentile: in (0, 1), 0.5 for a window of equal values. Null until the window holds W values.
+ * - volatility: `low` when the rank is < {@link VOLATILITY_LOW_BELOW}, `high` when > {@link VOLATILITY_HIGH_ABOVE}, else `normal`.
+ * - trend slope: (SMA_M(t) − SMA_M(t − k)) / (k × a_t), where SMA_M(t) is the mean close of bars
+ *   t−M … t−1: the average's rise per bar in ATR units. Null until M + k previous closes exist,
+ *   while a_t is null, or when a_t is 0.
+ * - trend: `up` when the slope is > {@link TREND_UP_ABOVE}, `down` when < {@link TREND_DOWN_BELOW}, else `flat`.
+ * - session: {@link sessionTag} of the trading sessions open at the bar's open time.
+ */
+import type { RegimeTags } from '../domain/messages.ts';
+import type { TradingSessions } from '../../adapters/time/sessions.ts';
+import { FakeoutError } from '../domain/errors.ts';
+import { assertWindowSize } from './rolling-extremes.ts';
+import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
+
+/** Rank below which volatility is `low` (the bottom quarter of the window). */
+export const VOLATILITY_LOW_BELOW = 0.25;
+/** Rank above which volatility is `high` (the top quarter of the window). */
+export const VOLATILITY_HIGH_ABOVE = 0.75;
+/** Slope (ATR per bar) above which the trend is `up`. */
+export const TREND_UP_ABOVE = 0.1;
+/** Slope (ATR per bar) below which the trend is `down`. */
+export const TREND_DOWN_BELOW = -0.1;
+
+/** Window sizes; defaults W = 100, M = 50, k = 10. */
+export interface RegimeOptions {
+  /** W: the ATR values the percentile ranks against (the current one included) */
+  atrWindow: number;
+  /** M: the simple moving average of closes the trend follows */
+  trendMa: number;
+  /** k: bars between the two averages the slope compares */
+  trendLag: number;
+}
+
+export const DEFAULT_REGIME_OPTIONS: Readonly<RegimeOptions> = Object.freeze({ atrWindow: 100, trendMa: 50, trendLag: 10 });
+
+/** What the tracker measures for one bar. */
+export interface RegimeMeasure {
+  atrPercentile: number | null;
+  trendSlopeAtr: number | null;
+  volatility: RegimeTags['volatility'];
+  trend: RegimeTags['trend'];
+}
+
+/** Plain-JSON state of {@link RegimeTracker}. */
+export interface RegimeTrackerSnapshot {
+  options: RegimeOptions;
+  /** the ATR window, oldest first */
+  atrs: number[];
+  closes: RollingMeanSnapshot;
+  /** the last k + 1 SMA values, oldest first (fewer while warming up) */
+  smas: number[];
+}
+
+/** The session tag: the overlap when two sessions are open, the one open session, else `off_hours`. */
+export type SessionTag = 'asia' | 'london' | 'new_york' | 'asia_london' | 'london_new_york' | 'off_hours';
+
+/**
+ * One tag from {@link TradingSessions}: `asia_london` / `london_new_york` for an overlap (asia and
+ * new_york never overlap, so at most one pair is open), the session when one is open, `off_hours`
+ * when none is (nights, weekends).
+ */
+export function sessionTag(open: TradingSessions): SessionTag {
+  if (open.overlaps.length > 0) return open.overlaps[0] as SessionTag;
+  return open.sessions.length === 1 ? open.sessions[0]! : 'off_hours';
+}
+
+const HOUR_MS = 3_600_000;
+
+/** How many UTC hours {@link hourlySessionTag} remembers before it starts over (~5.7 years). */
+const HOURS_KEPT = 50_000;
+
+/**
+ * {@link sessionTag} of `sessionsAt(ms)`, remembered per UTC hour: every session opens and closes
+ * on a whole local hour and the three zones are whole hours off UTC (Tokyo +9, London +0/+1,
+ * New York −5/−4), so the tag cannot change inside a UTC hour. Time-zone conversions are the
+ * costliest part of a bar's features; this does three per distinct hour instead of three per bar,
+ * shared by every series of an engine. A test checks the premise against the session table and
+ * the tags against an independent model minute by minute. The memo only ever holds values of a
+ * pure function, so it changes no output and is not part of any snapshot.
+ */
+export function hourlySessionTag(sessionsAt: (instantMs: number) => TradingSessions): (instantMs: number) => SessionTag {
+  const memo = new Map<number, SessionTag>();
+  return (instantMs) => {
+    const hour = Math.floor(instantMs / HOUR_MS);
+    let tag = memo.get(hour);
+    if (tag === undefined) {
+      if (memo.size >= HOURS_KEPT) memo.clear();
+      tag = sessionTag(sessionsAt(instantMs));
+      memo.set(hour, tag);
+    }
+    return tag;
+  };
+}
+
+export function volatilityOf(rank: number | null): RegimeTags['volatility'] {
+  if (rank === null) return null;
+  return rank < VOLATILITY_LOW_BELOW ? 'low' : rank > VOLATILITY_HIGH_ABOVE ? 'high' : 'normal';
+}
+
+export function trendOf(slope: number | null): RegimeTags['trend'] {
+  if (slope === null) return null;
+  return slope > TREND_UP_ABOVE ? 'up' : slope < TREND_DOWN_BELOW ? 'down' : 'flat';
+}
+
+/** Index of the first value in sorted[0, n) that is >= x (strict: > x). */
+function bound(sorted: Float64Array, n: number, x: number, strict: boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (strict ? sorted[mid]! <= x : sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * @example
+ * const r = new RegimeTracker();
+ * const m = r.update(atrAsOfPreviousBar, bar.close); // measure, then take the bar in
+ */
+export class RegimeTracker {
+  readonly options: Readonly<RegimeOptions>;
+  /** the ATR window in arrival order (ring) and sorted */
+  private readonly ring: Float64Array;
+  private readonly sorted: Float64Array;
+  private ringNext = 0;
+  private atrCount = 0;
+  private closes: RollingMean;
+  /** ring of the last k + 1 SMA values */
+  private readonly smas: Float64Array;
+  private smaNext = 0;
+  private smaCount = 0;
+
+  constructor(options: Partial<RegimeOptions> = {}) {
+    const o = { ...DEFAULT_REGIME_OPTIONS, ...options };
+    assertWindowSize(o.atrWindow, 'atrWindow');
+    assertWindowSize(o.trendMa, 'trendMa');
+    if (!Number.isInteger(o.trendLag) || o.trendLag < 1 || o.trendLag > 100_000) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'trendLag must be an integer 1..100000', { details: { field: 'trendLag' } });
+    }
+    this.options = Object.freeze(o);
+    this.ring = new Float64Array(o.atrWindow);
+    this.sorted = new Float64Array(o.atrWindow);
+    this.closes = new RollingMean(o.trendMa);
+    this.smas = new Float64Array(o.trendLag + 1);
+  }
+
+  /**
+   * Measures the bar about to be taken in, then takes it in. `atr` is the ATR as of the previous
+   * bar (null while it seeds: it then neither enters the window nor ranks); `close` is the bar's
+   * own close, which only enters the averages after the measurement.
+   */
+  update(atr: number | null, close: number): RegimeMeasure {
+    if (atr !== null) this.pushAtr(atr);
+    const atrPercentile = atr !== null && this.atrCount >= this.options.atrWindow ? this.rank(atr) : null;
+    const trendSlopeAtr = this.slope(atr);
+    this.closes.update(close);
+    if (this.closes.isReady) this.pushSma(this.closes.value!);
+    return { atrPercentile, trendSlopeAtr, volatility: volatilityOf(atrPercentile), trend: trendOf(trendSlopeAtr) };
+  }
+
+  snapshot(): RegimeTrackerSnapshot {
+    return { options: { ...this.options }, atrs: this.ordered(this.ring, this.ringNext, this.atrCount), closes: this.closes.snapshot(), smas: this.ordered(this.smas, this.smaNext, this.smaCount) };
+  }
+
+  static restore(s: RegimeTrackerSnapshot): RegimeTracker {
+    const r = new RegimeTracker(s.options);
+    if (!Array.isArray(s.atrs) || s.atrs.length > r.options.atrWindow || !Array.isArray(s.smas) || s.smas.length > r.options.trendLag + 1) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'regime tracker snapshot does not fit its windows', { details: { field: 'regime' } });
+    }
+    for (const a of s.atrs) r.pushAtr(a);
+    for (const m of s.smas) r.pushSma(m);
+    r.closes = RollingMean.restore(s.closes);
+    return r;
+  }
+
+  private rank(atr: number): number {
+    const n = this.options.atrWindow;
+    const below = bound(this.sorted, n, atr, false);
+    const equal = bound(this.sorted, n, atr, true) - below;
+    return (below + equal / 2) / n;
+  }
+
+  private slope(atr: number | null): number | null {
+    const k = this.options.trendLag;
+    if (atr === null || atr <= 0 || this.smaCount < k + 1) return null;
+    const newest = this.smas[(this.smaNext + k) % (k + 1)]!;
+    const oldest = this.smas[this.smaNext]!;
+    return (newest - oldest) / (k * atr);
+  }
+
+  /** Adds to the window, dropping the oldest once full: a sorted insert, O(W) shifts. */
+  private pushAtr(atr: number): void {
+    const w = this.options.atrWindow;
+    let n = Math.min(this.atrCount, w);
+    if (this.atrCount >= w) {
+      const out = this.ring[this.ringNext]!;
+      const at = bound(this.sorted, n, out, false);
+      this.sorted.copyWithin(at, at + 1, n);
+      n--;
+    }
+    const at = bound(this.sorted, n, atr, true);
+    this.sorted.copyWithin(at + 1, at, n);
+    this.sorted[at] = atr;
+    this.ring[this.ringNext] = atr;
+    this.ringNext = (this.ringNext + 1) % w;
+    this.atrCount++;
+  }
+
+  private pushSma(sma: number): void {
+    this.smas[this.smaNext] = sma;
+    this.smaNext = (this.smaNext + 1) % this.smas.length;
+    this.smaCount = Math.min(this.smaCount + 1, this.smas.length);
+  }
+
+  /** A ring's live values, oldest first. */
+  private ordered(ring: Float64Array, next: number, count: number): number[] {
+    const n = Math.min(count, ring.length);
+    const start = n < ring.length ? 0 : next;
+    return Array.from({ length: n }, (_, i) => ring[(start + i) % ring.length]!);
+  }
+}
