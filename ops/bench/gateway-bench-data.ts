@@ -97,5 +97,5 @@ export function scoreItem(b: Bar, signal?: Signal) {
 }
 const NO_FEATURES = {
   rangeHigh: 0, rangeLow: 0, atr: 0, upperWickRatio: 0, lowerWickRatio: 0, breakoutUpAtr: 0, breakoutDownAtr: 0, closeBackInsideUpAtr: 0, closeBackInsideDownAtr: 0,
-  volumeRatio: 0, lookback: 20,
-};
+  volumeRatio: 0, lookback: 20, regime: { session: 'off_hours', volatility: null, trend: null }, atrPercentile: null, trendSlopeAtr: null,
+} as const;

@@ -99,13 +99,15 @@ s('the % difference: |a-b|/|b|·100; 0 against 0 is 0, anything else against 0 i
 
 /** The shipped values that go through the ATR, the one recursive indicator (the range and the volume mean are fixed windows). */
 const ATR_BORNE = ['atr', 'breakoutUpAtr', 'breakoutDownAtr', 'closeBackInsideUpAtr', 'closeBackInsideDownAtr', 'components.breakout', 'components.rejection', 'score'];
+// the regime tags need their own trailing windows (100 ATRs for the percentile, SMA 50 + 10 for the slope: docs/scoring.md)
+const REGIME_BORNE = ['atrPercentile', 'trendSlopeAtr', 'regime.volatility', 'regime.trend'];
 
-s('the shipped strategy on 5000 real 1m bars gets a finite warm-up: its ATR settles (Wilder, 1/14 a bar)', () => {
+s('the shipped strategy on 5000 real 1m bars gets a finite warm-up: its ATR (Wilder, 1/14 a bar) and its regime windows settle', () => {
   const report = recommendWarmup(shippedStrategy(config), ftx);
   assert.ok(report.recommended !== null, JSON.stringify(report.rows));
   assert.ok(report.recommended >= 50 && report.recommended <= 400, `recommended ${report.recommended}`);
   assert.ok(report.rows[0]!.maxDiffPct > 0.1, JSON.stringify(report.rows[0]));
-  for (const r of report.rows) if (r.worst !== null) assert.ok(ATR_BORNE.includes(r.worst), `${r.length}: ${r.worst}`);
+  for (const r of report.rows) if (r.worst !== null) assert.ok([...ATR_BORNE, ...REGIME_BORNE].includes(r.worst), `${r.length}: ${r.worst}`);
 });
 
 s('a mean of every close since the first bar never settles: no recommendation, and it is the worst value at every length', async () => {
