@@ -50,8 +50,9 @@ export function backtestConfig(env: Readonly<Record<string, string | undefined>>
     if (isFakeoutError(err, 'FAKEOUT_ERR_CONFIG_INVALID') || isFakeoutError(err, 'FAKEOUT_ERR_EXEC_COST_MODEL_INVALID')) {
       const field = String(err.info['field'] ?? 'params');
       const name = Object.entries(names).find(([, v]) => v === field)?.[0] ?? field;
-      const costs = err.code === 'FAKEOUT_ERR_EXEC_COST_MODEL_INVALID' ? ' (costs cannot be switched off in a backtest)' : '';
-      return bad(name, `${err.message}${costs}`);
+      const text = err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
+      const costs = err.code === 'FAKEOUT_ERR_EXEC_COST_MODEL_INVALID' && !text.includes('cannot be switched off') ? ' (costs cannot be switched off in a backtest)' : '';
+      return bad(name, `${text}${costs}`);
     }
     throw err;
   }
