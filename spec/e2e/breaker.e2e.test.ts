@@ -1,8 +1,8 @@
 /**
  * The execution gate and the circuit breaker through a whole running app (its own nats-server, a
  * fresh Postgres, order-intake, execution-gateway (with the paper broker) and the HTTP approval surface).
- * The test plays the upstream pipeline: it publishes crafted closed bars on BARS and signals on
- * SIGNALS as the `pipeline` NATS user, and plays the humans over HTTP with TOTP codes from the
+ * The test plays the upstream pipeline: it stores crafted closed bars and publishes them on BARS,
+ * their scores (with the signals) on SCORES and the signals on SIGNALS as the `pipeline` NATS user, and plays the humans over HTTP with TOTP codes from the
  * independent RFC 6238 implementation in spec/auth/reference-totp.ts.
  *
  * 1. Ten orders, each approved by a person with a valid code and filled by the paper broker, take
@@ -25,6 +25,8 @@ import { createAuthService } from '../../actors/auth/auth.service.ts';
 import { lockoutPolicy } from '../../actors/auth/lockout.ts';
 import { barId, symbolToken, type Bar, type Direction, type Signal } from '../../actors/domain/messages.ts';
 import { connectNats } from '../../adapters/nats/index.ts';
+import { insertBars } from '../../adapters/db/index.ts';
+import { scoreItem } from '../../ops/bench/gateway-bench-data.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
 import { gatewayMachines } from '../helpers/machines.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -124,10 +126,15 @@ const s = suite<Ctx>('gate and circuit breaker end to end');
 const idle = (ctx: Ctx) => ctx.t.app.waitForIdle({ timeoutMs: 60_000, pollMs: 100 });
 const db = (ctx: Ctx) => ctx.t.app.database.db;
 
-/** Publishes bars (first) and signals as the upstream pipeline would. */
+/**
+ * Plays the upstream pipeline for these bars: stores them (as the bar-builder does; the paper
+ * broker reads them there), publishes them on BARS, each one's score on SCORES with its signal if
+ * it has one (what order intake reads), and the signals on SIGNALS.
+ */
 async function publish(ctx: Ctx, bars: Bar[], signals: Signal[] = []): Promise<void> {
+  await insertBars(db(ctx), bars);
   await ctx.t.app.messaging.bus('pipeline').publishMany([
-    ...bars.map((b) => ({ subject: `bars.${symbolToken(b.symbol)}.1m`, id: b.id, value: b })),
+    ...bars.flatMap((b) => [{ subject: `bars.${symbolToken(b.symbol)}.1m`, id: b.id, value: b }, scoreItem(b, signals.find((x) => x.id === b.id))]),
     ...signals.map((x) => ({ subject: `signals.${symbolToken(x.symbol)}`, id: x.id, value: x })),
   ]);
 }
