@@ -5,7 +5,8 @@
  *
  * The trailing window is kept per symbol AND timeframe: a 1h bar's volume is sixty 1m bars'
  * worth, so mixing them would make every 1m bar look thin. Streaming and bounded: `update(bar)`
- * after the check, O(window) per query, snapshot/restore as plain JSON.
+ * after the check, one read per query (a sorted copy of each window is kept up to date: a binary
+ * search and a splice per bar), snapshot/restore as plain JSON.
  */
 import type { TradingSessions } from '../../adapters/time/sessions.ts';
 import { FakeoutError } from '../domain/errors.ts';
@@ -50,9 +51,27 @@ export function nearestRankPercentile(values: readonly number[], p: number): num
 
 const keyOf = (bar: Pick<Bar, 'symbol' | 'timeframe'>): string => `${bar.symbol}:${bar.timeframe}`;
 
+/** A trailing window in arrival order and the same volumes kept sorted, so a percentile is one read. */
+interface Window {
+  order: number[];
+  sorted: number[];
+}
+
+/** The first index of `sorted` whose value is ≥ x. */
+function lowerBound(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class LiquidityTracker {
   readonly params: Readonly<LiquidityParams>;
-  readonly #windows = new Map<string, number[]>();
+  readonly #windows = new Map<string, Window>();
 
   constructor(params: LiquidityParams = DEFAULT_LIQUIDITY) {
     if (!Number.isInteger(params.window) || params.window < 1) throw invalid('window', `expected an integer ≥ 1, got ${params.window}`);
@@ -66,8 +85,10 @@ export class LiquidityTracker {
   /** The trailing percentile volume for the bar's symbol and timeframe, or null while warming up. */
   threshold(bar: Pick<Bar, 'symbol' | 'timeframe'>): number | null {
     const w = this.#windows.get(keyOf(bar));
-    if (w === undefined || w.length < this.params.minSamples) return null;
-    return nearestRankPercentile(w, this.params.percentile);
+    if (w === undefined || w.order.length < this.params.minSamples) return null;
+    // nearestRankPercentile on the kept sorted copy (no sort per bar)
+    const n = w.sorted.length;
+    return w.sorted[Math.max(1, Math.ceil((this.params.percentile / 100) * n)) - 1]!;
   }
 
   /**
@@ -86,13 +107,21 @@ export class LiquidityTracker {
   update(bar: Pick<Bar, 'symbol' | 'timeframe' | 'volume'>): void {
     const key = keyOf(bar);
     let w = this.#windows.get(key);
-    if (w === undefined) this.#windows.set(key, (w = []));
-    w.push(bar.volume);
-    if (w.length > this.params.window) w.shift();
+    if (w === undefined) this.#windows.set(key, (w = { order: [], sorted: [] }));
+    this.#add(w, bar.volume);
+  }
+
+  #add(w: Window, volume: number): void {
+    w.order.push(volume);
+    w.sorted.splice(lowerBound(w.sorted, volume), 0, volume);
+    if (w.order.length > this.params.window) {
+      const oldest = w.order.shift()!;
+      w.sorted.splice(lowerBound(w.sorted, oldest), 1);
+    }
   }
 
   snapshot(): LiquiditySnapshot {
-    return { version: 1, params: { ...this.params }, windows: Object.fromEntries([...this.#windows].map(([k, v]) => [k, [...v]])) };
+    return { version: 1, params: { ...this.params }, windows: Object.fromEntries([...this.#windows].map(([k, v]) => [k, [...v.order]])) };
   }
 
   static restore(snap: LiquiditySnapshot): LiquidityTracker {
@@ -104,7 +133,9 @@ export class LiquidityTracker {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) {
         throw new FakeoutError('FAKEOUT_ERR_EXEC_SNAPSHOT', `liquidity snapshot: window ${k} is not a list of volumes`, { details: { field: `windows.${k}` } });
       }
-      t.#windows.set(k, v.slice(-t.params.window));
+      const w: Window = { order: [], sorted: [] };
+      for (const x of v.slice(-t.params.window)) t.#add(w, x);
+      t.#windows.set(k, w);
     }
     return t;
   }

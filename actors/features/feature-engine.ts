@@ -11,7 +11,7 @@ import { FakeoutError } from '../domain/errors.ts';
 import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
-import { RegimeTracker, hourlySessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
+import { RegimeTracker, sessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
@@ -75,7 +75,8 @@ export class FeatureEngine {
   readonly regimeOptions: Readonly<RegimeOptions>;
   readonly stats: FeatureEngineStats = { applied: 0, ignored: 0 };
   private readonly series = new Map<string, Series>();
-  private readonly sessionOf = hourlySessionTag(tradingSessions);
+  /** tradingSessions is memoised per UTC hour (adapters/time/sessions.ts) */
+  private readonly sessionOf = (ms: number) => sessionTag(tradingSessions(ms));
 
   constructor(options: FeatureEngineOptions = {}) {
     this.lookback = options.lookback ?? 20;

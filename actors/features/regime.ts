@@ -78,34 +78,6 @@ export function sessionTag(open: TradingSessions): SessionTag {
   return open.sessions.length === 1 ? open.sessions[0]! : 'off_hours';
 }
 
-const HOUR_MS = 3_600_000;
-
-/** How many UTC hours {@link hourlySessionTag} remembers before it starts over (~5.7 years). */
-const HOURS_KEPT = 50_000;
-
-/**
- * {@link sessionTag} of `sessionsAt(ms)`, remembered per UTC hour: every session opens and closes
- * on a whole local hour and the three zones are whole hours off UTC (Tokyo +9, London +0/+1,
- * New York −5/−4), so the tag cannot change inside a UTC hour. Time-zone conversions are the
- * costliest part of a bar's features; this does three per distinct hour instead of three per bar,
- * shared by every series of an engine. A test checks the premise against the session table and
- * the tags against an independent model minute by minute. The memo only ever holds values of a
- * pure function, so it changes no output and is not part of any snapshot.
- */
-export function hourlySessionTag(sessionsAt: (instantMs: number) => TradingSessions): (instantMs: number) => SessionTag {
-  const memo = new Map<number, SessionTag>();
-  return (instantMs) => {
-    const hour = Math.floor(instantMs / HOUR_MS);
-    let tag = memo.get(hour);
-    if (tag === undefined) {
-      if (memo.size >= HOURS_KEPT) memo.clear();
-      tag = sessionTag(sessionsAt(instantMs));
-      memo.set(hour, tag);
-    }
-    return tag;
-  };
-}
-
 export function volatilityOf(rank: number | null): RegimeTags['volatility'] {
   if (rank === null) return null;
   return rank < VOLATILITY_LOW_BELOW ? 'low' : rank > VOLATILITY_HIGH_ABOVE ? 'high' : 'normal';

@@ -113,6 +113,8 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
   return {
     name: 'execution-gateway',
     useConfig(v) {
+      // a governed version never changes once written: the same version again changes nothing
+      if (governed !== undefined && governed.version === v.version) return;
       governed = v;
       current?.useConfig(v);
     },

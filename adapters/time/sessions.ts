@@ -54,10 +54,30 @@ function isOpen(spec: SessionSpec, instantMs: number): boolean {
  * @example tradingSessions(Date.parse('2024-03-11T12:30:00Z')) // { sessions: ['london', 'new_york'], overlaps: ['london_new_york'] }
  */
 export function tradingSessions(instantMs: number): TradingSessions {
-  const sessions = SESSION_SPECS.filter((s) => isOpen(s, instantMs)).map((s) => s.name);
-  const overlaps: string[] = [];
-  for (let i = 0; i < sessions.length; i++) {
-    for (let j = i + 1; j < sessions.length; j++) overlaps.push(`${sessions[i]}_${sessions[j]}`);
+  const hour = Math.floor(instantMs / HOUR_MS);
+  let r = MEMO.get(hour);
+  if (r === undefined) {
+    if (MEMO.size >= HOURS_KEPT) MEMO.clear();
+    const sessions = SESSION_SPECS.filter((s) => isOpen(s, instantMs)).map((s) => s.name);
+    const overlaps: string[] = [];
+    for (let i = 0; i < sessions.length; i++) {
+      for (let j = i + 1; j < sessions.length; j++) overlaps.push(`${sessions[i]}_${sessions[j]}`);
+    }
+    r = Object.freeze({ sessions: Object.freeze(sessions) as SessionName[], overlaps: Object.freeze(overlaps) as string[] });
+    MEMO.set(hour, r);
   }
-  return { sessions, overlaps };
+  return r;
 }
+
+const HOUR_MS = 3_600_000;
+/** How many UTC hours the memo holds before it starts over (~5.7 years). */
+const HOURS_KEPT = 50_000;
+/**
+ * The answer per UTC hour. Every session opens and closes on a whole local hour and the three
+ * zones are whole hours off UTC (Tokyo +9, London +0/+1, New York −5/−4), so the answer cannot
+ * change inside a UTC hour (spec/features/regime.test.ts checks the premise against the table).
+ * Time-zone conversions were the costliest part of a bar's features and of a paper fill; this
+ * does them once per distinct hour. The memo holds values of a pure function (frozen), so it
+ * changes no output.
+ */
+const MEMO = new Map<number, TradingSessions>();
