@@ -110,6 +110,8 @@ export interface GatewayStageDeps {
 export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<OrdersMessage, GatewayOutput> {
   let current: GatewayProcessor | undefined;
   let governed: GovernedVersion | undefined;
+  /** whether the current processor has read the broker's fills since it was created */
+  let caughtUp = false;
   return {
     name: 'execution-gateway',
     useConfig(v) {
@@ -124,6 +126,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     decodeUnreadable: (subject, error) => (subject.startsWith(TRIP_SUBJECT_PREFIX) ? parseBreakerTrip(subject, undefined, error) : undefined),
     create(snapshot) {
       const p = new GatewayProcessor(deps.params, snapshot as GatewayState | undefined);
+      caughtUp = false;
       if (governed !== undefined) p.useConfig(governed);
       current = p;
       deps.onProcessor?.(p);
@@ -141,16 +144,21 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
       const p = current;
       if (p === undefined) throw new FakeoutError('FAKEOUT_ERR_EXEC_INVALID_MESSAGE', 'the gateway effect ran before its processor was created', { details: { field: 'processor' } });
       const queue = [...outputs];
+      // the first effect of an incarnation reads the broker's fills from the checkpointed cursor
+      // (a crashed one's may be there); afterwards only a call that can have made fills reads them
+      let mayHaveFills = !caughtUp;
       // in output order: an order sent and cancelled in one batch is placed before it is cancelled
       for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
         out.push(o);
         const results: (OrderSent | OrderFailed | OrderCancelled | FillMessage)[] = [];
         if (o.kind === 'advance') {
-          await broker.advanceTo?.(o.symbol, o.timeframe, o.openTime);
+          if (((await broker.advanceTo?.(o.symbol, o.timeframe, o.openTime)) ?? []).length > 0) mayHaveFills = true;
         } else if (o.kind === 'cancel') {
+          mayHaveFills = true;
           const b = o.order;
           results.push({ kind: 'cancelled', clientOrderId: b.clientOrderId, symbol: b.symbol, at: o.at, outcome: cancelOutcome(await broker.cancelOrder(b.clientOrderId)) });
         } else if (o.kind === 'send') {
+          mayHaveFills = true; // a placement catches up on bars already applied
           const b = o.order;
           const res = await broker.placeOrder({
             clientOrderId: b.clientOrderId, symbol: b.symbol, side: b.direction === 'long' ? 'buy' : 'sell', qty: b.qty, type: 'market',
@@ -167,12 +175,14 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
         }
         // POLICY: fills are read from the gateway's cursor (in its checkpoint), not from the call's
         // answer: fills a crashed incarnation's effect made are read again after the restart
-        for (;;) {
+        for (; mayHaveFills; ) {
           const page = await broker.fills(p.brokerCursor);
           results.push(...page.fills.map(fillMessage));
           if (page.fills.length === 0 || page.cursor === p.brokerCursor) break;
           p.brokerCursor = page.cursor;
         }
+        if (mayHaveFills) caughtUp = true;
+        mayHaveFills = false;
         for (const r of results) {
           out.push(publishOf(r));
           queue.push(...p.feed(r));

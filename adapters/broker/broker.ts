@@ -121,10 +121,10 @@ export interface Broker {
   fills(sinceCursor?: string): Promise<{ fills: BrokerFill[]; cursor: string | undefined }>;
   /**
    * A simulated venue only (a real one's market moves by itself): apply every stored bar of the
-   * series up to the one that opened at `openTime`, in order; the fills they make are read with
-   * `fills`. Idempotent: bars already applied are not applied again.
+   * series up to the one that opened at `openTime`, in order; answers the fills they made (also
+   * read with `fills`). Idempotent: bars already applied are not applied again.
    */
-  advanceTo?(symbol: string, timeframe: Timeframe, openTime: number): Promise<void>;
+  advanceTo?(symbol: string, timeframe: Timeframe, openTime: number): Promise<readonly BrokerFill[]>;
 }
 
 /** A rejection as a registry error, for callers that must throw. */

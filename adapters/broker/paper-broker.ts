@@ -179,12 +179,12 @@ export class PaperBroker implements Broker {
    * at `openTime` (`storedBars`), as `onBars` does: the gateway moves the broker this way, at
    * each bar ORDERS announces, so fills follow the data's order (docs/execution.md).
    */
-  async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<void> {
-    if (this.#storedBars === undefined) return;
+  async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<BrokerFill[]> {
+    if (this.#storedBars === undefined) return [];
     const last = this.#lastBar[`${symbol}:${timeframe}`];
-    if (last !== undefined && last >= openTime) return;
+    if (last !== undefined && last >= openTime) return [];
     const bars = await this.#storedBars(symbol, timeframe, last === undefined ? 0 : last + 1, openTime);
-    if (bars.length > 0) await this.onBars(bars);
+    return bars.length > 0 ? this.onBars(bars) : [];
   }
 
   /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */

@@ -7,11 +7,14 @@
  *   (d) peak RSS of the process, and RSS right after (a)
  *   (e) decisions/s of the execution gateway in `live` over a flood of signals (FAKEOUT_ROLE=gateway)
  *   (f) signal → order latency (p50/p95/p99/max) of the gateway, closed loop over the four instruments
+ *   (g) in-process backtest bars/s over ~1,000,000 bars, every machine in the loop; (h) the NATS
+ *       engine's; (i) a sweep on 1 worker vs one per core (bench-backtest.ts)
  *
  * Prints a table to stdout (progress and warnings to stderr) and writes nothing to the repo.
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
- * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres);
+ * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
+ * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,6 +29,7 @@ import { benchRelay, type RelayResult } from './bench-relay.ts';
 import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
+import { backtestRows, benchBacktest } from './bench-backtest.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
 /** After cleanup nothing should hold the event loop; if something does, exit anyway after this. */
@@ -185,6 +189,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const loadBefore = loadavg()[0] ?? 0;
+  const backtestBars = positiveInt('BENCH_BACKTEST_BARS', 1_000_000);
+  if (process.env.BENCH_ONLY === 'backtest') {
+    try {
+      const c = benchScoring(bars);
+      const bt = await benchBacktest(cleanup, backtestBars, say);
+      process.stdout.write(table([['=== fakeout benchmark (backtest only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ['(c) pure feature + score path', `${fmt(c.barsPerSecond)} bars/s over ${fmt(c.bars)} bars`], ...backtestRows(bt, c.barsPerSecond, fmt)]) + '\n');
+    } finally {
+      await cleanup.runAll();
+    }
+    return;
+  }
   try {
     say(`(a) replaying ${file} through the pipeline…`);
     const { result: a, app } = await benchPipeline(file, cleanup);
@@ -233,6 +248,7 @@ async function main(): Promise<void> {
     await cleanup.runAll();
     say(`(c) ${fmt(bars)} bars through the feature + score path…`);
     const c = benchScoring(bars);
+    const bt = await benchBacktest(cleanup, backtestBars, say);
     const machine: Machine = {
       date: new Date().toISOString(),
       cpus: availableParallelism(),
@@ -245,6 +261,7 @@ async function main(): Promise<void> {
     };
     const extras = { cpuB, peakRssMiB: { a: peakA, b: peakB, ef: peakEF, c: maxRssMiB() } };
     process.stdout.write(report(machine, a, b, c, extras, { g, floodBase, relay }));
+    process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);
