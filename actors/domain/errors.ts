@@ -42,6 +42,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_EXEC_COST_MODEL_INVALID: { status: 500, meaning: 'a cost-model parameter or input is invalid, or the costs of a venue add up to zero; the message names the parameter' },
   FAKEOUT_ERR_EXEC_UNKNOWN_SYMBOL: { status: 400, meaning: 'no instrument is configured for that symbol, so it cannot be sized or traded' },
   FAKEOUT_ERR_EXEC_INVALID_MESSAGE: { status: 400, meaning: 'an ORDERS message (intent, approval, rejection, sent, failed, fill) is malformed; the message names the field' },
+  FAKEOUT_ERR_EXEC_BAR_NOT_STORED: { status: 503, meaning: 'the paper broker was moved to a bar that is still not in Postgres after waiting; the stage restarts and tries again' },
   FAKEOUT_ERR_EXEC_SNAPSHOT: { status: 500, meaning: 'an execution snapshot (position, liquidity tracker) could not be restored' },
   FAKEOUT_ERR_BROKER_DUPLICATE_ORDER: { status: 409, meaning: 'an order with that client order id was already placed; it is never placed or filled twice' },
   FAKEOUT_ERR_BROKER_INVALID_ORDER: { status: 400, meaning: 'a broker refused an order as malformed (quantity, side, type, missing execution hints); the message names the field' },

@@ -26,6 +26,7 @@
  * Calls are serialised: a bar and a placement never interleave.
  */
 import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
+import { FakeoutError } from '../../actors/domain/errors.ts';
 import { Position, type PositionSnapshot } from '../../actors/execution/position.ts';
 import { type CostModelParams, quoteMarketFill, realisedSlippageBps } from '../../actors/execution/cost-model.ts';
 import { lookupInstrument, floorToStep } from '../../actors/execution/instruments.ts';
@@ -60,6 +61,8 @@ interface SavedState {
 const VERDICTS = 120;
 
 const FILLS_PAGE = 1000;
+/** how long advanceTo waits for a marked bar to be committed by the bar-builder */
+const BAR_WAIT_MS = 30_000;
 
 /** What one `onBars` reads once and reuses: working orders per symbol, entry orders by id. */
 interface BatchReads {
@@ -183,8 +186,19 @@ export class PaperBroker implements Broker {
     if (this.#storedBars === undefined) return [];
     const last = this.#lastBar[`${symbol}:${timeframe}`];
     if (last !== undefined && last >= openTime) return [];
-    const bars = await this.#storedBars(symbol, timeframe, last === undefined ? 0 : last + 1, openTime);
-    return bars.length > 0 ? this.onBars(bars) : [];
+    // POLICY: the marked bar itself must be read. The bar-builder publishes a batch before it
+    // commits it (one transaction per batch), so a mark can come before its bar is visible; once
+    // it is, every earlier bar of the series is too: nothing is skipped, nothing applied late.
+    const from = last === undefined ? 0 : last + 1;
+    let bars = await this.#storedBars(symbol, timeframe, from, openTime);
+    for (let waited = 0, delay = 5; bars.at(-1)?.openTime !== openTime; waited += delay, delay = Math.min(delay * 2, 500)) {
+      if (waited >= BAR_WAIT_MS) {
+        throw new FakeoutError('FAKEOUT_ERR_EXEC_BAR_NOT_STORED', `bar ${symbol} ${timeframe} ${new Date(openTime).toISOString()} is still not stored after ${BAR_WAIT_MS} ms`, { details: { field: 'bar', symbol, timeframe, openTime } });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      bars = await this.#storedBars(symbol, timeframe, from, openTime);
+    }
+    return this.onBars(bars);
   }
 
   /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */

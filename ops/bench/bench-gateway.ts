@@ -103,8 +103,8 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   const rounds = Math.ceil(opts.orders / LANES.length);
   const firstLoopSlot = 2 + Math.ceil(opts.signals / LANES.length);
   const loop = Array.from({ length: rounds }, (_, r) => LANES.map((_, li) => trade(li, firstLoopSlot + r, li === r % LANES.length ? 'stop' : 'target')));
-  // The bar-builder stores a bar before it publishes it; stored up front, so that none of the
-  // timed work is the pipeline's.
+  // The bars the gateway moves the paper broker through, stored up front (as the bar-builder's
+  // batches commit them), so that none of the timed work is the pipeline's.
   await insertBars(store, [warm, ...flood, ...loop.flat()].flatMap((t) => [t.signalBar, t.fillBar]));
 
   // the gate goes live: one approved fill (FAKEOUT_GATED_TRADES=1)

@@ -291,10 +291,11 @@ s('the slippage breaker trips at 1.51 not 1.49, holds intents while open, and on
   assert.equal([cond!.figures.fills, cond!.figures.threshold], [2, 1.5]);
   assert.is((await audit(ctx, 'gate.paused')).length, 1);
 
-  // while open: signals (three at once, bars flowing) are held; nothing new reaches the broker
+  // while open: signals (three in a row, in this order on ORDERS, bars flowing) are held; nothing new reaches the broker
   const atBroker = await brokerOrders(ctx);
   const sent = await ordersCount(ctx, 'orders.sent.>');
-  const early = await Promise.all([signal(ctx, A, 'long', F + MIN), signal(ctx, B, 'short', F + MIN), signal(ctx, SPY, 'long', F + MIN)]);
+  const early: string[] = [];
+  for (const [i, dir] of [[A, 'long'], [B, 'short'], [SPY, 'long']] as const) early.push(await signal(ctx, i, dir, F + MIN));
   await idle(ctx);
   assert.equal(await Promise.all(early.map((id) => statusOf(ctx, id))), ['held', 'held', 'held']);
   assert.equal((await audit(ctx, 'intent.held')).map((h) => h.subject).sort(), [...early].sort());
