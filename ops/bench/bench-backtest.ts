@@ -6,7 +6,7 @@
  *       broker): the FTX sample tiled end to end, each copy shifted past the previous one.
  *   (h) the NATS engine (the actor pipeline over JetStream into a fresh embedded database) on a
  *       2,000-row slice, against the in-process engine on the same slice.
- *   (i) a sweep of 4 points on an 8,000-row slice with 1 worker process, then with one per core.
+ *   (i) a sweep of 6 points on an 8,000-row slice with 1 worker process, then with one per core.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -69,7 +69,7 @@ export async function benchBacktest(cleanup: CleanupStack, targetBars: number, s
   const natsSeconds = (performance.now() - t) / 1000;
 
   const sweepFile = slice(join(dir, 'ftx-8000.csv'), 8_000);
-  const points = [65, 70, 75, 80].map((triggerScore) => ({ triggerScore }));
+  const points = [60, 65, 70, 75, 80, 85].map((triggerScore) => ({ triggerScore }));
   const workers = availableParallelism();
   say(`(i) sweep of ${points.length} points on 8,000 rows: 1 worker, then ${workers}…`);
   const files = [{ path: sweepFile, symbol: SYMBOL }];
