@@ -6,7 +6,7 @@
  *       broker): the FTX sample tiled end to end, each copy shifted past the previous one.
  *   (h) the NATS engine (the actor pipeline over JetStream into a fresh embedded database) on a
  *       2,000-row slice, against the in-process engine on the same slice.
- *   (i) a sweep of 6 points on an 8,000-row slice with 1 worker process, then with one per core.
+ *   (i) a sweep of 4 points over the whole FTX sample with 1 worker process, then one per core.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -68,11 +68,11 @@ export async function benchBacktest(cleanup: CleanupStack, targetBars: number, s
   const nats = await runOnNats({ files: [{ path: small, symbol: SYMBOL }], env: process.env });
   const natsSeconds = (performance.now() - t) / 1000;
 
-  const sweepFile = slice(join(dir, 'ftx-8000.csv'), 8_000);
-  const points = [60, 65, 70, 75, 80, 85].map((triggerScore) => ({ triggerScore }));
+  const sweepFile = SAMPLE;
+  const points = [65, 70, 75, 80].map((triggerScore) => ({ triggerScore }));
   const workers = availableParallelism();
-  say(`(i) sweep of ${points.length} points on 8,000 rows: 1 worker, then ${workers}…`);
-  const files = [{ path: sweepFile, symbol: SYMBOL }];
+  say(`(i) sweep of ${points.length} points on the whole FTX sample: 1 worker, then ${workers}…`);
+  const files = [{ path: sweepFile }];
   t = performance.now();
   await runSweep({ files, env: process.env, base: {}, points, workers: 1 });
   const one = (performance.now() - t) / 1000;
@@ -86,7 +86,7 @@ export async function benchBacktest(cleanup: CleanupStack, targetBars: number, s
       rows: 2_000, bars: nats.records.bars.length, seconds: natsSeconds, barsPerSecond: nats.records.bars.length / natsSeconds,
       sameSliceInProcessBarsPerSecond: local.records.bars.length / localSeconds,
     },
-    sweep: { points: points.length, rows: 8_000, workers, oneWorkerSeconds: one, allWorkersSeconds: all, pointsPerSecond: points.length / all, speedup: one / all },
+    sweep: { points: points.length, rows: 45_031, workers, oneWorkerSeconds: one, allWorkersSeconds: all, pointsPerSecond: points.length / all, speedup: one / all },
   };
 }
 
