@@ -1,5 +1,5 @@
 /**
- * The backtest is the live system: the same 2,000 FTX minutes through the in-process engine (the
+ * The backtest is the live system: the same 1,200 FTX minutes (13 trades, a breaker trip and reset, skips for a working order and an open position) through the in-process engine (the
  * stage definitions without the bus) and through the real actor pipeline over JetStream into a
  * fresh embedded database give identical bars, signals, orders, fills, closed trades and gateway
  * decisions, compared field by field after one canonical ordering.
@@ -20,7 +20,7 @@ const s = suite('backtest parity');
 s('the in-process engine and the NATS pipeline decide the same on the same data: bars, signals, orders, fills, trades, decisions', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fakeout-parity-'));
   try {
-    const files = [{ path: writeFtxSlice(dir, 2000).path, symbol: 'BTC-PERP' }];
+    const files = [{ path: writeFtxSlice(dir, 1200).path, symbol: 'BTC-PERP' }];
     const env = { ...process.env };
     const local = canonical((await runInProcess({ files, config: backtestConfig(env, {}) })).records);
     const nats = canonical((await runOnNats({ files, env, timeoutMs: 240_000 })).records);
