@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { normalizeTimestamp } from '../../adapters/time/normalize.ts';
 import { formatUtc } from '../../adapters/time/index.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { FORMAT_NAMES, isFormatName, isValidSymbol } from '../ingest/formats/index.ts';
@@ -17,7 +16,7 @@ import type { BacktestSummary } from '../research/metrics.ts';
 import { writeReport } from '../research/report-files.ts';
 import { grid, OBJECTIVES, parseSweep, rank, runSweep, type Objective, type SweepPoint } from '../research/sweep.ts';
 import { parseWalkForward, runWalkForward, type WindowOutcome } from '../research/walk-forward.ts';
-import { parseCommandArgs, usageError, type CommandSyntax } from './cli-args.ts';
+import { parseCommandArgs, timeFlag, usageError, type CommandSyntax } from './cli-args.ts';
 
 export const BACKTEST_COMMANDS = Object.freeze({
   backtest: {
@@ -40,14 +39,6 @@ export const BACKTEST_COMMANDS = Object.freeze({
   },
 } satisfies Record<string, CommandSyntax>);
 
-function time(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  try {
-    return normalizeTimestamp(v);
-  } catch {
-    throw usageError(`fakeout backtest: --${flag} ${JSON.stringify(v)} is not a time (ISO 8601 or epoch ms)`, `--${flag}`);
-  }
-}
 
 function readParams(path: string | undefined): Record<string, unknown> {
   if (path === undefined) return {};
@@ -105,15 +96,16 @@ function int(flag: string, v: string | undefined, dflt: number, min: number): nu
   return n;
 }
 
-export async function runBacktestCommand(args: readonly string[], io: { env: NodeJS.ProcessEnv; out: (line: string) => void; err?: (line: string) => void }): Promise<BacktestOutcome> {
+/** `io.now`: the clock that names the default report directory (injected; the run itself takes its time from the data). */
+export async function runBacktestCommand(args: readonly string[], io: { env: NodeJS.ProcessEnv; now: () => number; out: (line: string) => void; err?: (line: string) => void }): Promise<BacktestOutcome> {
   const { flags, positionals } = parseCommandArgs('backtest', args, BACKTEST_COMMANDS.backtest);
   const engine = (flags.engine ?? 'inprocess') as EngineName;
   if (engine !== 'inprocess' && engine !== 'nats') throw usageError(`fakeout backtest: --engine ${JSON.stringify(flags.engine)}: expected inprocess or nats`, '--engine');
   const { symbol, format } = flags;
   if (format !== undefined && !isFormatName(format)) throw usageError(`fakeout backtest: --format ${JSON.stringify(format)} is not a format; known: ${FORMAT_NAMES.join(', ')}`, '--format');
   if (symbol !== undefined && !isValidSymbol(symbol)) throw usageError(`fakeout backtest: --symbol ${JSON.stringify(symbol)} must be 1-64 characters of A-Z a-z 0-9 . _ : / -`, '--symbol');
-  const from = time('from', flags.from);
-  const to = time('to', flags.to);
+  const from = flags.from === undefined ? undefined : timeFlag('backtest', 'from', flags.from);
+  const to = flags.to === undefined ? undefined : timeFlag('backtest', 'to', flags.to);
   if (from !== undefined && to !== undefined && !(from < to)) throw usageError('fakeout backtest: --from must be before --to', '--from');
   const objective = (flags.objective ?? 'netPnl') as Objective;
   if (!OBJECTIVES.includes(objective)) throw usageError(`fakeout backtest: --objective ${JSON.stringify(flags.objective)}: expected one of ${OBJECTIVES.join(', ')}`, '--objective');
@@ -128,7 +120,7 @@ export async function runBacktestCommand(args: readonly string[], io: { env: Nod
   const base = readParams(flags.params);
   const points = flags.sweep === undefined ? undefined : grid(parseSweep(flags.sweep));
   const walk = flags['walk-forward'] === undefined ? undefined : parseWalkForward(flags['walk-forward']);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = formatUtc(io.now()).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const outDir = resolve(flags.out ?? join('.fakeout', 'reports', `backtest-${stamp}`));
   const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const onProgress = (p: { file: string; rows: number; bars: number; signals: number; badRows: number }) =>

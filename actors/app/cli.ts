@@ -274,7 +274,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     case 'raw verify-export':
       return runRawVerifyExport(rest, io);
     case 'backtest':
-      await runBacktestCommand(rest, io);
+      await runBacktestCommand(rest, { ...io, now: () => systemClock.now() });
       return;
     case 'check lookahead':
     case 'check warmup':
