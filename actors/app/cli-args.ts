@@ -7,6 +7,7 @@
  * twice): a typo must never be silently ignored by a tool that writes durable state.
  */
 import { FakeoutError } from '../domain/errors.ts';
+import { normalizeTimestamp } from '../../adapters/time/normalize.ts';
 
 /** One flag: `arg` names its value (`--symbol SYMBOL`); without `arg` it is a switch. */
 export interface FlagSyntax {
@@ -35,6 +36,15 @@ export interface ParsedArgs {
 /** A command line that cannot be understood: the CLI prints why and the usage, and exits 2. */
 export function usageError(message: string, field: string): FakeoutError {
   return new FakeoutError('FAKEOUT_ERR_CLI_USAGE', message, { details: { field } });
+}
+
+/** A `--flag TIME` value (ISO 8601 or epoch ms) as epoch ms; a usage error naming the flag otherwise. */
+export function timeFlag(command: string, flag: string, v: string): number {
+  try {
+    return normalizeTimestamp(v);
+  } catch {
+    throw usageError(`fakeout ${command}: --${flag} ${JSON.stringify(v)} is not a time (ISO 8601 or epoch ms)`, `--${flag}`);
+  }
 }
 
 /**

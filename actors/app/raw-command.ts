@@ -11,12 +11,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Config } from '../domain/config.ts';
 import { FakeoutError } from '../domain/errors.ts';
-import { normalizeTimestamp } from '../../adapters/time/normalize.ts';
 import { formatUtc } from '../../adapters/time/clock.ts';
 import { withDbErrors } from '../../adapters/db/db-errors.ts';
 import type { Db } from '../../adapters/db/schema.ts';
 import { exportText, verifyExportText, type ExportRow } from '../integrity/export-format.ts';
-import { parseCommandArgs, usageError, type CommandSyntax } from './cli-args.ts';
+import { parseCommandArgs, timeFlag, usageError, type CommandSyntax } from './cli-args.ts';
 import { withAuthDatabase } from './cli-auth.ts';
 
 export const RAW_COMMANDS = Object.freeze({
@@ -35,13 +34,6 @@ export const RAW_COMMANDS = Object.freeze({
   },
 } satisfies Record<string, CommandSyntax>);
 
-function time(flag: string, v: string): number {
-  try {
-    return normalizeTimestamp(v);
-  } catch {
-    throw usageError(`fakeout raw export: --${flag} ${JSON.stringify(v)} is not a time (ISO 8601 or epoch ms)`, `--${flag}`);
-  }
-}
 
 /** The rows of the contiguous chain piece between the receive times. */
 export async function exportRows(db: Db, from: number, to: number): Promise<ExportRow[]> {
@@ -62,8 +54,8 @@ export async function exportRows(db: Db, from: number, to: number): Promise<Expo
 
 export async function runRawExport(args: readonly string[], config: Pick<Config, 'dataDir' | 'databaseUrl' | 'authMaxFailures' | 'authLockSeconds'>, io: { out: (line: string) => void }): Promise<void> {
   const { flags, positionals } = parseCommandArgs('raw export', args, RAW_COMMANDS['raw export']);
-  const from = time('from', flags.from!);
-  const to = time('to', flags.to!);
+  const from = timeFlag('raw export', 'from', flags.from!);
+  const to = timeFlag('raw export', 'to', flags.to!);
   if (to < from) throw usageError('fakeout raw export: --to is before --from', '--to');
   const file = positionals[0]!;
   if (existsSync(file)) throw usageError(`fakeout raw export: ${file} exists; an archive is never overwritten`, 'FILE');

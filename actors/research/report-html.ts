@@ -5,6 +5,7 @@
  * escaped. POLICY: the page names no external URL; the lightweight-charts attribution is given as
  * text in the footer instead of its logo link.
  */
+import { formatUtc } from '../../adapters/time/index.ts';
 import type { BacktestResult, BacktestTrade } from './backtest-result.ts';
 import { drawdownSeries, type BacktestSummary, type BreakdownRow } from './metrics.ts';
 import { inlineScript, inlineStyle, reportAssets } from './report-assets.ts';
@@ -22,7 +23,7 @@ export function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
-const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const utc = (ms: number) => `${formatUtc(ms).slice(0, 16).replace('T', ' ')} UTC`;
 const num = (x: number | null, d = 2) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 const price = (x: number) => String(Number(x.toPrecision(10)));

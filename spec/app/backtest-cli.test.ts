@@ -12,10 +12,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withPage } from '../helpers/browser.ts';
 import { REPO, writeFtxSlice } from '../helpers/app.ts';
-import { runFakeout, type Finished } from '../helpers/process.ts';
+import { runFakeout, type Finished, showRun } from '../helpers/process.ts';
 
 const s = suite('fakeout backtest');
-const show = (r: Finished) => `exit ${r.code}\nstdout:\n${r.stdout.slice(-2000)}\nstderr:\n${r.stderr.slice(-2000)}`;
+const show = (r: Finished) => showRun(r);
 
 let dir = '';
 let file = '';

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO, writeFtxSlice } from '../helpers/app.ts';
-import { runFakeout, type Finished } from '../helpers/process.ts';
+import { runFakeout, type Finished, showRun } from '../helpers/process.ts';
 
 const s = suite('fakeout check');
 const STRATEGIES = join(REPO, 'spec/research/strategies');
-const show = (r: Finished) => `exit ${r.code}\nstdout:\n${r.stdout.slice(-2000)}\nstderr:\n${r.stderr.slice(-2000)}`;
+const show = (r: Finished) => showRun(r);
 
 let dir = '';
 let file = '';

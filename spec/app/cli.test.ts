@@ -11,12 +11,12 @@ import * as assert from 'uvu/assert';
 import { openDatabase } from '../../adapters/db/index.ts';
 import { writeFtxSlice } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { freePort, runFakeout, type Finished } from '../helpers/process.ts';
+import { freePort, runFakeout, type Finished, showRun } from '../helpers/process.ts';
 
 const s = suite('fakeout cli');
 const ROWS = 120;
 
-const show = (r: Finished) => `exit ${r.code}\nstdout:\n${r.stdout.slice(-1500)}\nstderr:\n${r.stderr.slice(-3000)}`;
+const show = (r: Finished) => showRun(r, 1500, 3000);
 
 s('an unknown flag is refused with the usage and exit 2, for every command', async () => {
   for (const args of [['start', '--port', '1'], ['replay', 'x.csv', '--symbl', 'A'], ['actors', '--ur', 'http://x'], ['replay', 'x.csv', '--symbol']]) {

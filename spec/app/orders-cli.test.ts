@@ -12,9 +12,9 @@ import * as assert from 'uvu/assert';
 import { insertOrder, type OrderRecord } from '../../adapters/db/orders.repo.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
 import { startTestApp } from '../helpers/app.ts';
-import { freePort, runFakeout, type Finished } from '../helpers/process.ts';
+import { freePort, runFakeout, type Finished, showRun } from '../helpers/process.ts';
 
-const show = (r: Finished) => `exit ${r.code}\nstdout:\n${r.stdout.slice(-1500)}\nstderr:\n${r.stderr.slice(-2000)}`;
+const show = (r: Finished) => showRun(r, 1500, 2000);
 
 /** RFC 4648 base32 (no padding), decoded here rather than by the code under test. */
 function base32(text: string): Buffer {

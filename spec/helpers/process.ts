@@ -18,6 +18,9 @@ export interface Finished {
   stderr: string;
 }
 
+/** A finished run as an assertion message: its exit code and the tails of stdout and stderr. */
+export const showRun = (r: Finished, outChars = 2000, errChars = 2000): string => `exit ${r.code}\nstdout:\n${r.stdout.slice(-outChars)}\nstderr:\n${r.stderr.slice(-errChars)}`;
+
 export interface Running {
   child: ChildProcess;
   stdout(): string;
