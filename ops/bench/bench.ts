@@ -9,12 +9,14 @@
  *   (f) signal → order latency (p50/p95/p99/max) of the gateway, closed loop over the four instruments
  *   (g) in-process backtest bars/s over ~1,000,000 bars, every machine in the loop; (h) the NATS
  *       engine's; (i) a sweep on 1 worker vs one per core (bench-backtest.ts)
+ *   (j) webhook alerts at BENCH_WEBHOOK_RATE/s (default 1000) for BENCH_WEBHOOK_SECONDS (default 60):
+ *       POST → signal on SIGNALS p50/p99/max against POST → 202 (bench-webhook.ts)
  *
  * Prints a table to stdout (progress and warnings to stderr) and writes nothing to the repo.
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i));
+ * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,7 @@ import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
+import { benchWebhook, webhookRows } from './bench-webhook.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
 /** After cleanup nothing should hold the event loop; if something does, exit anyway after this. */
@@ -190,6 +193,16 @@ async function main(): Promise<void> {
 
   const loadBefore = loadavg()[0] ?? 0;
   const backtestBars = positiveInt('BENCH_BACKTEST_BARS', 1_000_000);
+  const webhookOpts = { rate: positiveInt('BENCH_WEBHOOK_RATE', 1_000), seconds: positiveInt('BENCH_WEBHOOK_SECONDS', 60), lanes: positiveInt('BENCH_WEBHOOK_SYMBOLS', 100) };
+  if (process.env.BENCH_ONLY === 'webhook') {
+    try {
+      const w = await benchWebhook(cleanup, webhookOpts, say);
+      process.stdout.write(table([['=== fakeout benchmark (webhook only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...webhookRows(w, fmt)]) + '\n');
+    } finally {
+      await cleanup.runAll();
+    }
+    return;
+  }
   if (process.env.BENCH_ONLY === 'backtest') {
     try {
       const c = benchScoring(bars);
@@ -249,6 +262,8 @@ async function main(): Promise<void> {
     say(`(c) ${fmt(bars)} bars through the feature + score path…`);
     const c = benchScoring(bars);
     const bt = await benchBacktest(cleanup, backtestBars, say);
+    await cleanup.runAll();
+    const w = await benchWebhook(cleanup, webhookOpts, say);
     const machine: Machine = {
       date: new Date().toISOString(),
       cpus: availableParallelism(),
@@ -262,6 +277,7 @@ async function main(): Promise<void> {
     const extras = { cpuB, peakRssMiB: { a: peakA, b: peakB, ef: peakEF, c: maxRssMiB() } };
     process.stdout.write(report(machine, a, b, c, extras, { g, floodBase, relay }));
     process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
+    process.stdout.write(table(webhookRows(w, fmt)) + '\n');
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);

@@ -1,0 +1,166 @@
+/**
+ * Figure (j): TradingView bar alerts at a sustained rate (default 1,000 a second for 60 s) into a
+ * started app (role all: embedded nats-server, a fresh Postgres database, real HTTP on
+ * 127.0.0.1), from a bounded open-loop generator in a worker thread (webhook-load.worker.mjs).
+ *
+ * The alerts are the bundled FTX BTC-PERP 1m bars, replayed as `lanes` symbols (BTC-PERP-00, …)
+ * interleaved; a symbol's next alert leaves only once its previous one was answered (as TradingView
+ * sends one per symbol per bar), so every symbol's bars arrive in time order. Latency of a signal = the server time
+ * its message was stored on SIGNALS − the time its bar's POST left the generator (same host clock).
+ * Baseline in the same run: POST → 202 of the same requests (the 202 comes once RAW stored the
+ * alert), so the ratio says what the pipeline after RAW adds. "No alert lost": every 202 is a row
+ * in raw_events and every alert a 1m bar once the pipeline is idle.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
+import { startApp } from '../../actors/app/app.ts';
+import { loadConfig } from '../../actors/domain/config.ts';
+import { nearestRankPercentile } from '../../actors/execution/liquidity.ts';
+import { createLogger } from '../../adapters/log/index.ts';
+import { connectNats, jetstream, jetstreamManager } from '../../adapters/nats/index.ts';
+import { startObserver } from './bench-observer.ts';
+import { benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
+
+const FTX_FILE = resolve(import.meta.dirname, '../../data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv');
+const SECRET = 'bench-webhook-secret';
+/** Goal for (j): p99 POST → signal on SIGNALS, ms (a target printed beside the figure, not an assertion). */
+export const WEBHOOK_GOAL_P99_MS = 20;
+/** Keep-alive connections of the generator (at most this many requests in flight). */
+const CONNECTIONS = 32;
+
+export interface WebhookBenchResult {
+  rate: number;
+  seconds: number;
+  lanes: number;
+  alerts: number;
+  /** answers by HTTP status (0 = connection error) */
+  statuses: Record<string, number>;
+  /** first POST → last answer, s */
+  sendSeconds: number;
+  accepted: number;
+  rawEvents: number;
+  bars1m: number;
+  /** bar events the bar builder dropped as late (an alert overtaken by a later one of its symbol) */
+  late: number;
+  signals: number;
+  /** stored 1m signals whose SIGNALS message the observer did not see (should be 0) */
+  unseen: number;
+  /** POST → 202, ms, per accepted alert */
+  answerMs: number[];
+  /** POST → signal stored on SIGNALS, ms, per 1m signal */
+  signalMs: number[];
+}
+
+interface Alert {
+  symbol: string;
+  ts: number;
+  body: string;
+}
+
+function alerts(count: number, lanes: number): Alert[] {
+  const rows = readFileSync(FTX_FILE, 'utf8').split('\n').slice(1).filter(Boolean);
+  const perLane = Math.ceil(count / lanes);
+  if (perLane > rows.length) throw new Error(`BENCH_WEBHOOK: ${count} alerts over ${lanes} symbols needs ${perLane} rows; the FTX file has ${rows.length}`);
+  const out: Alert[] = [];
+  for (let i = 0; i < perLane && out.length < count; i++) {
+    const [t, open, high, low, close, volume] = rows[i]!.split(',');
+    const ts = Date.parse(`${t!.replace(' ', 'T').slice(0, 23)}Z`);
+    for (let l = 0; l < lanes && out.length < count; l++) {
+      const symbol = `BTC-PERP-${String(l).padStart(2, '0')}`;
+      const body = JSON.stringify({ secret: SECRET, symbol, interval: '1', time: new Date(ts).toISOString(), open: +open!, high: +high!, low: +low!, close: +close!, volume: +volume! });
+      out.push({ symbol, ts, body });
+    }
+  }
+  return out;
+}
+
+export async function benchWebhook(cleanup: CleanupStack, opts: { rate: number; seconds: number; lanes: number }, say: (line: string) => void): Promise<WebhookBenchResult> {
+  const list = alerts(opts.rate * opts.seconds, opts.lanes);
+  const db = await benchDatabase(cleanup);
+  const dataDir = await benchTempDir(cleanup);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, DATABASE_URL: db.url, FAKEOUT_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    FAKEOUT_WEBHOOK_SECRET: SECRET, FAKEOUT_WEBHOOK_RATE: '0', FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '3650',
+    // The bars are 2021–22 minutes sent 50× faster than they happened: the bar clock would close
+    // every 5m–1h bucket at its first minute (correct live behaviour, not what this measures).
+    FAKEOUT_BAR_CLOCK_TICK: '0',
+  };
+  delete env.NATS_URL;
+  const config = loadConfig(env);
+  // replay: [] — no demo replay beside the alerts (the default replays config.replayFiles)
+  const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: [] });
+  cleanup.push('stop the webhook app', () => app.stop());
+  const admin = app.messaging.embedded!.credentials('admin');
+  const nc = await connectNats({ servers: app.messaging.embedded!.url, user: admin.user, pass: admin.pass, name: 'fakeout-bench-webhook' });
+  cleanup.push('close the observer connection', () => nc.close());
+  const observer = await startObserver({
+    manager: await jetstreamManager(nc), js: jetstream(nc), stream: 'SIGNALS', name: 'bench-webhook-signals',
+    keyOf: (_subject, body) => {
+      const s = body as { symbol?: string; timeframe?: string; openTime?: number };
+      return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
+    },
+  });
+  cleanup.push('stop the observer', () => observer.stop());
+
+  const url = `${app.httpUrl()!.replace('localhost', '127.0.0.1')}/webhook/tradingview`;
+  say(`(j) ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
+  const worker = new Worker(join(import.meta.dirname, 'webhook-load.worker.mjs'), {
+    workerData: { url, bodies: list.map((a) => a.body), rate: opts.rate, connections: CONNECTIONS, lanes: opts.lanes },
+  });
+  const load = await new Promise<{ sentAt: number[]; answeredAt: number[]; status: number[] }>((res, rej) => {
+    worker.once('message', res);
+    worker.once('error', rej);
+  });
+  await worker.terminate();
+  const answered: Record<string, number> = {};
+  for (const st of load.status) answered[String(st)] = (answered[String(st)] ?? 0) + 1;
+  say(`(j) every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
+  await app.waitForIdle({ timeoutMs: 300_000, pollMs: 200 });
+
+  const statuses = answered;
+  const answerMs = load.status.flatMap((s, i) => (s === 202 ? [load.answeredAt[i]! - load.sentAt[i]!] : []));
+  const sentByKey = new Map(list.map((a, i) => [`${a.symbol}|${a.ts}`, load.sentAt[i]!]));
+  const rows = await app.database.db
+    .selectFrom('signals').select(['symbol', 'open_time']).where('timeframe', '=', '1m').execute();
+  const signalMs: number[] = [];
+  let unseen = 0;
+  for (const r of rows) {
+    const key = `${r.symbol}|${Number(r.open_time)}`;
+    const sent = sentByKey.get(key);
+    if (sent === undefined) continue;
+    const at = await observer.storedAt(key, 2_000).catch(() => undefined);
+    if (at === undefined) unseen += 1;
+    else signalMs.push(at - sent);
+  }
+  const count = async (table: string, where = sql`true`) =>
+    Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(app.database.db)).rows[0]!.n);
+  const late = (await app.metrics.barEvents.get()).values.find((v) => v.labels.outcome === 'late')?.value ?? 0;
+  return {
+    late,
+    rate: opts.rate, seconds: opts.seconds, lanes: opts.lanes, alerts: list.length, statuses,
+    sendSeconds: (Math.max(...load.answeredAt) - Math.min(...load.sentAt)) / 1000,
+    accepted: statuses['202'] ?? 0,
+    rawEvents: await count('raw_events'),
+    bars1m: await count('bars', sql`timeframe = '1m'`),
+    signals: rows.length,
+    unseen,
+    answerMs, signalMs,
+  };
+}
+
+export function webhookRows(w: WebhookBenchResult, fmt: (x: number, digits?: number) => string): [string, string][] {
+  const p = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
+  const line = (xs: number[]) => `${fmt(p(xs, 50), 1)} / ${fmt(p(xs, 99), 1)} / ${fmt(xs.length ? Math.max(...xs) : Number.NaN, 1)} ms`;
+  const lost = w.alerts - w.bars1m;
+  return [
+    [`(j) webhook: ${fmt(w.rate)} alerts/s for ${w.seconds} s over ${w.lanes} symbols → RAW → … → SIGNALS (role all, Postgres)`, ''],
+    ['alerts sent', `${fmt(w.alerts)} in ${fmt(w.sendSeconds, 1)} s (${fmt(w.alerts / w.sendSeconds)}/s achieved)`],
+    ['answers', Object.entries(w.statuses).map(([k, v]) => `${k === '0' ? 'connection error' : k} ${fmt(v)}`).join(', ')],
+    ['stored', `raw ${fmt(w.rawEvents)}, 1m bars ${fmt(w.bars1m)}, 1m signals ${fmt(w.signals)} (${fmt(w.unseen)} not seen on SIGNALS); not a 1m bar ${fmt(Math.max(0, lost))} (dropped late ${fmt(w.late)})`],
+    ['baseline: POST → 202 p50 / p99 / max', line(w.answerMs)],
+    ['LATENCY POST → signal p50 / p99 / max', `${line(w.signalMs)}  (goal p99 < ${WEBHOOK_GOAL_P99_MS} ms; ${fmt(w.signalMs.length)} signals)`],
+    ['ratio p99 signal/202', fmt(p(w.signalMs, 99) / p(w.answerMs, 99), 2)],
+  ];
+}
