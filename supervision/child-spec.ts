@@ -40,9 +40,17 @@ export interface WorkerSpec {
   shutdownMs?: number;
 }
 
-/** Restart backoff: restart n waits min(maxMs, initialMs·factor^(n−1)) ± jitter. */
+/**
+ * Restart backoff: restart n waits min(maxMs, initialMs·factor^(n−1)) ± jitter; with `firstMs`,
+ * restart 1 waits firstMs and restart n ≥ 2 waits min(maxMs, initialMs·factor^(n−2)).
+ */
 export interface BackoffSpec {
   initialMs: number;
+  /**
+   * the first restart within the intensity window waits this instead (a lone crash comes back at
+   * once; a crash loop still backs off from initialMs); default: no special first restart
+   */
+  firstMs?: number;
   maxMs: number;
   /** default 2 */
   factor?: number;

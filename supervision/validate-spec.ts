@@ -30,6 +30,7 @@ export function validateSupervisorSpec(spec: SupervisorSpec, parentPath?: string
   const b = spec.backoff;
   if (b) {
     if (!nonNegative(b.initialMs) || !nonNegative(b.maxMs)) invalid(path, 'backoff needs initialMs and maxMs ≥ 0');
+    if (b.firstMs !== undefined && !nonNegative(b.firstMs)) invalid(path, 'backoff firstMs must be ≥ 0');
     if (b.factor !== undefined && !(nonNegative(b.factor) && b.factor >= 1)) invalid(path, 'backoff factor must be ≥ 1');
     if (b.jitter !== undefined && !(nonNegative(b.jitter) && b.jitter <= 1)) invalid(path, 'backoff jitter must be in 0..1');
   }

@@ -27,10 +27,13 @@ export interface TreeWorker {
   shutdownMs: number;
 }
 
+// POLICY: a lone crash restarts after 5 ms (a stage is back in tens of ms, docs/benchmarks.md (k));
+// a second within the window backs off from 100 ms, doubling up to 5 s, so a crash loop takes
+// about 20 s of waits before the 11th restart in 60 s gives up.
 const GROUP_POLICY = {
   strategy: 'one_for_one',
   intensity: { maxRestarts: 10, withinMs: 60_000 },
-  backoff: { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.2 },
+  backoff: { firstMs: 5, initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.2 },
 } as const;
 
 export function buildTree(workers: readonly TreeWorker[], natsServer?: Starter): SupervisorSpec {

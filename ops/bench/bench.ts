@@ -11,12 +11,14 @@
  *       engine's; (i) a sweep on 1 worker vs one per core (bench-backtest.ts)
  *   (j) webhook alerts at BENCH_WEBHOOK_RATE/s (default 1000) for BENCH_WEBHOOK_SECONDS (default 60):
  *       POST → signal on SIGNALS p50/p99/max against POST → 202 (bench-webhook.ts)
+ *   (k) a stage crash → its new incarnation running, BENCH_SUPERVISOR_ROUNDS (default 2) faults per
+ *       stage a minute apart (bench-supervisor.ts)
  *
  * Prints a table to stdout (progress and warnings to stderr) and writes nothing to the repo.
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j));
+ * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j)), BENCH_ONLY=supervisor (only (k));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -33,6 +35,7 @@ import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
 import { benchWebhook, webhookRows } from './bench-webhook.ts';
+import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
 /** After cleanup nothing should hold the event loop; if something does, exit anyway after this. */
@@ -194,6 +197,17 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? 0;
   const backtestBars = positiveInt('BENCH_BACKTEST_BARS', 1_000_000);
   const webhookOpts = { rate: positiveInt('BENCH_WEBHOOK_RATE', 1_000), seconds: positiveInt('BENCH_WEBHOOK_SECONDS', 60), lanes: positiveInt('BENCH_WEBHOOK_SYMBOLS', 100) };
+  const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
+  const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
+  if (process.env.BENCH_ONLY === 'supervisor') {
+    try {
+      const k = await benchSupervisor(cleanup, supervisorRounds, say);
+      process.stdout.write(table([['=== fakeout benchmark (supervisor only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...supervisorRows(k, fmt, pct)]) + '\n');
+    } finally {
+      await cleanup.runAll();
+    }
+    return;
+  }
   if (process.env.BENCH_ONLY === 'webhook') {
     try {
       const w = await benchWebhook(cleanup, webhookOpts, say);
@@ -264,6 +278,8 @@ async function main(): Promise<void> {
     const bt = await benchBacktest(cleanup, backtestBars, say);
     await cleanup.runAll();
     const w = await benchWebhook(cleanup, webhookOpts, say);
+    await cleanup.runAll();
+    const k = await benchSupervisor(cleanup, supervisorRounds, say);
     const machine: Machine = {
       date: new Date().toISOString(),
       cpus: availableParallelism(),
@@ -278,6 +294,7 @@ async function main(): Promise<void> {
     process.stdout.write(report(machine, a, b, c, extras, { g, floodBase, relay }));
     process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
+    process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);

@@ -65,6 +65,15 @@ s('backoffDelay grows by factor, caps at maxMs and jitters within ±jitter, neve
   assert.is(backoffDelay(1, undefined, () => 0), 80);
 });
 
+s('backoffDelay with firstMs: the first restart waits firstMs, the next ones grow from initialMs', () => {
+  const spec = { firstMs: 5, initialMs: 100, maxMs: 5_000, factor: 2, jitter: 0.2 };
+  const mid = () => 0.5;
+  // By hand: n=1 → 5; n=2 → 100·2^0; n=3 → 100·2^1; n=8 → 100·2^6 = 6400 → capped 5000.
+  assert.equal([1, 2, 3, 8].map((n) => backoffDelay(n, spec, mid)), [5, 100, 200, 5000]);
+  assert.is(backoffDelay(1, spec, () => 0), 4, '5·(1−0.2) = 4');
+  assert.is(backoffDelay(1, { ...spec, firstMs: 9_000 }, mid), 5000, 'firstMs is capped by maxMs too');
+});
+
 s('classifySnapshot tells crashes from normal exits', () => {
   assert.equal(classifySnapshot({ status: 'active', value: 'running' }), undefined);
   assert.equal(classifySnapshot({ status: 'error', error: new Error('kaput') }), { kind: 'crash', reason: 'kaput' });
