@@ -47,6 +47,8 @@ export interface WebhookBenchResult {
   signals: number;
   /** stored 1m signals whose SIGNALS message the observer did not see (should be 0) */
   unseen: number;
+  /** [seconds since the load began, RSS MiB] while it ran (when asked) */
+  rssMiB: [number, number][];
   /** POST → 202, ms, per accepted alert */
   answerMs: number[];
   /** POST → signal stored on SIGNALS, ms, per 1m signal */
@@ -76,7 +78,19 @@ function alerts(count: number, lanes: number): Alert[] {
   return out;
 }
 
-export async function benchWebhook(cleanup: CleanupStack, opts: { rate: number; seconds: number; lanes: number }, say: (line: string) => void): Promise<WebhookBenchResult> {
+export interface WebhookBenchOptions {
+  rate: number;
+  seconds: number;
+  lanes: number;
+  /** files replayed while the alerts arrive (the soak, figure (m)); default none */
+  replay?: readonly string[];
+  /** sample this process's RSS every so many ms while the load runs (figure (m)) */
+  rssEveryMs?: number;
+  /** the figure's name in progress lines; default (j) */
+  label?: string;
+}
+
+export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOptions, say: (line: string) => void): Promise<WebhookBenchResult> {
   const list = alerts(opts.rate * opts.seconds, opts.lanes);
   const db = await benchDatabase(cleanup);
   const dataDir = await benchTempDir(cleanup);
@@ -89,8 +103,8 @@ export async function benchWebhook(cleanup: CleanupStack, opts: { rate: number; 
   };
   delete env.NATS_URL;
   const config = loadConfig(env);
-  // replay: [] — no demo replay beside the alerts (the default replays config.replayFiles)
-  const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: [] });
+  // replay: [] unless asked — no demo replay beside the alerts (the default replays config.replayFiles)
+  const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: (opts.replay ?? []).map((path) => ({ path })) });
   cleanup.push('stop the webhook app', () => app.stop());
   const admin = app.messaging.embedded!.credentials('admin');
   const nc = await connectNats({ servers: app.messaging.embedded!.url, user: admin.user, pass: admin.pass, name: 'fakeout-bench-webhook' });
@@ -105,18 +119,27 @@ export async function benchWebhook(cleanup: CleanupStack, opts: { rate: number; 
   cleanup.push('stop the observer', () => observer.stop());
 
   const url = `${app.httpUrl()!.replace('localhost', '127.0.0.1')}/webhook/tradingview`;
-  say(`(j) ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
+  say(`${opts.label ?? '(j)'} ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
   const worker = new Worker(join(import.meta.dirname, 'webhook-load.worker.mjs'), {
     workerData: { url, bodies: list.map((a) => a.body), rate: opts.rate, connections: CONNECTIONS, lanes: opts.lanes },
   });
+  const rss: [number, number][] = [];
+  const t0 = performance.now();
+  const sample = () => rss.push([(performance.now() - t0) / 1000, process.memoryUsage().rss / 2 ** 20]);
+  const sampler = opts.rssEveryMs === undefined ? undefined : setInterval(sample, opts.rssEveryMs);
+  if (sampler) sample();
   const load = await new Promise<{ sentAt: number[]; answeredAt: number[]; status: number[] }>((res, rej) => {
     worker.once('message', res);
     worker.once('error', rej);
   });
   await worker.terminate();
+  if (sampler) {
+    clearInterval(sampler);
+    sample();
+  }
   const answered: Record<string, number> = {};
   for (const st of load.status) answered[String(st)] = (answered[String(st)] ?? 0) + 1;
-  say(`(j) every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
+  say(`${opts.label ?? '(j)'} every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
   await app.waitForIdle({ timeoutMs: 300_000, pollMs: 200 });
 
   const statuses = answered;
@@ -138,6 +161,7 @@ export async function benchWebhook(cleanup: CleanupStack, opts: { rate: number; 
     Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(app.database.db)).rows[0]!.n);
   const late = (await app.metrics.barEvents.get()).values.find((v) => v.labels.outcome === 'late')?.value ?? 0;
   return {
+    rssMiB: rss,
     late,
     rate: opts.rate, seconds: opts.seconds, lanes: opts.lanes, alerts: list.length, statuses,
     sendSeconds: (Math.max(...load.answeredAt) - Math.min(...load.sentAt)) / 1000,
@@ -162,5 +186,23 @@ export function webhookRows(w: WebhookBenchResult, fmt: (x: number, digits?: num
     ['baseline: POST → 202 p50 / p99 / max', line(w.answerMs)],
     ['LATENCY POST → signal p50 / p99 / max', `${line(w.signalMs)}  (goal p99 < ${WEBHOOK_GOAL_P99_MS} ms; ${fmt(w.signalMs.length)} signals)`],
     ['ratio p99 signal/202', fmt(p(w.signalMs, 99) / p(w.answerMs, 99), 2)],
+  ];
+}
+
+/** Goal for (m): RSS after the warm-up stays within ±10 % of its median. */
+export const SOAK_GOAL_BAND = 0.1;
+/** The soak's first minutes fill caches, pools and JIT; flatness is judged after them. */
+const SOAK_WARMUP_S = 120;
+
+export function soakRows(w: WebhookBenchResult, replay: readonly string[], fmt: (x: number, digits?: number) => string): [string, string][] {
+  const after = w.rssMiB.filter(([t]) => t >= SOAK_WARMUP_S).map(([, m]) => m).sort((a, b) => a - b);
+  const median = after[Math.floor(after.length / 2)] ?? Number.NaN;
+  const band = after.length === 0 ? Number.NaN : Math.max(median - after[0]!, after[after.length - 1]! - median) / median;
+  const everyMinute = w.rssMiB.filter(([t], i) => i === 0 || i === w.rssMiB.length - 1 || Math.floor(t / 60) !== Math.floor(w.rssMiB[i - 1]![0] / 60));
+  return [
+    [`(m) soak: ${fmt(w.rate)} webhook alerts/s for ${fmt(w.seconds / 60, 1)} min plus a replay of ${replay.join(', ')} (role all, Postgres)`, ''],
+    ['alerts / answers', `${fmt(w.alerts)} / ${Object.entries(w.statuses).map(([k, v]) => `${k === '0' ? 'connection error' : k} ${fmt(v)}`).join(', ')}; not a 1m bar ${fmt(Math.max(0, w.alerts - w.bars1m))}`],
+    ['RSS curve (s: MiB)', everyMinute.map(([t, m]) => `${fmt(t)}: ${fmt(m)}`).join(', ')],
+    ['RSS FLATNESS after the warm-up', `median ${fmt(median)} MiB, band ±${fmt(100 * band, 1)} %  (goal ±${fmt(100 * SOAK_GOAL_BAND)} %, from ${SOAK_WARMUP_S} s on)`],
   ];
 }

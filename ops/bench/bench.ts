@@ -11,6 +11,8 @@
  *       engine's; (i) a sweep on 1 worker vs one per core (bench-backtest.ts)
  *   (j) webhook alerts at BENCH_WEBHOOK_RATE/s (default 1000) for BENCH_WEBHOOK_SECONDS (default 60):
  *       POST → signal on SIGNALS p50/p99/max against POST → 202 (bench-webhook.ts)
+ *   (m) a soak: BENCH_SOAK_RATE alerts/s (default 200) for BENCH_SOAK_SECONDS (default 600) plus a
+ *       replay of BENCH_FILE, the process's RSS sampled every 5 s (bench-webhook.ts)
  *   (k) a stage crash → its new incarnation running, BENCH_SUPERVISOR_ROUNDS (default 2) faults per
  *       stage a minute apart (bench-supervisor.ts)
  *
@@ -18,7 +20,7 @@
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j)), BENCH_ONLY=supervisor (only (k));
+ * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j)), BENCH_ONLY=supervisor (only (k)), BENCH_ONLY=soak (only (m));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +36,7 @@ import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
-import { benchWebhook, webhookRows } from './bench-webhook.ts';
+import { benchWebhook, soakRows, webhookRows } from './bench-webhook.ts';
 import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
@@ -199,6 +201,16 @@ async function main(): Promise<void> {
   const webhookOpts = { rate: positiveInt('BENCH_WEBHOOK_RATE', 1_000), seconds: positiveInt('BENCH_WEBHOOK_SECONDS', 60), lanes: positiveInt('BENCH_WEBHOOK_SYMBOLS', 100) };
   const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
   const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
+  const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)' };
+  if (process.env.BENCH_ONLY === 'soak') {
+    try {
+      const m = await benchWebhook(cleanup, soakOpts, say);
+      process.stdout.write(table([['=== fakeout benchmark (soak only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...soakRows(m, soakOpts.replay, fmt)]) + '\n');
+    } finally {
+      await cleanup.runAll();
+    }
+    return;
+  }
   if (process.env.BENCH_ONLY === 'supervisor') {
     try {
       const k = await benchSupervisor(cleanup, supervisorRounds, say);
@@ -280,6 +292,9 @@ async function main(): Promise<void> {
     const w = await benchWebhook(cleanup, webhookOpts, say);
     await cleanup.runAll();
     const k = await benchSupervisor(cleanup, supervisorRounds, say);
+    await cleanup.runAll();
+    say(`(m) soak: ${soakOpts.rate} alerts/s for ${soakOpts.seconds} s plus a replay…`);
+    const m = await benchWebhook(cleanup, soakOpts, say);
     const machine: Machine = {
       date: new Date().toISOString(),
       cpus: availableParallelism(),
@@ -295,6 +310,7 @@ async function main(): Promise<void> {
     process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
     process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');
+    process.stdout.write(table(soakRows(m, soakOpts.replay, fmt)) + '\n');
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);
