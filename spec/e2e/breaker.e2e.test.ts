@@ -272,13 +272,16 @@ s('the slippage breaker trips at 1.51 not 1.49, holds intents while open, and on
   await publish(ctx, [targetBar(A, 'long', t + 2 * MIN), targetBar(B, 'short', t + 2 * MIN)]);
   await idle(ctx);
 
-  // 1.51: two new live orders; the window is their two entry fills
+  // the exits are not in the window (only entries are: docs/risk.md), so it is still the two 1.49 entries
+  assert.equal(await machines(ctx), { gate: 'live', breaker: 'closed' }, 'exits at ratio 1 change nothing');
+  // 1.51: two new live orders; the window is their two entry fills, 1.50 then 1.52 (A fills first:
+  // its mark is first on ORDERS). Between them the window is b's 1.49 and a2's 1.50: 1.495, no trip.
   const a2 = await signal(ctx, A, 'long', t + 3 * MIN);
   const b2 = await signal(ctx, B, 'short', t + 3 * MIN);
   await idle(ctx);
   assert.equal([await statusOf(ctx, a2), await statusOf(ctx, b2)], ['sent', 'sent']);
   const F = t + 4 * MIN; // the trip's time: the fill bar of b2
-  await publish(ctx, [quietBar(A, 'long', F, openForRatio(A, 'long', 1.51), 4 * (await qty(a2))), quietBar(B, 'short', F, openForRatio(B, 'short', 1.51), 4 * (await qty(b2)))]);
+  await publish(ctx, [quietBar(A, 'long', F, openForRatio(A, 'long', 1.5), 4 * (await qty(a2))), quietBar(B, 'short', F, openForRatio(B, 'short', 1.52), 4 * (await qty(b2)))]);
   await idle(ctx);
   assert.equal(await machines(ctx), { gate: 'paused', breaker: 'open' }, '1.51 trips');
   const [trip] = await audit(ctx, 'breaker.tripped');
