@@ -5,9 +5,10 @@
  * (actors/execution/order-messages.ts). Wiring: the publish function is injected (the process's
  * `gateway` NATS connection), time comes from the injected clock.
  *
- * Order of checks: request shape → user → lock → password → role → order → TOTP. A lock is
- * decided before the password is hashed; the order is looked up before the TOTP code is used up,
- * so a code is never spent on an order that cannot be approved. Wrong passwords count towards
+ * Order of checks: request shape → user → lock → password → role → order (or, for a reset, the
+ * breaker's committed state) → TOTP. A lock is decided before the password is hashed; the order
+ * (the breaker) is looked up before the TOTP code is used up, so a code is never spent on an
+ * order that cannot be approved or a reset the breaker would refuse. Wrong passwords count towards
  * the same lock as wrong codes.
  */
 import { appendAudit } from '../../adapters/db/audit-log.repo.ts';
@@ -29,6 +30,7 @@ import {
   ORDER_STATUS,
 } from '../execution/order-messages.ts';
 import type { AuthService } from './auth.service.ts';
+import { resetRefusal, type BreakerView } from './reset-readiness.ts';
 import { isLocked, recordFailure, type LockoutPolicy } from './lockout.ts';
 import { verifyPassword } from './password.ts';
 import { can, type Action, type Role } from './roles.ts';
@@ -47,6 +49,12 @@ export interface ApprovalsServiceDeps {
    * (FAKEOUT_ERR_ORDER_EXPIRED); the gateway refuses it in any case.
    */
   expiry?: { approvalTtlMs: number; signalMaxAgeMs: number };
+  /**
+   * When given, the breaker as the gateway last committed it: a reset the breaker would refuse
+   * (closed, or open inside its cooldown) is refused here first (FAKEOUT_ERR_BREAKER_NOT_OPEN,
+   * FAKEOUT_ERR_BREAKER_COOLDOWN, 409), before the code is used; the breaker decides in any case.
+   */
+  breaker?: (trx: Db) => Promise<BreakerView>;
 }
 
 export interface Decision {
@@ -224,6 +232,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const granted = await decideThenCommit('breaker.reset', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
       const who = await authenticate(trx, body, 'breaker.reset', refuse);
       if (isRefusal(who)) return who;
+      const early = deps.breaker === undefined ? undefined : resetRefusal(await deps.breaker(trx));
+      if (early !== undefined) return refuse(early);
       const code = text(body, 'code', 'FAKEOUT_ERR_AUTH_TOTP_MALFORMED', 6);
       if (isRefusal(code)) return refuse({ ...code, message: 'code: expected the six digits the authenticator shows' });
       const check = await deps.auth.checkApproval(trx, who.user, code, 'breaker.reset', subject);

@@ -71,7 +71,8 @@ async function lastAuditSeq(ctx: Ctx): Promise<number> {
 const s = suite<Ctx>('approval surface over HTTP');
 
 s.before(async (ctx) => {
-  ctx.t = await startTestApp({});
+  // no cooldown: a reset after the kill switch is not refused for the cooldown (test at the end)
+  ctx.t = await startTestApp({ env: { FAKEOUT_BREAKER_COOLDOWN: '0' } });
   ctx.url = ctx.t.app.httpUrl()!;
   const db = ctx.t.app.database.db;
   let n = 0;
@@ -206,13 +207,27 @@ s('refuses approving a live order past its approval window by wall clock (409 EX
   assert.is(other.body.error.code, 'FAKEOUT_ERR_AUTH_TOTP_WRONG');
 });
 
-s('breaker reset verifies the approver with a code and publishes orders.reset.breaker', async (ctx) => {
-  const res = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: code('dana') });
+s('breaker reset: refused while the breaker is closed (409, code not spent); after a trip it verifies the approver with a code and publishes orders.reset.breaker', async (ctx) => {
+  const danas = code('dana');
+  const messages = (await ordersMessages(ctx)).length;
+  const closed = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
+  assert.equal([closed.status, closed.body.error.code, closed.body.error.field], [409, 'FAKEOUT_ERR_BREAKER_NOT_OPEN', 'breaker']);
+  assert.equal((await tailAudit(ctx.t.app.database.db, 1)).map((r) => [r.actor, r.action, r.details.code]), [['dana', 'approval.refused', 'FAKEOUT_ERR_BREAKER_NOT_OPEN']]);
+  assert.is((await ordersMessages(ctx)).length, messages, 'nothing published');
+  // the kill switch opens it; with FAKEOUT_BREAKER_COOLDOWN=0 its cooldown is over at once
+  assert.is((await post(ctx, '/api/breaker/trip', { user: 'dana', password: PASSWORDS.dana, reason: 'test' })).status, 202);
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  // the same code: the refusal above did not use it up
+  const res = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
   assert.is(res.status, 202);
-  const m = (await ordersMessages(ctx)).at(-1)!;
+  const m = (await ordersMessages(ctx)).filter((x) => x.subject === 'orders.reset.breaker').at(-1)!;
   assert.equal([m.subject, m.id], ['orders.reset.breaker', `reset:dana:${res.body.at}`]);
   assert.equal(m.body, { user: 'dana', role: 'admin', at: res.body.at });
-  const reused = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: code('dana') });
+  // the gateway closed it; tripped again, the code dana just used is refused as reused
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  assert.is((await post(ctx, '/api/breaker/trip', { user: 'dana', password: PASSWORDS.dana, reason: 'again' })).status, 202);
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  const reused = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
   assert.equal([reused.status, reused.body.error.code], [401, 'FAKEOUT_ERR_AUTH_TOTP_REUSED']);
 });
 
