@@ -147,7 +147,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   /**
    * Publishes a granted decision and audits it. POLICY: the decision's audit entry commits before
    * the publish, so every decision the gateway can see is in the audit log; a failed publish is
-   * audited too, and retrying is safe (the Nats-Msg-Id is the same).
+   * audited too. The Nats-Msg-Id is one per decision attempt (order-messages.ts): a retry is a new
+   * attempt, and a second decision on an order is ignored by the gateway (no longer pending).
    */
   async function publishAudited(actor: string, subject: string, auditAction: string, msg: { subject: string; id: string; value: unknown }, details: Record<string, unknown>) {
     try {
@@ -198,7 +199,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const { order } = granted;
     await publishAudited(granted.user, subject, 'order.approved', {
       subject: approvedSubject(order.symbol),
-      id: approvedMsgId(order.clientOrderId),
+      id: approvedMsgId(order.clientOrderId, granted.user, at),
       value: { clientOrderId: order.clientOrderId, symbol: order.symbol, user: granted.user, role: granted.role, at },
     }, { symbol: order.symbol });
     return { clientOrderId: order.clientOrderId, decision: 'approved', published: true };
@@ -220,7 +221,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const { order, reason } = granted;
     await publishAudited(granted.user, subject, 'order.rejected', {
       subject: rejectedSubject(order.symbol),
-      id: rejectedMsgId(order.clientOrderId),
+      id: rejectedMsgId(order.clientOrderId, granted.user, at),
       value: { clientOrderId: order.clientOrderId, symbol: order.symbol, user: granted.user, reason, at },
     }, { symbol: order.symbol, reason });
     return { clientOrderId: order.clientOrderId, decision: 'rejected', published: true };

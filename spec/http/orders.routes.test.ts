@@ -123,7 +123,8 @@ s('approve publishes exactly one message with the contract subject, id and body'
   assert.is(msgs.length, 1);
   const [m] = msgs;
   assert.is(m!.subject, 'orders.approved.BTC_USDT');
-  assert.is(m!.id, 'approved:BTC/USDT:5m:1:entry');
+  // one id per decision attempt: order, person and time (a refused attempt cannot collapse a later one)
+  assert.is(m!.id, `approved:BTC/USDT:5m:1:entry:alice:${m!.body.at}`);
   assert.equal(Object.keys(m!.body).sort(), ['at', 'clientOrderId', 'role', 'symbol', 'user']);
   assert.equal([m!.body.clientOrderId, m!.body.symbol, m!.body.user, m!.body.role], [O1.clientOrderId, 'BTC/USDT', 'alice', 'approver']);
   assert.ok(m!.body.at >= before && m!.body.at <= Date.now());
@@ -173,7 +174,7 @@ s('reject publishes the reason; a missing reason is refused naming it', async (c
   const res = await post(ctx, `/api/orders/${encodeURIComponent(O4.clientOrderId)}/reject`, { user: 'dana', password: PASSWORDS.dana, reason: 'spread too wide' });
   assert.equal(res, { status: 202, body: { clientOrderId: O4.clientOrderId, decision: 'rejected', published: true } });
   const m = (await ordersMessages(ctx)).at(-1)!;
-  assert.equal([m.subject, m.id], ['orders.rejected.EUR_USD', `rejected:${O4.clientOrderId}`]);
+  assert.equal([m.subject, m.id], ['orders.rejected.EUR_USD', `rejected:${O4.clientOrderId}:dana:${m.body.at}`]);
   assert.equal(Object.keys(m.body).sort(), ['at', 'clientOrderId', 'reason', 'symbol', 'user']);
   assert.equal([m.body.user, m.body.reason, m.body.symbol], ['dana', 'spread too wide', 'EUR.USD']);
 });
