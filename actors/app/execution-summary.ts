@@ -3,7 +3,7 @@
  * P&L, and the gate's and breaker's states as the gateway last committed them (its checkpoint).
  */
 import { loadCheckpoint } from '../../adapters/db/index.ts';
-import type { GatewayState } from '../gateway/gateway-state.ts';
+import { GATEWAY_STAGE, type GatewayState } from '../gateway/gateway-state.ts';
 import type { AnyDb } from '../stage/ports.ts';
 
 export interface ExecutionSummary {
@@ -23,7 +23,7 @@ export async function readExecutionSummary(db: AnyDb): Promise<ExecutionSummary>
   const orders = await db.selectFrom('orders').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).where('leg', '=', 'entry').groupBy('status').execute();
   const fills = await db.selectFrom('fills').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
   const pos = await db.selectFrom('positions').select(['status', 'pnl', 'r']).execute();
-  const cp = await loadCheckpoint<GatewayState>(db, 'execution-gateway');
+  const cp = await loadCheckpoint<GatewayState>(db, GATEWAY_STAGE);
   const value = (snap: unknown, dflt: string) => String((snap as { value?: unknown } | null)?.value ?? dflt);
   const closed = pos.filter((p) => p.status === 'closed');
   return {

@@ -4,7 +4,9 @@
  * its `gateway` NATS connection, which alone may publish on ORDERS.
  */
 import { resolve } from 'node:path';
-import type { Database } from '../../adapters/db/index.ts';
+import { loadCheckpoint, type Database } from '../../adapters/db/index.ts';
+import { breakerView } from '../auth/reset-readiness.ts';
+import { GATEWAY_STAGE, type GatewayState } from '../gateway/gateway-state.ts';
 import type { OrdersRoutesOptions } from '../../adapters/http/index.ts';
 import { configReader, publishJson, writeConfigVersion } from '../../adapters/nats/index.ts';
 import type { ConfigRoutesOptions } from '../../adapters/http/index.ts';
@@ -23,7 +25,12 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
   const auth = createAuthService({ db, clock, lockout, secretsDir: resolve(dataDir, 'secrets'), operator: 'http' });
   const js = messaging.bus('gateway').js;
   const expiry = { approvalTtlMs: config.approvalTtlSeconds * 1000, signalMaxAgeMs: config.signalMaxAgeSeconds * 1000 };
-  const service = createApprovalsService({ db, clock, lockout, auth, expiry, publish: (subject, id, value) => publishJson(js, subject, id, value) });
+  // the breaker as the execution gateway last committed it (its checkpoint, same database)
+  const breaker = async (trx: Database['db']) => {
+    const cp = await loadCheckpoint<GatewayState>(trx, GATEWAY_STAGE);
+    return breakerView(cp?.state.breaker, cp?.state.clock ?? 0);
+  };
+  const service = createApprovalsService({ db, clock, lockout, auth, expiry, breaker, publish: (subject, id, value) => publishJson(js, subject, id, value) });
   const governed = configReader(messaging.connection('gateway'));
   const governance = createConfigService({
     db, clock, auth, approvals: service,

@@ -5,9 +5,10 @@
  * (actors/execution/order-messages.ts). Wiring: the publish function is injected (the process's
  * `gateway` NATS connection), time comes from the injected clock.
  *
- * Order of checks: request shape → user → lock → password → role → order → TOTP. A lock is
- * decided before the password is hashed; the order is looked up before the TOTP code is used up,
- * so a code is never spent on an order that cannot be approved. Wrong passwords count towards
+ * Order of checks: request shape → user → lock → password → role → order (or, for a reset, the
+ * breaker's committed state) → TOTP. A lock is decided before the password is hashed; the order
+ * (the breaker) is looked up before the TOTP code is used up, so a code is never spent on an
+ * order that cannot be approved or a reset the breaker would refuse. Wrong passwords count towards
  * the same lock as wrong codes.
  */
 import { appendAudit } from '../../adapters/db/audit-log.repo.ts';
@@ -29,6 +30,7 @@ import {
   ORDER_STATUS,
 } from '../execution/order-messages.ts';
 import type { AuthService } from './auth.service.ts';
+import { resetRefusal, type BreakerView } from './reset-readiness.ts';
 import { isLocked, recordFailure, type LockoutPolicy } from './lockout.ts';
 import { verifyPassword } from './password.ts';
 import { can, type Action, type Role } from './roles.ts';
@@ -47,6 +49,12 @@ export interface ApprovalsServiceDeps {
    * (FAKEOUT_ERR_ORDER_EXPIRED); the gateway refuses it in any case.
    */
   expiry?: { approvalTtlMs: number; signalMaxAgeMs: number };
+  /**
+   * When given, the breaker as the gateway last committed it: a reset the breaker would refuse
+   * (closed, or open inside its cooldown) is refused here first (FAKEOUT_ERR_BREAKER_NOT_OPEN,
+   * FAKEOUT_ERR_BREAKER_COOLDOWN, 409), before the code is used; the breaker decides in any case.
+   */
+  breaker?: (trx: Db) => Promise<BreakerView>;
 }
 
 export interface Decision {
@@ -139,7 +147,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   /**
    * Publishes a granted decision and audits it. POLICY: the decision's audit entry commits before
    * the publish, so every decision the gateway can see is in the audit log; a failed publish is
-   * audited too, and retrying is safe (the Nats-Msg-Id is the same).
+   * audited too. The Nats-Msg-Id is one per decision attempt (order-messages.ts): a retry is a new
+   * attempt, and a second decision on an order is ignored by the gateway (no longer pending).
    */
   async function publishAudited(actor: string, subject: string, auditAction: string, msg: { subject: string; id: string; value: unknown }, details: Record<string, unknown>) {
     try {
@@ -190,7 +199,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const { order } = granted;
     await publishAudited(granted.user, subject, 'order.approved', {
       subject: approvedSubject(order.symbol),
-      id: approvedMsgId(order.clientOrderId),
+      id: approvedMsgId(order.clientOrderId, granted.user, at),
       value: { clientOrderId: order.clientOrderId, symbol: order.symbol, user: granted.user, role: granted.role, at },
     }, { symbol: order.symbol });
     return { clientOrderId: order.clientOrderId, decision: 'approved', published: true };
@@ -212,7 +221,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const { order, reason } = granted;
     await publishAudited(granted.user, subject, 'order.rejected', {
       subject: rejectedSubject(order.symbol),
-      id: rejectedMsgId(order.clientOrderId),
+      id: rejectedMsgId(order.clientOrderId, granted.user, at),
       value: { clientOrderId: order.clientOrderId, symbol: order.symbol, user: granted.user, reason, at },
     }, { symbol: order.symbol, reason });
     return { clientOrderId: order.clientOrderId, decision: 'rejected', published: true };
@@ -224,6 +233,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     const granted = await decideThenCommit('breaker.reset', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
       const who = await authenticate(trx, body, 'breaker.reset', refuse);
       if (isRefusal(who)) return who;
+      const early = deps.breaker === undefined ? undefined : resetRefusal(await deps.breaker(trx));
+      if (early !== undefined) return refuse(early);
       const code = text(body, 'code', 'FAKEOUT_ERR_AUTH_TOTP_MALFORMED', 6);
       if (isRefusal(code)) return refuse({ ...code, message: 'code: expected the six digits the authenticator shows' });
       const check = await deps.auth.checkApproval(trx, who.user, code, 'breaker.reset', subject);

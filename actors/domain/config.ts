@@ -170,7 +170,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_GATED_TRADES', default: '10', meaning: 'human-approved fills before the execution gate first goes live (1..1000)' },
   { name: 'FAKEOUT_REGATE_TRADES', default: '3', meaning: 'human-approved fills before the gate goes live again after a breaker reset (1..1000)' },
   { name: 'FAKEOUT_BREAKER_SLIPPAGE_RATIO', default: '1.5', meaning: 'breaker trips when realised/modelled slippage (summed bps over the window) is above this' },
-  { name: 'FAKEOUT_BREAKER_SLIPPAGE_WINDOW', default: '20', meaning: 'fills in the slippage window; judged only once full (1..1000)' },
+  { name: 'FAKEOUT_BREAKER_SLIPPAGE_WINDOW', default: '20', meaning: 'entry fills in the slippage window (exits realise their modelled cost and are not counted); judged only once full (1..1000)' },
   { name: 'FAKEOUT_BREAKER_MAX_LOSSES', default: '5', meaning: 'breaker trips at this many losing trades in a row (1..1000)' },
   { name: 'FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT', default: '3', meaning: 'breaker trips when equity is more than this % below the UTC day\'s starting equity' },
   { name: 'FAKEOUT_BREAKER_ERROR_RATE', default: '0.2', meaning: 'breaker trips when order errors plus rejections over the window are above this fraction (0 to below 1)' },

@@ -63,6 +63,8 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_AUTH_PASSWORD_WRONG: { status: 401, meaning: 'unknown user, no password set, or a wrong password (one answer for all three; the audit log says which)' },
   FAKEOUT_ERR_ORDER_INVALID: { status: 400, meaning: 'an order id or a rejection reason is malformed; the message names the field' },
   FAKEOUT_ERR_BREAKER_INVALID: { status: 400, meaning: 'a kill-switch request is malformed (its reason); the message names the field' },
+  FAKEOUT_ERR_BREAKER_COOLDOWN: { status: 409, meaning: "a breaker reset while the breaker is open and its cooldown is not over by the gateway clock; the message names when it ends; nothing was published and the code was not spent" },
+  FAKEOUT_ERR_BREAKER_NOT_OPEN: { status: 409, meaning: 'a breaker reset while the breaker is closed (nothing to reset); nothing was published and the code was not spent' },
   FAKEOUT_ERR_ORDER_UNKNOWN: { status: 404, meaning: 'no order with that client order id' },
   FAKEOUT_ERR_ORDER_NOT_PENDING: { status: 409, meaning: 'the order is not waiting for approval (already decided, sent or expired); nothing was published' },
   FAKEOUT_ERR_ORDER_EXPIRED: { status: 409, meaning: 'the order came from live intake and its approval window (FAKEOUT_APPROVAL_TTL from when its signal was received) is over by wall clock; nothing was published' },

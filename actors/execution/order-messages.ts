@@ -294,8 +294,13 @@ export const cancelledSubject = (symbol: string): string => `orders.cancelled.${
 export const cancelledMsgId = (clientOrderId: string): string => `cancelled:${clientOrderId}`;
 
 export const intentMsgId = (signalId: string): string => `intent:${signalId}`;
-export const approvedMsgId = (clientOrderId: string): string => `approved:${clientOrderId}`;
-export const rejectedMsgId = (clientOrderId: string): string => `rejected:${clientOrderId}`;
+/**
+ * POLICY: one message per decision attempt (order, person, time), not per order: a refused or
+ * ignored decision (a viewer's, one past its window) never collapses a later valid one inside
+ * JetStream's duplicate window. A second decision on an order is ignored by the gateway (not pending).
+ */
+export const approvedMsgId = (clientOrderId: string, user: string, at: number): string => `approved:${clientOrderId}:${user}:${at}`;
+export const rejectedMsgId = (clientOrderId: string, user: string, at: number): string => `rejected:${clientOrderId}:${user}:${at}`;
 export const sentMsgId = (clientOrderId: string): string => `sent:${clientOrderId}`;
 export const failedMsgId = (clientOrderId: string): string => `failed:${clientOrderId}`;
 
@@ -307,9 +312,9 @@ export function ordersMsgId(m: OrdersMessage): string {
     case 'intent':
       return m.id;
     case 'approved':
-      return approvedMsgId(m.clientOrderId);
+      return approvedMsgId(m.clientOrderId, m.user, m.at);
     case 'rejected':
-      return rejectedMsgId(m.clientOrderId);
+      return rejectedMsgId(m.clientOrderId, m.user, m.at);
     case 'sent':
       return sentMsgId(m.clientOrderId);
     case 'failed':

@@ -288,7 +288,9 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     const o = this.#s.orders[key];
     if (o === undefined || this.#s.fillIds.includes(f.fillId)) return; // unknown or redelivered
     this.#s.fillIds = [...this.#s.fillIds, f.fillId].slice(-RECENT);
-    this.#breaker.send({ type: 'FILL', id: f.fillId, at: this.#s.clock, realisedBps: f.realisedBps ?? f.modelledBps, modelledBps: f.modelledBps });
+    // POLICY (docs/risk.md): only entries feed the slippage window; an exit is priced at its
+    // trigger, so its realised cost is its modelled one and would pull the ratio towards 1.
+    if (f.leg === 'entry') this.#breaker.send({ type: 'FILL', id: f.fillId, at: this.#s.clock, realisedBps: f.realisedBps ?? f.modelledBps, modelledBps: f.modelledBps });
     if (f.leg === 'entry') {
       if (o.status !== 'sent' || o.entryFill !== null) return this.#settle(this.#s.clock);
       o.entryFill = { fillId: f.fillId, price: f.price, qty: f.qty, fees: f.fees, time: f.time, modelledBps: f.modelledBps };

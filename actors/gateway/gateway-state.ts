@@ -41,6 +41,9 @@ export interface GatewayState {
   finished: Record<string, number>;
 }
 
+/** The gateway's stage name: its checkpoint (this state) is stored under it. */
+export const GATEWAY_STAGE = 'execution-gateway';
+
 export function newState(startingEquity: number): GatewayState {
   return {
     version: 1, clock: 0, gate: null, breaker: null, equity: startingEquity, realisedPnl: 0, totalR: 0, trades: 0, wins: 0,

@@ -28,7 +28,7 @@ import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import type { GovernedVersion } from '../config/governed.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
-import { countOutputs, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
+import { countOutputs, GATEWAY_STAGE, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
 
 function decodeScore(value: unknown): ScoreMessage {
   const m = value as Partial<ScoreMessage> | null;
@@ -113,7 +113,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
   /** whether the current processor has read the broker's fills since it was created */
   let caughtUp = false;
   return {
-    name: 'execution-gateway',
+    name: GATEWAY_STAGE,
     useConfig(v) {
       // a governed version never changes once written: the same version again changes nothing
       if (governed !== undefined && governed.version === v.version) return;

@@ -9,8 +9,9 @@
  * the window's percentile. The share of low-liquidity signals among the last N signals is the
  * figure the alert judges (> 0.30 by default), once N signals were seen.
  *
- * Slippage: every fill's realised and modelled slippage (bps) goes into a window of the last N
- * fills; the figure is `slippageRatio` (actors/risk/breaker-conditions.ts), the one formula the
+ * Slippage: every ENTRY fill's realised and modelled slippage (bps) goes into a window of the last
+ * N entry fills (an exit is priced at its trigger, so its realised cost is its modelled one and
+ * would pull the ratio towards 1: docs/risk.md); the figure is `slippageRatio` (actors/risk/breaker-conditions.ts), the one formula the
  * circuit breaker trips on, judged once the window is full.
  */
 import type { TradingSessions } from '../../adapters/time/sessions.ts';
@@ -131,11 +132,13 @@ export class SlippageWatch {
   }
 
   /**
-   * One fill. A fill without a realised figure (no decision price) or with a non-positive
+   * One fill. Only entries are measured (POLICY, docs/risk.md: an exit realises exactly its
+   * modelled cost). A fill without a realised figure (no decision price) or with a non-positive
    * modelled cost is not measured (the model never prices a fill at zero cost, so such a fill is
    * not the model's); a repeated id is ignored.
    */
-  observe(fill: { fillId: string; realisedBps: number | null; modelledBps: number }): Measure | undefined {
+  observe(fill: { fillId: string; leg: 'entry' | 'exit'; realisedBps: number | null; modelledBps: number }): Measure | undefined {
+    if (fill.leg !== 'entry') return undefined;
     if (this.#ids.includes(fill.fillId)) return undefined;
     this.#ids.push(fill.fillId);
     if (this.#ids.length > RECENT_IDS) this.#ids.shift();

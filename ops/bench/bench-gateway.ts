@@ -110,9 +110,10 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   // the gate goes live: one approved fill (FAKEOUT_GATED_TRADES=1)
   await publishMany(pipeline, [barItem(warm.signalBar), scoreItem(warm.signalBar, warm.signal), signalItem(warm.signal)]);
   await untilStatus(app, warm.clientOrderId, 'pending_approval');
+  const approvedAt = Date.now();
   await publishMany(gateway, [{
-    subject: approvedSubject(warm.lane.symbol), id: approvedMsgId(warm.clientOrderId),
-    value: { clientOrderId: warm.clientOrderId, symbol: warm.lane.symbol, user: 'bench', role: 'approver', at: Date.now() },
+    subject: approvedSubject(warm.lane.symbol), id: approvedMsgId(warm.clientOrderId, 'bench', approvedAt),
+    value: { clientOrderId: warm.clientOrderId, symbol: warm.lane.symbol, user: 'bench', role: 'approver', at: approvedAt },
   }]);
   await untilStatus(app, warm.clientOrderId, 'sent');
   await publishMany(pipeline, [barItem(warm.fillBar), scoreItem(warm.fillBar)]);

@@ -11,6 +11,7 @@
  *    breaker and two at 1.51 do (modelled bps by hand from docs/execution.md's cost model, the
  *    next bar's open chosen so that realised = ratio × modelled). While it is open, intents are
  *    held and nothing reaches the broker; it half-opens only after the cooldown on the data clock;
+ *    a reset during the cooldown is refused up front (409, naming its end, the code not used);
  *    a wrong or reused code or a viewer cannot reset it; an approver's valid reset closes it, the
  *    gate is gated and the held intents are decided: stale ones expired, fresh ones pending.
  */
@@ -118,6 +119,8 @@ interface Ctx {
   nc: NatsConnection;
   jsm: JetStreamManager;
   secretsDir: string;
+  /** the test's own auth service on the app's database (enrols the users; spends a code by hand) */
+  auth: ReturnType<typeof createAuthService>;
   /** the orders sent with no person's approval (test 1), filled and judged in test 2 */
   live: { a: string; b: string };
 }
@@ -192,6 +195,7 @@ s.before(async (ctx) => {
     db: db(ctx), clock: { now: () => Date.now() }, lockout: lockoutPolicy(5, 900), operator: 'cli:test', secretsDir: ctx.secretsDir,
     random: (k) => (SEEDS[enrolling] = Buffer.alloc(k, ++n)),
   });
+  ctx.auth = auth;
   for (const name of Object.keys(PASSWORDS)) {
     await auth.addUser(name, ROLES[name]!, PASSWORDS[name]);
     enrolling = name;
@@ -272,13 +276,16 @@ s('the slippage breaker trips at 1.51 not 1.49, holds intents while open, and on
   await publish(ctx, [targetBar(A, 'long', t + 2 * MIN), targetBar(B, 'short', t + 2 * MIN)]);
   await idle(ctx);
 
-  // 1.51: two new live orders; the window is their two entry fills
+  // the exits are not in the window (only entries are: docs/risk.md), so it is still the two 1.49 entries
+  assert.equal(await machines(ctx), { gate: 'live', breaker: 'closed' }, 'exits at ratio 1 change nothing');
+  // 1.51: two new live orders; the window is their two entry fills, 1.50 then 1.52 (A fills first:
+  // its mark is first on ORDERS). Between them the window is b's 1.49 and a2's 1.50: 1.495, no trip.
   const a2 = await signal(ctx, A, 'long', t + 3 * MIN);
   const b2 = await signal(ctx, B, 'short', t + 3 * MIN);
   await idle(ctx);
   assert.equal([await statusOf(ctx, a2), await statusOf(ctx, b2)], ['sent', 'sent']);
   const F = t + 4 * MIN; // the trip's time: the fill bar of b2
-  await publish(ctx, [quietBar(A, 'long', F, openForRatio(A, 'long', 1.51), 4 * (await qty(a2))), quietBar(B, 'short', F, openForRatio(B, 'short', 1.51), 4 * (await qty(b2)))]);
+  await publish(ctx, [quietBar(A, 'long', F, openForRatio(A, 'long', 1.5), 4 * (await qty(a2))), quietBar(B, 'short', F, openForRatio(B, 'short', 1.52), 4 * (await qty(b2)))]);
   await idle(ctx);
   assert.equal(await machines(ctx), { gate: 'paused', breaker: 'open' }, '1.51 trips');
   const [trip] = await audit(ctx, 'breaker.tripped');
@@ -300,11 +307,19 @@ s('the slippage breaker trips at 1.51 not 1.49, holds intents while open, and on
   assert.equal(await Promise.all(early.map((id) => statusOf(ctx, id))), ['held', 'held', 'held']);
   assert.equal((await audit(ctx, 'intent.held')).map((h) => h.subject).sort(), [...early].sort());
 
-  // a verified approver during the cooldown: the surface publishes, the breaker refuses
+  // a verified approver during the cooldown: the surface refuses it up front (409, naming the
+  // cooldown's end by the gateway clock: the trip's time + COOLDOWN_S), publishes nothing and does not use the code
   const during = await freshCode(['ann']);
-  assert.is((await post(ctx, '/api/breaker/reset', { user: 'ann', password: PASSWORDS.ann, code: during.code })).status, 202);
+  const resetsBefore = await ordersCount(ctx, 'orders.reset.>');
+  const cooling = await post(ctx, '/api/breaker/reset', { user: 'ann', password: PASSWORDS.ann, code: during.code });
+  assert.equal([cooling.status, cooling.body.error?.code], [409, 'FAKEOUT_ERR_BREAKER_COOLDOWN']);
+  assert.match(cooling.body.error.message, new RegExp(`until ${new Date(F + COOLDOWN_S * 1000).toISOString().replace(/\./g, '\\.')} by the gateway clock`));
+  assert.equal((await audit(ctx, 'approval.refused')).slice(-1).map((r) => [r.actor, r.details.code, r.details.cooldownEndsAt]), [['ann', 'FAKEOUT_ERR_BREAKER_COOLDOWN', F + COOLDOWN_S * 1000]]);
   await idle(ctx);
-  assert.equal((await audit(ctx, 'breaker.resetRefused')).map((r) => [r.details.user, r.details.refusal]), [['ann', 'cooldown']]);
+  assert.is(await ordersCount(ctx, 'orders.reset.>'), resetsBefore, 'nothing published');
+  assert.equal(await audit(ctx, 'breaker.resetRefused'), [], 'the breaker never saw it');
+  // the code was not used: it verifies now (spent here, so it is the reused code below)
+  await ctx.auth.verifyApproval('ann', during.code, 'breaker.reset', 'breaker');
   const fx = await signal(ctx, FX, 'long', F + (COOLDOWN_S - 120) * 1000); // decided one minute before the cooldown ends
   await idle(ctx);
   assert.equal(await machines(ctx), { gate: 'paused', breaker: 'open' }, 'still open a minute before the cooldown ends');

@@ -28,8 +28,8 @@ const intent = (signalId: string, symbol: string, openTime: number, prices: { en
   id: intentMsgId(signalId),
   value: { kind: 'intent', id: intentMsgId(signalId), signalId, symbol, timeframe: '1m', direction: 'long', openTime, ...prices, atr: 0.5, score: 80 },
 });
-const approval = (clientOrderId: string, symbol: string, user: string, role: string) => ({
-  subject: approvedSubject(symbol), id: approvedMsgId(clientOrderId), value: { clientOrderId, symbol, user, role, at: Date.now() },
+const approval = (clientOrderId: string, symbol: string, user: string, role: string, at = Date.now()) => ({
+  subject: approvedSubject(symbol), id: approvedMsgId(clientOrderId, user, at), value: { clientOrderId, symbol, user, role, at },
 });
 const GOOD = { entry: 470, stop: 469, target: 472 };
 
@@ -59,6 +59,7 @@ s('refuses malformed order messages and undecidable intents and approvals with r
     // 2. intents that cannot be decided, one pending order, and approvals that must change nothing
     const pending = 'SPY:1m:p';
     const rejected = 'BTC-PERP:1m:r';
+    const decidedAt = Date.now();
     await publish([
       intent('NOPE:1m:u', 'NOPE', T0, GOOD), // unknown symbol
       intent('SPY:1m:d', 'SPY', T0, { entry: 470, stop: 471, target: 472 }), // stop above a long's entry
@@ -66,10 +67,9 @@ s('refuses malformed order messages and undecidable intents and approvals with r
       intent('SPY:1m:p', 'SPY', T0, GOOD),
       intent('BTC-PERP:1m:r', 'BTC-PERP', T0, { entry: 40_000, stop: 39_900, target: 40_300 }),
       approval('SPY:1m:nobody:entry', 'SPY', 'ann', 'approver'), // unknown order
-      // a viewer may not approve (its own message id: the approval surface publishes one approval id per order, which
-      // the stream's duplicate window would otherwise collapse with the approver's below)
-      { ...approval(`${pending}:entry`, 'SPY', 'vic', 'viewer'), id: `${approvedMsgId(`${pending}:entry`)}:vic` },
-      { subject: rejectedSubject('BTC-PERP'), id: rejectedMsgId(`${rejected}:entry`), value: { clientOrderId: `${rejected}:entry`, symbol: 'BTC-PERP', user: 'ann', reason: 'no', at: Date.now() } },
+      // a viewer may not approve (the message id is per decision attempt, so it cannot collapse the approver's below)
+      approval(`${pending}:entry`, 'SPY', 'vic', 'viewer'),
+      { subject: rejectedSubject('BTC-PERP'), id: rejectedMsgId(`${rejected}:entry`, 'ann', decidedAt), value: { clientOrderId: `${rejected}:entry`, symbol: 'BTC-PERP', user: 'ann', reason: 'no', at: decidedAt } },
       approval(`${rejected}:entry`, 'BTC-PERP', 'ann', 'approver'), // already decided (rejected)
     ]);
     await t.app.waitForIdle({ timeoutMs: 120_000 });

@@ -49,8 +49,9 @@ s('a replayed signal waits for approval, fills at the next open after approval, 
     // crash the gateway stage, then approve through the contract message
     const restartsBefore = events.filter((e) => e.type === 'restarted' && e.path.endsWith('execution-gateway')).length;
     assert.ok(t.app.supervisor.injectFault('fakeout/execution/execution-gateway', 'test'), 'the supervisor accepted the fault');
+    const approvedAt = Date.now();
     await t.app.messaging.bus('gateway').publishMany([{
-      subject: approvedSubject(SYMBOL), id: approvedMsgId(coid), value: { clientOrderId: coid, symbol: SYMBOL, user: 'ann', role: 'approver', at: Date.now() },
+      subject: approvedSubject(SYMBOL), id: approvedMsgId(coid, 'ann', approvedAt), value: { clientOrderId: coid, symbol: SYMBOL, user: 'ann', role: 'approver', at: approvedAt },
     }]);
     await t.app.waitForIdle({ timeoutMs: 120_000 });
     assert.ok(events.filter((e) => e.type === 'restarted' && e.path.endsWith('execution-gateway')).length > restartsBefore, 'the gateway stage was restarted');

@@ -118,12 +118,33 @@ s('after gatedTrades approved fills the gate is live and the next intent is sent
   assert.is(kinds(out, 'send').length, 1);
 });
 
-s('a slippage trip opens the breaker, pauses the gate, holds intents; a reset after the cooldown releases them', () => {
-  const p = new GatewayProcessor(PARAMS);
+/** A slippage window of one entry fill: the first entry at 3 × its modelled cost trips. */
+const WINDOW_1: GatewayParams = { ...PARAMS, breaker: { ...PARAMS.breaker, slippageWindow: 1 } };
+
+s('only entry fills feed the slippage window: exits at their modelled cost do not dilute it', () => {
+  const p = new GatewayProcessor(PARAMS); // window 2, trips above 1.5
   p.apply(intent(0));
   p.apply(approve(0));
-  p.apply(fill(0, 'entry', 100, T0 + MIN, { realised: 3, modelled: 1 }));
-  const tripped = p.apply(fill(0, 'exit', 101, T0 + 3 * MIN, { realised: 3, modelled: 1 })); // ratio 6/2 = 3 > 1.5
+  p.apply(fill(0, 'entry', 100, T0 + MIN, { realised: 1.6, modelled: 1 }));
+  // the exit is priced at its trigger: realised = modelled (ratio 1)
+  p.apply(fill(0, 'exit', 101, T0 + 3 * MIN, { realised: 1, modelled: 1 }));
+  assert.is(p.breakerState, 'closed', 'one entry: the window of 2 is not full');
+  p.apply(intent(5));
+  p.apply(approve(5));
+  const second = p.apply(fill(5, 'entry', 100, T0 + 6 * MIN, { realised: 1.6, modelled: 1 }));
+  // entries only: (1.6 + 1.6) / (1 + 1) = 1.6 > 1.5. Had the exit counted: (1 + 1.6) / 2 = 1.3, no trip.
+  assert.is(p.breakerState, 'open');
+  const trip = second.find((o) => o.kind === 'audit' && o.entry.action === 'breaker.tripped');
+  const figures = (trip as unknown as { entry: { details: { trips: { figures: Record<string, number> }[] } } } | undefined)?.entry.details.trips[0]?.figures;
+  assert.equal(figures && { ratio: figures['ratio'], fills: figures['fills'] }, { ratio: 1.6, fills: 2 });
+});
+
+s('a slippage trip opens the breaker, pauses the gate, holds intents; a reset after the cooldown releases them', () => {
+  const p = new GatewayProcessor(WINDOW_1);
+  p.apply(intent(0));
+  p.apply(approve(0));
+  const tripped = p.apply(fill(0, 'entry', 100, T0 + MIN, { realised: 3, modelled: 1 })); // ratio 3 > 1.5
+  p.apply(fill(0, 'exit', 101, T0 + 3 * MIN, { realised: 1, modelled: 1 }));
   assert.ok(audits(tripped).includes('breaker.tripped'));
   assert.ok(audits(tripped).includes('gate.paused'));
   assert.is(p.breakerState, 'open');
@@ -144,14 +165,14 @@ s('a slippage trip opens the breaker, pauses the gate, holds intents; a reset af
 });
 
 s('the JSON snapshot restores the book, the counts, and the machines (breaker open stays open)', () => {
-  const p = new GatewayProcessor(PARAMS);
+  const p = new GatewayProcessor(WINDOW_1);
   p.apply(intent(0));
   p.apply(approve(0));
   p.apply(fill(0, 'entry', 100, T0 + MIN, { realised: 3, modelled: 1 }));
-  p.apply(fill(0, 'exit', 101, T0 + 3 * MIN, { realised: 3, modelled: 1 }));
+  p.apply(fill(0, 'exit', 101, T0 + 3 * MIN, { realised: 1, modelled: 1 }));
   p.apply(intent(4));
   const snap = JSON.parse(JSON.stringify(p.snapshot())) as GatewayState;
-  const q = new GatewayProcessor(PARAMS, snap);
+  const q = new GatewayProcessor(WINDOW_1, snap);
   assert.is(q.breakerState, 'open');
   assert.is(q.gateState, 'paused');
   assert.equal(q.state.held, [coid(4)]);

@@ -96,3 +96,10 @@ async function adminQuery(text: string): Promise<void> {
     await client.end();
   }
 }
+
+/** A uniquely named, empty Postgres database (no migrations run): its URL and how to drop it. */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `fakeout_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  return { url: databaseUrl(TEST_POSTGRES_ADMIN_URL, name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}

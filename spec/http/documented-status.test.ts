@@ -50,6 +50,7 @@ const REFUSALS: Record<string, FakeoutError> = {
   locked: new FakeoutError('FAKEOUT_ERR_AUTH_LOCKED', 'locked'),
   wrong: new FakeoutError('FAKEOUT_ERR_AUTH_PASSWORD_WRONG', 'password'),
   bad: new FakeoutError('FAKEOUT_ERR_ORDER_INVALID', 'code: missing', { details: { field: 'code' } }),
+  cooling: new FakeoutError('FAKEOUT_ERR_BREAKER_COOLDOWN', 'cooling down until …'),
 };
 const decide = async (id: string, body: unknown) => {
   const user = (body as { user?: string } | null)?.user ?? '';
@@ -162,6 +163,7 @@ const RECIPES: Record<string, Record<number, Recipe>> = {
     400: post('/api/breaker/reset', { user: 'bad' }),
     401: post('/api/breaker/reset', { user: 'wrong' }),
     403: post('/api/breaker/reset', { user: 'viewer' }),
+    409: post('/api/breaker/reset', { user: 'cooling' }),
     423: post('/api/breaker/reset', { user: 'locked' }),
   },
   'POST /api/breaker/trip': {

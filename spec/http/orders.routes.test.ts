@@ -71,7 +71,8 @@ async function lastAuditSeq(ctx: Ctx): Promise<number> {
 const s = suite<Ctx>('approval surface over HTTP');
 
 s.before(async (ctx) => {
-  ctx.t = await startTestApp({});
+  // no cooldown: a reset after the kill switch is not refused for the cooldown (test at the end)
+  ctx.t = await startTestApp({ env: { FAKEOUT_BREAKER_COOLDOWN: '0' } });
   ctx.url = ctx.t.app.httpUrl()!;
   const db = ctx.t.app.database.db;
   let n = 0;
@@ -122,7 +123,8 @@ s('approve publishes exactly one message with the contract subject, id and body'
   assert.is(msgs.length, 1);
   const [m] = msgs;
   assert.is(m!.subject, 'orders.approved.BTC_USDT');
-  assert.is(m!.id, 'approved:BTC/USDT:5m:1:entry');
+  // one id per decision attempt: order, person and time (a refused attempt cannot collapse a later one)
+  assert.is(m!.id, `approved:BTC/USDT:5m:1:entry:alice:${m!.body.at}`);
   assert.equal(Object.keys(m!.body).sort(), ['at', 'clientOrderId', 'role', 'symbol', 'user']);
   assert.equal([m!.body.clientOrderId, m!.body.symbol, m!.body.user, m!.body.role], [O1.clientOrderId, 'BTC/USDT', 'alice', 'approver']);
   assert.ok(m!.body.at >= before && m!.body.at <= Date.now());
@@ -172,7 +174,7 @@ s('reject publishes the reason; a missing reason is refused naming it', async (c
   const res = await post(ctx, `/api/orders/${encodeURIComponent(O4.clientOrderId)}/reject`, { user: 'dana', password: PASSWORDS.dana, reason: 'spread too wide' });
   assert.equal(res, { status: 202, body: { clientOrderId: O4.clientOrderId, decision: 'rejected', published: true } });
   const m = (await ordersMessages(ctx)).at(-1)!;
-  assert.equal([m.subject, m.id], ['orders.rejected.EUR_USD', `rejected:${O4.clientOrderId}`]);
+  assert.equal([m.subject, m.id], ['orders.rejected.EUR_USD', `rejected:${O4.clientOrderId}:dana:${m.body.at}`]);
   assert.equal(Object.keys(m.body).sort(), ['at', 'clientOrderId', 'reason', 'symbol', 'user']);
   assert.equal([m.body.user, m.body.reason, m.body.symbol], ['dana', 'spread too wide', 'EUR.USD']);
 });
@@ -206,13 +208,27 @@ s('refuses approving a live order past its approval window by wall clock (409 EX
   assert.is(other.body.error.code, 'FAKEOUT_ERR_AUTH_TOTP_WRONG');
 });
 
-s('breaker reset verifies the approver with a code and publishes orders.reset.breaker', async (ctx) => {
-  const res = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: code('dana') });
+s('breaker reset: refused while the breaker is closed (409, code not spent); after a trip it verifies the approver with a code and publishes orders.reset.breaker', async (ctx) => {
+  const danas = code('dana');
+  const messages = (await ordersMessages(ctx)).length;
+  const closed = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
+  assert.equal([closed.status, closed.body.error.code, closed.body.error.field], [409, 'FAKEOUT_ERR_BREAKER_NOT_OPEN', 'breaker']);
+  assert.equal((await tailAudit(ctx.t.app.database.db, 1)).map((r) => [r.actor, r.action, r.details.code]), [['dana', 'approval.refused', 'FAKEOUT_ERR_BREAKER_NOT_OPEN']]);
+  assert.is((await ordersMessages(ctx)).length, messages, 'nothing published');
+  // the kill switch opens it; with FAKEOUT_BREAKER_COOLDOWN=0 its cooldown is over at once
+  assert.is((await post(ctx, '/api/breaker/trip', { user: 'dana', password: PASSWORDS.dana, reason: 'test' })).status, 202);
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  // the same code: the refusal above did not use it up
+  const res = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
   assert.is(res.status, 202);
-  const m = (await ordersMessages(ctx)).at(-1)!;
+  const m = (await ordersMessages(ctx)).filter((x) => x.subject === 'orders.reset.breaker').at(-1)!;
   assert.equal([m.subject, m.id], ['orders.reset.breaker', `reset:dana:${res.body.at}`]);
   assert.equal(m.body, { user: 'dana', role: 'admin', at: res.body.at });
-  const reused = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: code('dana') });
+  // the gateway closed it; tripped again, the code dana just used is refused as reused
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  assert.is((await post(ctx, '/api/breaker/trip', { user: 'dana', password: PASSWORDS.dana, reason: 'again' })).status, 202);
+  await ctx.t.app.waitForIdle({ timeoutMs: 30_000, pollMs: 50 });
+  const reused = await post(ctx, '/api/breaker/reset', { user: 'dana', password: PASSWORDS.dana, code: danas });
   assert.equal([reused.status, reused.body.error.code], [401, 'FAKEOUT_ERR_AUTH_TOTP_REUSED']);
 });
 

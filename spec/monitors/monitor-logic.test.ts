@@ -62,18 +62,29 @@ s('an alert clears only at or below clearAt: a figure hovering at the threshold 
 
 s('slippage watch: the ratio of sums over the last N fills, judged once full, a repeated fill counted once', () => {
   const w = new SlippageWatch(3);
-  assert.equal(w.observe({ fillId: 'a', realisedBps: 3, modelledBps: 2 })?.judged, false);
-  w.observe({ fillId: 'b', realisedBps: 1, modelledBps: 2 });
-  assert.is(w.observe({ fillId: 'b', realisedBps: 100, modelledBps: 2 }), undefined, 'a redelivered fill');
+  assert.equal(w.observe({ fillId: 'a', leg: 'entry', realisedBps: 3, modelledBps: 2 })?.judged, false);
+  w.observe({ fillId: 'b', leg: 'entry', realisedBps: 1, modelledBps: 2 });
+  assert.is(w.observe({ fillId: 'b', leg: 'entry', realisedBps: 100, modelledBps: 2 }), undefined, 'a redelivered fill');
   // (3 + 1 + 4) / (2 + 2 + 2) = 8 / 6
-  const m = w.observe({ fillId: 'c', realisedBps: 4, modelledBps: 2 })!;
+  const m = w.observe({ fillId: 'c', leg: 'entry', realisedBps: 4, modelledBps: 2 })!;
   assert.ok(m.judged);
   assert.ok(Math.abs(m.value - 8 / 6) < 1e-12, String(m.value));
   // the window rolls: (1 + 4 + 0.5) / (2 + 2 + 2) = 5.5 / 6
-  assert.ok(Math.abs(w.observe({ fillId: 'd', realisedBps: 0.5, modelledBps: 2 })!.value - 5.5 / 6) < 1e-12);
-  assert.is(w.observe({ fillId: 'e', realisedBps: null, modelledBps: 2 }), undefined, 'no decision price: not measured');
+  assert.ok(Math.abs(w.observe({ fillId: 'd', leg: 'entry', realisedBps: 0.5, modelledBps: 2 })!.value - 5.5 / 6) < 1e-12);
+  assert.is(w.observe({ fillId: 'e', leg: 'entry', realisedBps: null, modelledBps: 2 }), undefined, 'no decision price: not measured');
   const restored = new SlippageWatch(3, JSON.parse(JSON.stringify(w.snapshot())));
-  assert.is(restored.observe({ fillId: 'd', realisedBps: 9, modelledBps: 1 }), undefined, 'the restored watch knows d');
+  assert.is(restored.observe({ fillId: 'd', leg: 'entry', realisedBps: 9, modelledBps: 1 }), undefined, 'the restored watch knows d');
+});
+
+s('slippage watch: only entry fills are measured (an exit realises its modelled cost and would pull the ratio to 1)', () => {
+  const w = new SlippageWatch(2);
+  w.observe({ fillId: 'e1', leg: 'entry', realisedBps: 15, modelledBps: 10 });
+  assert.is(w.observe({ fillId: 'x1', leg: 'exit', realisedBps: 10, modelledBps: 10 }), undefined, 'an exit is not measured');
+  // two entries fill the window of 2: (15 + 16) / (10 + 10) = 1.55, not (15 + 10) / 20 = 1.25
+  const m = w.observe({ fillId: 'e2', leg: 'entry', realisedBps: 16, modelledBps: 10 })!;
+  assert.ok(m.judged);
+  assert.ok(Math.abs(m.value - 1.55) < 1e-12, String(m.value));
+  assert.is(m.figures['fills'], 2);
 });
 
 const WEEKDAY_NOON = Date.parse('2022-01-04T12:00:00Z'); // a Tuesday: London open
