@@ -70,7 +70,10 @@ export interface App {
   /** `http://host:port` once the HTTP worker listens (role all) */
   httpUrl(): string | undefined;
   tree(): SupervisionNode;
-  /** resolves when the replay is finished and every stage consumer has nothing pending */
+  /**
+   * resolves when the replay is finished and every stage consumer has nothing pending; rejects
+   * when the pending count has not changed for timeoutMs (default 600 s) while work remains
+   */
   waitForIdle(opts?: { timeoutMs?: number; pollMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
@@ -265,7 +268,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
   }
 
   const waitForIdle: App['waitForIdle'] = async ({ timeoutMs = 600_000, pollMs = 250 } = {}) => {
-    const deadline = clock.now() + timeoutMs;
+    // POLICY: the limit is on a stall, not on the whole wait: a long replay on a slow machine keeps
+    // going as long as something moves (the pending count changes), and a stuck consumer still
+    // fails after timeoutMs without any change.
+    let deadline = clock.now() + timeoutMs;
+    let lastPending = Number.NaN;
     // Every durable consumer of the role's topology is one of its stages.
     // each consumer read as the user of the stage that owns it (the pipeline user may not look at ORDERS)
     const fallback = messaging.users.includes('pipeline') ? 'pipeline' : messaging.users[0]!;
@@ -273,7 +280,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     const consumers = await Promise.all(topology.consumers.map((c) => messaging.bus(owner(c.durable)).openConsumer(c.stream, c.durable)));
     let idleRounds = 0;
     while (idleRounds < 2) {
-      if (clock.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms`);
+      if (clock.now() > deadline) throw new Error(`pipeline not idle: nothing moved for ${timeoutMs} ms (${lastPending} messages pending)`);
       await new Promise((r) => setTimeout(r, pollMs));
       const replay = findNode(supervisor.tree(), 'replay');
       const replayBusy = replay !== undefined && replay.status !== 'stopped';
@@ -286,6 +293,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
           // NATS unreachable for a moment (e.g. the embedded server restarting): not idle.
           pending += 1;
         }
+      }
+      if (pending !== lastPending) {
+        lastPending = pending;
+        deadline = clock.now() + timeoutMs;
       }
       idleRounds = !replayBusy && pending === 0 ? idleRounds + 1 : 0;
     }
