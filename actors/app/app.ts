@@ -220,6 +220,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
     onGatewayCommitted: (r) => recordGatewayCommit(metrics, r),
+    onDriftVerdict: (v) => metrics.recordClockVerdict(v.kind, v.figures.offsetMs),
     onAuditMirrored: (r) => {
       metrics.auditMirror.set({ figure: 'last_seq' }, r.lastSeq);
       metrics.auditMirror.set({ figure: 'lag' }, r.lag);

@@ -4,10 +4,10 @@
  * It reads RAW as the read-only `ops` NATS user (STREAM.MSG.GET by seq, nats.conf) and
  * raw_events from the configured database, and appends one audit entry.
  * POLICY: embedded PGlite and the embedded nats-server are one process's at a time, so without
- * DATABASE_URL or without FAKEOUT_NATS_URL this takes the data-directory lock first, as
+ * DATABASE_URL or without NATS_URL this takes the data-directory lock first, as
  * `fakeout start` and `audit verify` do: beside a running fakeout on the same data directory it
- * refuses with FAKEOUT_ERR_DATA_DIR_LOCKED (against DATABASE_URL + FAKEOUT_NATS_URL it runs beside one).
- * Without FAKEOUT_NATS_URL it starts the embedded nats-server on the data directory's store for
+ * refuses with FAKEOUT_ERR_DATA_DIR_LOCKED (against DATABASE_URL + NATS_URL it runs beside one).
+ * Without NATS_URL it starts the embedded nats-server on the data directory's store for
  * the run and stops it after.
  */
 import { openDatabase } from '../../adapters/db/database.ts';

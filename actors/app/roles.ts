@@ -16,6 +16,7 @@ import { rawArchiverStage } from '../archive/index.ts';
 import { barBuilderStage, reportBarEvents } from '../bars/bar-builder.actor.ts';
 import { liveClockHorizonMs, startBarClockActor } from '../ingest/bar-clock.actor.ts';
 import { startDriftMonitorActor } from '../time/drift-monitor.actor.ts';
+import type { DriftVerdict } from '../../adapters/time/drift.ts';
 import { parseNtpServer } from '../domain/config.ts';
 import { startAuditMirrorActor, type AuditMirrorReport } from '../audit/audit-mirror.actor.ts';
 import type { BarBuilderStats } from '../bars/bar-builder.ts';
@@ -60,6 +61,8 @@ export interface RoleContext {
   onMonitorCommitted(outputs: readonly MonitorOutput[]): void;
   /** the broker credentials (roles that run execution, when FAKEOUT_BROKER_SECRETS_FILE is set); every read is audited */
   brokerVault: Vault | undefined;
+  /** after each drift-monitor measurement: its verdict and the offset measured (metrics) */
+  onDriftVerdict?(v: DriftVerdict): void;
   /** after each audit-mirror round: the last seq on AUDIT, the lag, divergence (metrics) */
   onAuditMirrored?(r: AuditMirrorReport): void;
   /** after the execution gateway's batch committed: its counts and machine states (metrics) */
@@ -165,6 +168,7 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
         bus: c.bus('pipeline'), clock: c.clock, log: c.log.child({ actor: 'drift-monitor' }), servers: servers.map(parseNtpServer),
         samples: c.config.ntpSamples, timeoutMs: c.config.ntpTimeoutMs, intervalMs: c.config.ntpPollSeconds * 1000,
         thresholds: { warnMs: c.config.clockWarnMs, tripMs: c.config.clockTripMs, noAnswerMs: c.config.clockNoAnswerSeconds * 1000 },
+        onVerdict: c.onDriftVerdict,
       });
     },
   },

@@ -1,5 +1,6 @@
 export {
   BAR_EVENT_OUTCOMES,
+  CLOCK_VERDICTS,
   createMetrics,
   INGEST_OUTCOMES,
   INGEST_SOURCES,
@@ -7,4 +8,4 @@ export {
   STAGE_OUTCOMES,
   TIME_SKEW_ACTIONS,
 } from './metrics.ts';
-export type { BarEventOutcome, IngestOutcome, IngestSource, Metrics, StageOutcome, TimeSkewAction } from './metrics.ts';
+export type { BarEventOutcome, ClockVerdict, IngestOutcome, IngestSource, Metrics, StageOutcome, TimeSkewAction } from './metrics.ts';

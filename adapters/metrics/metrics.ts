@@ -27,6 +27,10 @@ export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 export const TIME_SKEW_ACTIONS = ['refused', 'flagged'] as const;
 export type TimeSkewAction = (typeof TIME_SKEW_ACTIONS)[number];
 
+/** The drift monitor's judgment of one clock measurement (adapters/time/drift.ts). */
+export const CLOCK_VERDICTS = ['ok', 'warn', 'trip'] as const;
+export type ClockVerdict = (typeof CLOCK_VERDICTS)[number];
+
 /** What a stage did with one message. */
 export const STAGE_OUTCOMES = ['processed', 'skipped', 'bad'] as const;
 export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
@@ -69,6 +73,12 @@ export interface Metrics {
   readonly auditMirror: Gauge<'figure'>;
   /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
   readonly barEvents: Counter<'outcome'>;
+  /** `fakeout_clock_offset_ms`: the latest clock offset the drift monitor measured (NTP time − system time). */
+  readonly clockOffset: Gauge<never>;
+  /** `fakeout_clock_verdicts_total{verdict}`: the drift monitor's measurements by {@link ClockVerdict}. */
+  readonly clockVerdicts: Counter<'verdict'>;
+  /** Records one drift-monitor judgment: the verdict counted, the offset (when one was measured) set. */
+  recordClockVerdict(verdict: ClockVerdict, offsetMs: number | null): void;
   /** `fakeout_monitor_value{monitor}`: the figure a monitor judges (slippage ratio, low-liquidity share). */
   readonly monitorValue: Gauge<'monitor'>;
   /** `fakeout_monitor_alert{monitor}`: 1 while the monitor's machine is in `alert`, else 0. */
@@ -161,6 +171,18 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const clockOffset = new Gauge({
+    name: 'fakeout_clock_offset_ms',
+    help: 'The latest clock offset the drift monitor measured against FAKEOUT_NTP_SERVERS (NTP time minus system time), ms.',
+    registers,
+  });
+  const clockVerdicts = new Counter({
+    name: 'fakeout_clock_verdicts_total',
+    help: "The drift monitor's measurements by verdict (ok, warn: beyond FAKEOUT_CLOCK_WARN_MS, trip: beyond FAKEOUT_CLOCK_TRIP_MS or no answer).",
+    labelNames: ['verdict'] as const,
+    registers,
+  });
+  for (const verdict of CLOCK_VERDICTS) clockVerdicts.inc({ verdict }, 0);
   const monitorValue = new Gauge({
     name: 'fakeout_monitor_value',
     help: 'The figure a monitor judges: realised/modelled slippage ratio, share of low-liquidity signals.',
@@ -279,6 +301,12 @@ export function createMetrics(): Metrics {
     ingested,
     webhookTimeSkew,
     barEvents,
+    clockOffset,
+    clockVerdicts,
+    recordClockVerdict: (verdict, offsetMs) => {
+      clockVerdicts.inc({ verdict });
+      if (offsetMs !== null) clockOffset.set(offsetMs);
+    },
     monitorValue,
     monitorAlert,
     signalLiquidity,

@@ -122,6 +122,14 @@ export function streamConfigOf(spec: StreamSpec): Partial<StreamConfig> & { name
     duplicate_window: nanos(spec.duplicateWindowMs),
     deny_delete: spec.immutable,
     deny_purge: spec.immutable,
+    // POLICY: nothing ages out of a stream (no age, count or size limit) and no `Nats-Rollup`
+    // header can replace a subject's history: RAW in particular keeps every event it was given.
+    // These are the server's defaults, declared so a start puts back any that were changed.
+    max_age: 0,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_msgs_per_subject: -1,
+    allow_rollup_hdrs: false,
     // lets the read-only ops user fetch messages by sequence with DIRECT.GET
     allow_direct: true,
   };
@@ -213,7 +221,7 @@ function differingKeys(wanted: Record<string, unknown>, current: Record<string, 
 
 /** The server omits some zero values from its JSON (e.g. an empty description). */
 function defaultOf(key: string): unknown {
-  return key === 'description' ? undefined : key.startsWith('deny_') || key === 'allow_direct' ? false : undefined;
+  return key === 'description' ? undefined : key.startsWith('deny_') || key.startsWith('allow_') ? false : undefined;
 }
 
 async function infoOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {

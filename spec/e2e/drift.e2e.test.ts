@@ -39,6 +39,10 @@ s('a clock 5 s off by the test responder trips the breaker with reason clock and
     assert.match(d.reason, /^offset \d+ ms beyond 1000 ms$/);
     assert.ok(Math.abs(d.figures.offsetMs - 5_000) < 20, `measured ${d.figures.offsetMs} ms, configured 5000`);
     assert.is(d.figures.tripMs, 1000);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /\nfakeout_clock_verdicts_total\{verdict="trip"\} [1-9]/);
+    const offset = Number(/\nfakeout_clock_offset_ms (\S+)\n/.exec(metrics)?.[1]);
+    assert.ok(Math.abs(offset - 5_000) < 20, `fakeout_clock_offset_ms ${offset}`);
   } finally {
     await t.cleanup();
     await responder.close();

@@ -60,6 +60,10 @@ s('a replayed signal waits for approval, fills at the next open after approval, 
     assert.equal(brokerOrders.map((o) => o.client_order_id).sort(), [coid, `${first.id}:exit`].sort(), 'one entry and one exit at the broker');
     const fills = await db.selectFrom('fills').selectAll().orderBy('filled_at').execute();
     assert.equal(fills.map((f) => f.leg), ['entry', 'exit'], 'each fill once');
+    // each fill records the governed config version its order was sized with (version 1, the seed)
+    const orderVersions = await db.selectFrom('orders').select(['client_order_id', 'config_version']).execute();
+    const versionOf = new Map(orderVersions.map((o) => [o.client_order_id, o.config_version]));
+    assert.equal(fills.map((f) => [f.leg, f.config_version, versionOf.get(f.client_order_id)]), [['entry', 1, 1], ['exit', 1, 1]]);
 
     // By hand. The approval was applied when the gateway clock stood at the last intent's
     // decision time (the close of the last signal bar), so the entry fills at that bar's next open.

@@ -2,7 +2,8 @@
  * `fakeout integrity verify` against a real app's stores (real nats-server on the data dir, real
  * Postgres): a replayed slice verifies; a tampered envelope, a deleted row, an inserted row and a
  * message written to RAW by hand outside the pipeline are each named by seq and id; a second run
- * verifies only what is new, `--full` re-walks; each run appends an audit entry.
+ * verifies only what is new, `--full` re-walks; each run appends an audit entry; the scheduled run's
+ * failure opens the running gateway's breaker (reason `integrity`).
  * Tampering is done as a database superuser would: the append-only trigger off for one transaction.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { runIntegrityVerify } from '../../actors/app/integrity-command.ts';
 import { integrityTick } from '../../actors/integrity/integrity.actor.ts';
 import { parseBreakerTrip } from '../../actors/execution/order-messages.ts';
 import { startTestApp, writeFtxSlice, type TestApp } from '../helpers/app.ts';
+import { gatewayMachines } from '../helpers/machines.ts';
 
 const s = suite('integrity verify e2e');
 let t: TestApp;
@@ -171,6 +173,21 @@ s('the scheduled run, as the pipeline NATS user, trips the breaker on risk.trip.
   assert.equal(trip.figures, { problems: 1, chain: 0, missing: 0, extra: 0, altered: 1, firstBadSeq: r.problems[0]!.seq, from: r.from, to: r.to });
   const audit = (await tailAudit(t.app.database.db, 5)).filter((a) => a.action === 'integrity.failed').at(-1)!;
   assert.is(audit.actor, 'integrity-auditor');
+  // the running gateway reads the trip: the breaker opens, the gate pauses, the request is audited
+  const url = t.app.httpUrl()!;
+  let machines = await gatewayMachines(url);
+  for (let i = 0; i < 100 && machines?.breaker !== 'open'; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    machines = await gatewayMachines(url);
+  }
+  assert.equal(machines, { gate: 'paused', breaker: 'open' });
+  const requested = async () => (await tailAudit(t.app.database.db, 50)).filter((a) => a.action === 'breaker.trip_requested');
+  let req = await requested();
+  for (let i = 0; i < 50 && req.length === 0; i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    req = await requested();
+  }
+  assert.equal(req.map((a) => [(a.details as { source: string }).source, (a.details as { reason: string }).reason]), [['integrity', 'integrity']]);
   await t.app.stop();
 });
 

@@ -35,6 +35,18 @@ s('the render names every fakeout family with its type, and the default process 
   assert.is(m.contentType, 'text/plain; version=0.0.4; charset=utf-8');
 });
 
+s('a clock verdict is counted by kind and its offset kept; a verdict without an offset leaves the last one', async () => {
+  const m = createMetrics();
+  assert.equal((await m.clockVerdicts.get()).values.map((v) => [v.labels.verdict, v.value]), [['ok', 0], ['warn', 0], ['trip', 0]]);
+  m.recordClockVerdict('warn', 250.5);
+  m.recordClockVerdict('trip', null);
+  const text = await m.render();
+  assert.match(text, '\nfakeout_clock_offset_ms 250.5\n');
+  assert.match(text, '\nfakeout_clock_verdicts_total{verdict="warn"} 1\n');
+  assert.match(text, '\nfakeout_clock_verdicts_total{verdict="trip"} 1\n');
+  assert.match(text, '\nfakeout_clock_verdicts_total{verdict="ok"} 0\n');
+});
+
 s('setActorState sets the current state to 1 and the states left behind to 0', async () => {
   const m = createMetrics();
   m.setActorState('bar-builder', 'starting');

@@ -1,3 +1,5 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -64,6 +66,25 @@ s('RAW is file-backed, limits-retained, denies delete and purge, dedupes for 2 m
   assert.is(config.duplicate_window, 2 * 60_000 * NS_PER_MS); // 120 s in ns
 });
 
+s('RAW ages nothing out and allows no rollup: no age, count or size limit; a Nats-Rollup publish is refused by the server', async () => {
+  const { config } = await jsm.streams.info('RAW');
+  // the server's "unlimited" is 0 for the age and -1 for the counts (nats-server stream config)
+  assert.equal([config.max_age, config.max_msgs, config.max_bytes, config.max_msgs_per_subject], [0, -1, -1, -1]);
+  assert.is(Boolean(config.allow_rollup_hdrs), false);
+  const js = jetstream(await t.connect('ingest')); // RAW's one publisher (nats.conf)
+  const kept = await js.publish('raw.test.ROLLUP', 'first', { msgID: 'rollup-probe-1' });
+  const h = headers();
+  h.set('Nats-Rollup', 'sub');
+  try {
+    await js.publish('raw.test.ROLLUP', 'replaces?', { msgID: 'rollup-probe-2', headers: h });
+    assert.unreachable('RAW accepted a rollup');
+  } catch (err) {
+    assert.instance(err, JetStreamApiError, String(err));
+    assert.match((err as Error).message, /rollup/i);
+  }
+  assert.is((await jsm.streams.getMessage('RAW', { seq: kept.seq }))?.string(), 'first', 'the earlier message is still there');
+});
+
 s('derived streams allow the server defaults for delete/purge and dedupe for an hour', async () => {
   for (const name of ['BARS', 'FEATURES', 'SCORES', 'SIGNALS']) {
     const { config } = await jsm.streams.info(name);
@@ -94,6 +115,7 @@ s('every pipeline consumer is a durable explicit-ack pull consumer from the star
 });
 
 s('a changed declaration updates the stream in place and keeps its messages', async () => {
+  const rawBefore = (await jsm.streams.info('RAW')).state.messages;
   await jetstream(await t.connect('ingest')).publish('raw.tv.KEEP', '{}');
   const before = (await jsm.streams.info('BARS')).config.duplicate_window;
   const changed: Topology = {
@@ -104,7 +126,7 @@ s('a changed declaration updates the stream in place and keeps its messages', as
   assert.is.not(before, 30 * 60_000 * NS_PER_MS);
   assert.is((await jsm.streams.info('BARS')).config.duplicate_window, 30 * 60_000 * NS_PER_MS);
   assert.is((await jsm.consumers.info('BARS', 'feature-engine')).config.max_ack_pending, 500);
-  assert.is((await jsm.streams.info('RAW')).state.messages, 1);
+  assert.is((await jsm.streams.info('RAW')).state.messages, rawBefore + 1);
   await applyTopology(nc); // and back
   assert.is((await jsm.consumers.info('BARS', 'feature-engine')).config.max_ack_pending, 20_000);
 });

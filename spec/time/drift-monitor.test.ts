@@ -22,14 +22,14 @@ function recordingLogger(lines: Line[]): Logger {
 }
 
 /** Runs the monitor until it has judged `n` measurements, then stops it. */
-async function judge(bus: NatsBus, clock: CorrectedClock, offsetMs: number | 'silent', n: number, lines: Line[]): Promise<DriftVerdict[]> {
+async function judge(bus: NatsBus, clock: CorrectedClock, offsetMs: number | 'silent', n: number, lines: Line[], noAnswerMs = 900_000): Promise<DriftVerdict[]> {
   const r = await startTestResponder(offsetMs === 'silent' ? { misbehave: { kind: 'silent' } } : { offsetMs });
   const verdicts: DriftVerdict[] = [];
   let done!: () => void;
   const judged = new Promise<void>((res) => (done = res));
   const actor = startDriftMonitorActor({
     bus, clock, log: recordingLogger(lines), servers: [{ host: '127.0.0.1', port: r.port }], samples: 2, timeoutMs: offsetMs === 'silent' ? 200 : 3000, intervalMs: 300,
-    thresholds: { warnMs: 100, tripMs: 1000, noAnswerMs: 900_000 },
+    thresholds: { warnMs: 100, tripMs: 1000, noAnswerMs },
     onVerdict: (v) => {
       verdicts.push(v);
       if (verdicts.length === n) done();
@@ -89,6 +89,24 @@ s('with no server answering nothing is accepted (still uncorrected)', async ({ b
   assert.is(clock.corrected, false);
   assert.is(clock.offsetMs, 0);
   assert.ok(lines.some((l) => l.level === 'warn' && l.msg === 'time oracle: no NTP server answered'));
+});
+
+s('no server answering for longer than the no-answer limit trips the breaker with reason clock (test responder, silent)', async ({ bus, orders }) => {
+  const clock = new CorrectedClock();
+  const lines: Line[] = [];
+  // each measurement takes ~400 ms (2 samples, 200 ms timeout) and they come every 300 ms: the
+  // first verdicts fall within the 1 s limit, a later one is past it
+  const verdicts = await judge(bus, clock, 'silent', 5, lines, 1000);
+  const kinds = verdicts.map((v) => (v.kind === 'trip' ? `trip:${v.cause}` : v.kind));
+  assert.is(kinds[0], 'ok', 'within the limit: not yet a trip');
+  assert.is(kinds.at(-1), 'trip:no-answer', kinds.join(' '));
+  const trip = (await orders.lastMessage('ORDERS', 'risk.trip.clock'))?.value as { reason: string; figures: Record<string, number> } | undefined;
+  assert.match(String(trip?.reason), /^no NTP answer for \d+ s$/);
+  const since = trip!.figures.sinceLastGoodMs!;
+  assert.ok(since > 1000, `since the last answer ${since} ms`);
+  assert.is(trip!.figures.noAnswerMs, 1000);
+  assert.is('offsetMs' in trip!.figures, false, 'no offset was ever accepted');
+  assert.is(clock.corrected, false);
 });
 
 s.run();
