@@ -17,7 +17,7 @@ const bad = (field: string, message: string): never => {
 
 const VARIABLES = new Set(CONFIG_DOCS.map((d) => d.name));
 /** What a backtest's parameters may not set: where it runs, not what it simulates. */
-const NOT_PARAMETERS = new Set(['DATABASE_URL', 'FAKEOUT_DATA_DIR', 'FAKEOUT_ROLE', 'FAKEOUT_REPLAY', 'FAKEOUT_NATS_URL', 'PORT', 'HOST']);
+const NOT_PARAMETERS = new Set(['DATABASE_URL', 'FAKEOUT_DATA_DIR', 'FAKEOUT_ROLE', 'FAKEOUT_REPLAY', 'NATS_URL', 'PORT', 'HOST']);
 
 /** The environment variable a parameter name stands for (governed name or the variable itself). */
 export function variableOf(name: string): string {
