@@ -34,6 +34,7 @@ import { startServiceActor } from './service.actor.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
 import { createExecutionWiring, withMachines } from '../gateway/execution-wiring.ts';
+import { leasedExecution, usesGatewayLease, type LeasedExecution } from './gateway-lease.ts';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -104,7 +105,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let messaging: Messaging;
   let database: Database;
   try {
-    messaging = await openMessaging(config, dataDir, log, { users: usersFor(role), topology, lock: dataDirLock, governedSeed: () => seedVersion(config, clock.now()) });
+    messaging = await openMessaging(config, dataDir, log, {
+      users: usersFor(role), topology, lock: dataDirLock, governedSeed: () => seedVersion(config, clock.now()),
+      ...(usesGatewayLease(config) ? { leaseTtlMs: config.gatewayLeaseTtlSeconds * 1000 } : {}),
+    });
   } catch (err) {
     dataDirLock.release();
     throw err;
@@ -163,10 +167,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
       webhookRatePerMinute: config.webhookRatePerMinute,
       trustProxy: config.trustProxy,
       clock,
-      actorsTree: () => withMachines(supervisor.tree(), execution),
+      actorsTree: () => fullTree(),
       metrics,
       monitors: { list: () => listMonitorStates(db) },
-      beforeMetrics: () => recordActorStates(metrics, supervisor.tree()),
+      beforeMetrics: () => recordActorStates(metrics, fullTree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
       signals: {
@@ -204,7 +208,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
     });
   };
 
-  const execution = createExecutionWiring(config, db, clock, opts.simulatedApprover);
+  // under a lease each acquisition gets a fresh wiring (its paper broker reads the book as the last holder left it)
+  let execution = createExecutionWiring(config, db, clock, opts.simulatedApprover);
   const ctx: RoleContext = {
     config,
     log,
@@ -232,20 +237,21 @@ export async function startApp(opts: StartOptions): Promise<App> {
       if (signals) metrics.signals.inc(signals);
     },
   };
-  // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
-  const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
-  for (const entry of entriesFor(role)) {
-    let start: TreeWorker['start'] | undefined;
-    if (entry.kind === 'stage') {
-      const def = entry.stage(ctx);
-      const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
-      start = () => startStageActor(def, deps);
-    } else {
-      start = entry.start(ctx);
+  const roleWorkers = (c: RoleContext): TreeWorker[] => {
+    const out: TreeWorker[] = [];
+    for (const entry of entriesFor(role)) {
+      let start: TreeWorker['start'] | undefined;
+      if (entry.kind === 'stage') {
+        const def = entry.stage(c);
+        const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
+        start = () => startStageActor(def, deps);
+      } else {
+        start = entry.start(c);
+      }
+      if (start) out.push({ id: entry.id, group: entry.group, ...workerPolicy(entry), start });
     }
-    if (start) workers.push({ id: entry.id, group: entry.group, ...workerPolicy(entry), start });
-  }
-  const tree = buildTree(workers, messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined);
+    return out;
+  };
 
   const listener = (e: SupervisionEvent) => {
     metrics.supervisionEvents.inc({ type: e.type });
@@ -256,7 +262,26 @@ export async function startApp(opts: StartOptions): Promise<App> {
     else log.info(line, `supervision: ${e.type}`);
     opts.onSupervision?.(e);
   };
-  supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) }));
+  const supervisorDeps = systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) });
+  // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
+  const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
+  let lease: LeasedExecution | undefined;
+  if (usesGatewayLease(config)) {
+    lease = leasedExecution({
+      config, dataDir, clock, log, gatewayNc: messaging.connection('gateway'), supervisorDeps,
+      heldWorkers: () => {
+        execution = createExecutionWiring(config, db, clock, opts.simulatedApprover);
+        return roleWorkers({ ...ctx, execution });
+      },
+    });
+    workers.push(lease.worker);
+  } else {
+    workers.push(...roleWorkers(ctx));
+  }
+  const tree = buildTree(workers, messaging.embedded ? () => startServiceActor('nats-server', messaging.embedded!.hooks()) : undefined);
+  /** the tree of GET /actors: the held stages under the lease worker, the gate and breaker under the gateway */
+  const fullTree = () => withMachines(lease?.decorate(supervisor.tree()) ?? supervisor.tree(), execution);
+  supervisor = new Supervisor(tree, supervisorDeps);
   try {
     await supervisor.start();
     await untilStarted(supervisor, clock, 60_000);
@@ -313,7 +338,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     supervisor,
     dataDirLock,
     httpUrl: () => httpUrl,
-    tree: () => withMachines(supervisor.tree(), execution),
+    tree: () => fullTree(),
     waitForIdle,
     async stop() {
       if (stopped) return;

@@ -22,6 +22,7 @@ import { loadOrCreateNatsUsers } from '../../adapters/nats/credentials-file.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { createBus, type NatsBus } from '../../adapters/nats/bus.ts';
 import { configReader, ensureConfigBucket, type StoredVersion } from '../../adapters/nats/config-kv.ts';
+import { ensureLeaseBucket, LEASE_BUCKET } from '../../adapters/nats/lease-kv.ts';
 import type { GovernedVersion } from '../config/governed.ts';
 import type { DataDirLock } from '../../adapters/lock/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
@@ -119,6 +120,8 @@ export interface MessagingOptions {
   lock: DataDirLock;
   /** version 1 of the governed config, seeded into the KV bucket `config` when it holds none (docs/config.md) */
   governedSeed?: () => GovernedVersion;
+  /** a gateway under the lease (actors/app/gateway-lease.ts): the KV bucket `leases` with this TTL, created or set as admin */
+  leaseTtlMs?: number;
 }
 
 /**
@@ -164,6 +167,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       try {
         await applyTopology(nc, opts.topology);
         if (opts.governedSeed) governed = await ensureConfigBucket(nc, opts.governedSeed);
+        if (opts.leaseTtlMs !== undefined) await ensureLeaseBucket(nc, opts.leaseTtlMs);
       } finally {
         await nc.close().catch(() => undefined);
       }
@@ -172,7 +176,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       const c = credentials(user)!;
       connections.set(user, await connectNats({ servers, user: c.user, pass: c.pass, name: `fakeout-${config.role}-${user}` }));
     }
-    if (!admin) await checkTopology(connections.values().next().value!, opts.topology);
+    if (!admin) await checkTopology(connections.values().next().value!, opts.topology, opts.leaseTtlMs === undefined ? [] : [`KV_${LEASE_BUCKET}`]);
     if (!admin && opts.governedSeed) {
       const reader = [...connections.entries()].find(([u]) => u !== 'ingest')?.[1];
       governed = reader === undefined ? undefined : await configReader(reader).stored().catch((err: unknown) => {
@@ -227,14 +231,14 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
   };
 }
 
-/** Without admin rights: every stream and consumer the role needs must already be there. */
-async function checkTopology(nc: NatsConnection, topology: Topology): Promise<void> {
+/** Without admin rights: every stream, KV bucket (`KV_<name>`) and consumer the role needs must already be there. */
+async function checkTopology(nc: NatsConnection, topology: Topology, buckets: readonly string[]): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const st of topology.streams) {
-    await jsm.streams.info(st.name).catch((err: unknown) => {
-      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `stream ${st.name} is missing and ${natsPasswordVariable('admin')} is unset, so it cannot be created; start once with it set`, {
+  for (const name of [...topology.streams.map((st) => st.name), ...buckets]) {
+    await jsm.streams.info(name).catch((err: unknown) => {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `stream ${name} is missing and ${natsPasswordVariable('admin')} is unset, so it cannot be created; start once with it set`, {
         cause: err,
-        details: { field: natsPasswordVariable('admin'), stream: st.name },
+        details: { field: natsPasswordVariable('admin'), stream: name },
       });
     });
   }

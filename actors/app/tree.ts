@@ -9,7 +9,9 @@
  *       ├── http      permanent            — every role: /actors, /metrics, /healthz (+ webhook where the role ingests)
  *       └── replay    transient            — ends normally when the files are done
  *
- * A group with no actor in the role is left out. Shutdown runs in reverse: intake first (no new
+ * A group with no actor in the role is left out. A gateway with a lease (FAKEOUT_GATEWAY_LEASE_TTL)
+ * has one worker, `gateway-lease`, in its execution group instead; it runs the role's groups
+ * (buildHeldTree) only while it holds the lease. Shutdown runs in reverse: intake first (no new
  * input), then execution, then the stages drain their in-flight batch, then the embedded server.
  */
 import type { AnyActorRef } from 'xstate';
@@ -39,16 +41,7 @@ const GROUP_POLICY = {
 export function buildTree(workers: readonly TreeWorker[], natsServer?: Starter): SupervisorSpec {
   const children: ChildSpec[] = [];
   if (natsServer) children.push({ id: 'nats-server', start: natsServer, restart: 'permanent', shutdownMs: 10_000 });
-  for (const group of ACTOR_GROUPS) {
-    const mine = workers.filter((w) => w.group === group);
-    if (mine.length === 0) continue;
-    children.push({
-      kind: 'supervisor',
-      id: group,
-      ...GROUP_POLICY,
-      children: mine.map((w) => ({ id: w.id, start: w.start, restart: w.restart, shutdownMs: w.shutdownMs })),
-    });
-  }
+  children.push(...buildGroups(workers));
   return {
     kind: 'supervisor',
     id: 'fakeout',
@@ -56,4 +49,22 @@ export function buildTree(workers: readonly TreeWorker[], natsServer?: Starter):
     intensity: { maxRestarts: 5, withinMs: 60_000 },
     children,
   };
+}
+
+/** One supervisor per group (ACTOR_GROUPS order) over the workers of that group; empty groups left out. */
+export function buildGroups(workers: readonly TreeWorker[]): SupervisorSpec[] {
+  return ACTOR_GROUPS.flatMap((group) => {
+    const mine = workers.filter((w) => w.group === group);
+    if (mine.length === 0) return [];
+    return [{ kind: 'supervisor' as const, id: group, ...GROUP_POLICY, children: mine.map((w) => ({ id: w.id, start: w.start, restart: w.restart, shutdownMs: w.shutdownMs })) }];
+  });
+}
+
+/**
+ * The stages a gateway runs only while it holds the lease (actors/gateway/lease.actor.ts): their
+ * groups under one supervisor named after the lease worker, which starts and stops it. It gives
+ * up like a group does; the lease worker then fences, releases and crashes.
+ */
+export function buildHeldTree(id: string, workers: readonly TreeWorker[]): SupervisorSpec {
+  return { kind: 'supervisor', id, strategy: 'one_for_one', intensity: { maxRestarts: 5, withinMs: 60_000 }, children: buildGroups(workers) };
 }

@@ -5,7 +5,7 @@
  */
 import { costModelFromConfig } from '../execution/cost-model.ts';
 import { parseDeskDays, parseDeskHours } from '../config/desk-hours.ts';
-import { FakeoutError } from './errors.ts';
+import { fail, isInt, num, text, type Env } from './config-parse.ts';
 import { NATS_PASSWORD_ENV, PROCESS_ROLES, type NatsUser, type ProcessRole } from './identities.ts';
 import { isIP } from 'node:net';
 import { IANAZone } from 'luxon';
@@ -127,6 +127,10 @@ export interface Config {
   deskHours: string;
   deskZone: string;
   configProposalTtlHours: number;
+  /** role gateway: seconds the gateway lease lives unrenewed (KV bucket `leases`, docs/execution.md); 0 = no lease, one gateway */
+  gatewayLeaseTtlSeconds: number;
+  /** the broker account the gateway trades: one active gateway per account (lease key `gateway.<account>`) */
+  gatewayAccount: string;
 }
 
 export interface ConfigDoc {
@@ -195,6 +199,8 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_SIGNAL_MAX_AGE', default: '300', meaning: 'seconds: the execution gateway refuses as stale an intent decided longer ago than this by the gateway clock (the data\'s clock, docs/execution.md)' },
   { name: 'FAKEOUT_APPROVAL_TTL', default: '3600', meaning: 'seconds: a pending approval older than this by the gateway clock expires (rejected, audited, never sent); a live one also by wall clock from when its signal was received' },
   { name: 'FAKEOUT_AUDIT_MIRROR_MS', default: '1000', meaning: 'ms between the audit mirror\'s rounds (role gateway): each relays the audit_log entries not yet on the AUDIT stream, 500 at most; 0 = off' },
+  { name: 'FAKEOUT_GATEWAY_LEASE_TTL', default: '10', meaning: 'role gateway: seconds the gateway lease (KV bucket `leases`) lives unrenewed; the holder renews every TTL/4 and a standby takes over at most TTL + TTL/4 after the holder dies (docs/execution.md, "One active gateway per account"). 0 = no lease: run one gateway process only. 2..600' },
+  { name: 'FAKEOUT_GATEWAY_ACCOUNT', default: 'paper', meaning: 'the broker account this gateway trades (1-64 of A-Z a-z 0-9 _ -): one gateway process per account is active, the others wait as standby (lease key `gateway.<account>`)' },
   { name: 'FAKEOUT_CLOCK_TICK', default: '15', meaning: 'seconds between the gateway role\'s wall-clock ticks on ORDERS (`orders.clock`), which expire live pending approvals by real time' },
   { name: 'FAKEOUT_SPREAD_BPS_EQUITY', default: '1', meaning: 'modelled full bid-ask spread of equities in bps; a market order pays half' },
   { name: 'FAKEOUT_SPREAD_BPS_FX', default: '1', meaning: 'modelled full bid-ask spread of FX pairs in bps' },
@@ -249,12 +255,6 @@ export function parseNtpServer(spec: string): NtpServer {
   return { host, port };
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function fail(field: string, message: string): never {
-  throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `${field}: ${message}`, { details: { field } });
-}
-
 /** What the webhook does with a skewed alert; see FAKEOUT_WEBHOOK_SKEW_ACTION. */
 export const WEBHOOK_SKEW_ACTIONS = ['refuse', 'flag'] as const;
 export type WebhookSkewAction = (typeof WEBHOOK_SKEW_ACTIONS)[number];
@@ -266,17 +266,9 @@ function skewAction(value: string): WebhookSkewAction {
   return value as WebhookSkewAction;
 }
 
-function text(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function num(env: Env, name: string, dflt: number, check: (n: number) => boolean, expect: string): number {
-  const raw = text(env, name);
-  if (raw === undefined) return dflt;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || !check(n)) fail(name, `expected ${expect}, got ${JSON.stringify(raw)}`);
-  return n;
+function account(raw: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) fail('FAKEOUT_GATEWAY_ACCOUNT', `expected 1-64 of A-Z a-z 0-9 _ -, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 /** `raw` must be a `YYYY-MM-DD` calendar date that exists (its users read it as UTC midnight). */
@@ -285,8 +277,6 @@ function isoDate(name: string, raw: string): string {
   if (!Number.isFinite(ms) || new Date(ms).toISOString().slice(0, 10) !== raw) fail(name, `expected a date YYYY-MM-DD, got ${JSON.stringify(raw)}`);
   return raw;
 }
-
-const isInt = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
 
 /** A list of addresses/CIDRs, or undefined when unset; a bad entry is refused naming `name` and the entry. */
 function addresses(name: string, raw: string | undefined): readonly string[] | undefined {
@@ -403,6 +393,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
     ...deskConfig(env),
     configProposalTtlHours: num(env, 'FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', 24, (n) => n > 0 && n <= 720, 'a number of hours in (0, 720]'),
+    gatewayLeaseTtlSeconds: num(env, 'FAKEOUT_GATEWAY_LEASE_TTL', 10, (n) => n === 0 || isInt(2, 600)(n), 'whole seconds 2..600, or 0 (no lease)'),
+    gatewayAccount: account(text(env, 'FAKEOUT_GATEWAY_ACCOUNT') ?? 'paper'),
   } satisfies Config);
 }
 

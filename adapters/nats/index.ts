@@ -19,3 +19,5 @@ export type { NatsConnection } from '@nats-io/transport-node';
 export { FOLLOWER_PREFIX, followStream } from './follow.ts';
 export type { FollowedMessage, FollowOptions, Follower } from './follow.ts';
 export { CONFIG_BUCKET, CONFIG_KEY, configReader, ensureConfigBucket, writeConfigVersion } from './config-kv.ts';
+export { ensureLeaseBucket, LEASE_BUCKET, leaseStore } from './lease-kv.ts';
+export type { AcquireResult, LeaseStore, LeaseValue } from './lease-kv.ts';

@@ -77,6 +77,8 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_SIGNAL_MAX_AGE: 'signalMaxAgeSeconds',
   FAKEOUT_APPROVAL_TTL: 'approvalTtlSeconds',
   FAKEOUT_CLOCK_TICK: 'clockTickSeconds',
+  FAKEOUT_GATEWAY_LEASE_TTL: 'gatewayLeaseTtlSeconds',
+  FAKEOUT_GATEWAY_ACCOUNT: 'gatewayAccount',
   FAKEOUT_SPREAD_BPS_EQUITY: 'spreadBpsEquity',
   FAKEOUT_SPREAD_BPS_FX: 'spreadBpsFx',
   FAKEOUT_SPREAD_BPS_CRYPTO: 'spreadBpsCrypto',
@@ -161,6 +163,8 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_SIGNAL_MAX_AGE: '120',
   FAKEOUT_APPROVAL_TTL: '600',
   FAKEOUT_CLOCK_TICK: '30',
+  FAKEOUT_GATEWAY_LEASE_TTL: '4',
+  FAKEOUT_GATEWAY_ACCOUNT: 'desk-2',
   FAKEOUT_SPREAD_BPS_EQUITY: '2',
   FAKEOUT_SPREAD_BPS_FX: '0.5',
   FAKEOUT_SPREAD_BPS_CRYPTO: '3',
@@ -278,6 +282,7 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.lowLiqMultiplier, 2);
   assert.is(c.authMaxFailures, 5);
   assert.is(c.authLockSeconds, 900);
+  assert.equal([c.gatewayLeaseTtlSeconds, c.gatewayAccount], [10, 'paper']);
   for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret', 'brokerSecretsFile'] as const) {
     assert.is(c[k], undefined, k);
   }
@@ -333,6 +338,7 @@ s('values at the edges of their ranges are accepted', () => {
   assert.is(loadConfig({ FAKEOUT_BATCH_SIZE: '10000' }).batchSize, 10000);
   assert.is(loadConfig({ FAKEOUT_STOP_BUFFER_ATR: '0' }).stopBufferAtr, 0);
   assert.is(loadConfig({ FAKEOUT_GATED_TRADES: '1' }).gatedTrades, 1);
+  assert.equal([0, 2, 600].map((n) => loadConfig({ FAKEOUT_GATEWAY_LEASE_TTL: String(n) }).gatewayLeaseTtlSeconds), [0, 2, 600]);
   assert.is(loadConfig({ FAKEOUT_REGATE_TRADES: '1000' }).regateTrades, 1000);
   assert.is(loadConfig({ FAKEOUT_BREAKER_ERROR_RATE: '0' }).breakerErrorRate, 0);
   assert.is(loadConfig({ FAKEOUT_BREAKER_DAILY_DRAWDOWN_PCT: '99.9' }).breakerDailyDrawdownPct, 99.9);

@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import {
   applyTopology,
   connectNats,
+  ensureLeaseBucket,
+  leaseStore,
   jetstream,
   jetstreamManager,
   openBatchConsumer,
@@ -238,6 +240,22 @@ s('AUDIT itself refuses to delete a message or purge (JetStream API error), even
   assert.is((err as JetStreamApiError).code, 10057);
   assert.instance(await rejection(user('admin').jsm.streams.purge('AUDIT')), JetStreamApiError);
   assert.equal(await streamInfo(jsm, 'AUDIT'), before);
+});
+
+s('only gateway writes the gateway lease (KV bucket leases): pipeline, ingest, ops and admin are refused; gateway cannot write the config bucket', async () => {
+  await ensureLeaseBucket(user('admin').nc, 4_000);
+  const lease = leaseStore(user('gateway').nc, 'perm-test');
+  const got = await lease.acquire({ holder: 'perm-test-host:/data', pid: 1, since: 0 });
+  assert.ok(got.held, 'gateway creates its lease key');
+  const revision = got.held ? got.revision : 0;
+  for (const u of ['ingest', 'pipeline', 'ops', 'admin'] as const) {
+    // a forged take-over: a put on the key, with and without the holder's revision
+    await refusedByServer(publishJson(user(u).js, '$KV.leases.gateway.perm-test', `${u}-lease`, { holder: u }), `${u} writing the lease key`);
+    await refusedByServer(publishJson(user(u).js, '$KV.leases.gateway.other', `${u}-lease-new`, { holder: u }), `${u} creating a lease key`);
+  }
+  const renewed = await lease.renew({ holder: 'perm-test-host:/data', pid: 1, since: 0 }, revision, 2_000);
+  assert.is(renewed, revision + 1, 'the holder\'s revision is still the last one: nobody else wrote the key');
+  await refusedByServer(publishJson(user('gateway').js, '$KV.config.current', 'gw-config', { version: 99 }), 'gateway writing the governed config');
 });
 
 s('a wrong password is refused with FAKEOUT_ERR_NATS_CONNECT', async () => {
