@@ -14,7 +14,7 @@
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i));
+ * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=scoring (only (c));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -28,7 +28,7 @@ import { benchPipeline, type PipelineBenchResult } from './bench-pipeline.ts';
 import { benchRelay, type RelayResult } from './bench-relay.ts';
 import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
-import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
+import { benchScoring, scoringRows, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
@@ -152,11 +152,7 @@ function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: 
       ['CPU node', secs(x.cpuB.node, bWall)],
       ['CPU nats-server', secs(x.cpuB.natsServer, bWall)],
       ['ratio (a)/(b)', `${fmt(a.ticksPerSecond / b.msgsPerSecond, 3)}`],
-      ['(c) pure FeatureEngine.update + scoreFeatures + toSignal', ''],
-      ['bars', `${fmt(c.bars)} over ${c.series} series (seeded random walk)`],
-      ['time', `${fmt(c.seconds, 2)} s`],
-      ['THROUGHPUT', `${fmt(c.barsPerSecond)} bars/s`],
-      ['scores / signals', `${fmt(c.scores)} / ${fmt(c.signals)}`],
+      ...scoringRows(c, fmt),
       ['(d) memory', ''],
       ['RSS after (a)', `${fmt(a.rssAfterMiB, 1)} MiB`],
       ['peak RSS (maxRSS)', `${fmt(x.peakRssMiB.c, 1)} MiB  (by the end of (a) ${fmt(x.peakRssMiB.a, 1)}, of (b) ${fmt(x.peakRssMiB.b, 1)}, of (e, f) ${fmt(x.peakRssMiB.ef, 1)})`],
@@ -190,6 +186,11 @@ async function main(): Promise<void> {
 
   const loadBefore = loadavg()[0] ?? 0;
   const backtestBars = positiveInt('BENCH_BACKTEST_BARS', 1_000_000);
+  if (process.env.BENCH_ONLY === 'scoring') {
+    const c = benchScoring(bars);
+    process.stdout.write(table([['=== fakeout benchmark (scoring only) ===', ''], ['date', new Date().toISOString()], ['node', process.version], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...scoringRows(c, fmt)]) + '\n');
+    return;
+  }
   if (process.env.BENCH_ONLY === 'backtest') {
     try {
       const c = benchScoring(bars);
