@@ -134,9 +134,9 @@ export class RegimeTracker {
   private readonly smas: Float64Array;
   private smaNext = 0;
   private smaCount = 0;
-  /** the measure of the last {@link step} */
-  atrPercentile: number | null = null;
-  trendSlopeAtr: number | null = null;
+  /** the measure of the last {@link step}; NaN for none (a double field, never boxed per bar) */
+  private percentile = NaN;
+  private slopeAtr = NaN;
 
   constructor(options: Partial<RegimeOptions> = {}) {
     const o = { ...DEFAULT_REGIME_OPTIONS, ...options };
@@ -168,14 +168,24 @@ export class RegimeTracker {
    * {@link trendSlopeAtr} (the feature engine's per-bar path, which allocates nothing here).
    */
   step(atr: number | null, close: number): void {
-    if (atr === null) this.atrPercentile = null;
+    if (atr === null) this.percentile = NaN;
     else {
       const at = this.pushAtr(atr);
-      this.atrPercentile = this.atrCount >= this.options.atrWindow ? this.rankAt(atr, at) : null;
+      this.percentile = this.atrCount >= this.options.atrWindow ? this.rankAt(atr, at) : NaN;
     }
-    this.trendSlopeAtr = this.slope(atr);
+    this.slopeAtr = this.slope(atr);
     this.closes.update(close);
     if (this.closes.isReady) this.pushSma(this.closes.value!);
+  }
+
+  /** The ATR percentile of the last {@link step}; null until the window is full or without an ATR. */
+  get atrPercentile(): number | null {
+    return this.percentile !== this.percentile ? null : this.percentile;
+  }
+
+  /** The trend slope of the last {@link step}; null while warming up or without a positive ATR. */
+  get trendSlopeAtr(): number | null {
+    return this.slopeAtr !== this.slopeAtr ? null : this.slopeAtr;
   }
 
   snapshot(): RegimeTrackerSnapshot {
@@ -204,10 +214,11 @@ export class RegimeTracker {
     return (below + (above - below) / 2) / n;
   }
 
-  private slope(atr: number | null): number | null {
+  /** NaN: none. */
+  private slope(atr: number | null): number {
     const k = this.options.trendLag;
-    if (atr === null || atr <= 0 || this.smaCount < k + 1) return null;
-    const newest = this.smas[(this.smaNext + k) % (k + 1)]!;
+    if (atr === null || atr <= 0 || this.smaCount < k + 1) return NaN;
+    const newest = this.smas[this.smaNext === 0 ? k : this.smaNext - 1]!; // the slot before the next one
     const oldest = this.smas[this.smaNext]!;
     return (newest - oldest) / (k * atr);
   }
