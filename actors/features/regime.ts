@@ -105,13 +105,13 @@ export function regimeTags(session: SessionTag, atrPercentile: number | null, tr
   return TAGS.get(session)![volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
 }
 
-/** Index of the first value in sorted[0, n) that is >= x (strict: > x). */
-function bound(sorted: Float64Array, n: number, x: number, strict: boolean): number {
+/** Index of the first value in sorted[0, n) that is >= x. */
+function lowerBound(sorted: Float64Array, n: number, x: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (strict ? sorted[mid]! <= x : sorted[mid]! < x) lo = mid + 1;
+    if (sorted[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -233,7 +233,7 @@ export class RegimeTracker {
     const sorted = this.sorted;
     let at: number;
     if (this.atrCount >= w) {
-      at = bound(sorted, w, this.ring[this.ringNext]!, false);
+      at = lowerBound(sorted, w, this.ring[this.ringNext]!);
       if (atr >= sorted[at]!) {
         while (at + 1 < w && sorted[at + 1]! <= atr) {
           sorted[at] = sorted[at + 1]!;
