@@ -27,8 +27,13 @@ export interface AtrSnapshot {
 
 /** The true range of a bar against the previous close (null: no previous bar). */
 export function trueRange(bar: HighLowClose, prevClose: number | null): number {
+  return trueRangeAfter(bar, prevClose ?? NaN);
+}
+
+/** {@link trueRange} with NaN for "no previous bar". */
+function trueRangeAfter(bar: HighLowClose, prevClose: number): number {
   const hl = bar.high - bar.low;
-  if (prevClose === null) return hl;
+  if (prevClose !== prevClose) return hl;
   return Math.max(hl, Math.abs(bar.high - prevClose), Math.abs(bar.low - prevClose));
 }
 
@@ -39,19 +44,20 @@ export function trueRange(bar: HighLowClose, prevClose: number | null): number {
  * if (atr.isReady) use(atr.value);
  */
 export class Atr {
-  private prevClose: number | null = null;
+  // NaN stands for "none yet" inside (a double field, never boxed per update); null outside
+  private prevClose = NaN;
   private seedSum = 0;
   private seedCount = 0;
-  private current: number | null = null;
+  private current = NaN;
 
   constructor(readonly period: number) {
     assertWindowSize(period, 'period');
   }
 
   update(bar: HighLowClose): void {
-    const tr = trueRange(bar, this.prevClose);
+    const tr = trueRangeAfter(bar, this.prevClose);
     this.prevClose = bar.close;
-    if (this.current === null) {
+    if (this.current !== this.current) {
       this.seedSum += tr;
       this.seedCount++;
       if (this.seedCount === this.period) this.current = this.seedSum / this.period;
@@ -62,23 +68,23 @@ export class Atr {
 
   /** The ATR after the last update; null until `period` bars were seen. */
   get value(): number | null {
-    return this.current;
+    return this.current !== this.current ? null : this.current;
   }
 
   get isReady(): boolean {
-    return this.current !== null;
+    return this.current === this.current;
   }
 
   snapshot(): AtrSnapshot {
-    return { period: this.period, prevClose: this.prevClose, seedSum: this.seedSum, seedCount: this.seedCount, value: this.current };
+    return { period: this.period, prevClose: this.prevClose !== this.prevClose ? null : this.prevClose, seedSum: this.seedSum, seedCount: this.seedCount, value: this.value };
   }
 
   static restore(s: AtrSnapshot): Atr {
     const a = new Atr(s.period);
-    a.prevClose = s.prevClose;
+    a.prevClose = s.prevClose ?? NaN;
     a.seedSum = s.seedSum;
     a.seedCount = s.seedCount;
-    a.current = s.value;
+    a.current = s.value ?? NaN;
     return a;
   }
 }

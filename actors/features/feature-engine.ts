@@ -11,7 +11,7 @@ import { FakeoutError } from '../domain/errors.ts';
 import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
-import { RegimeTracker, sessionTag, type RegimeMeasure, type RegimeOptions, type RegimeTrackerSnapshot } from './regime.ts';
+import { RegimeTracker, regimeTags, sessionTag, type RegimeOptions, type RegimeTrackerSnapshot, type SessionTag } from './regime.ts';
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
@@ -56,8 +56,15 @@ export interface FeatureEngineSnapshot {
   series: FeatureSeriesSnapshot[];
 }
 
+const HOUR_MS = 3_600_000;
+
 interface Series {
+  /** `symbol|timeframe`, the snapshot's key */
+  key: string;
   lastOpenTime: number;
+  /** the UTC hour of the last session looked up, and its tag (sessions only change on whole UTC hours) */
+  sessionHour: number;
+  session: SessionTag;
   extremes: RollingExtremes;
   volume: RollingMean;
   atr: Atr;
@@ -74,9 +81,10 @@ export class FeatureEngine {
   readonly atrPeriod: number;
   readonly regimeOptions: Readonly<RegimeOptions>;
   readonly stats: FeatureEngineStats = { applied: 0, ignored: 0 };
+  /** by `symbol|timeframe`, in the order the series appeared (the snapshot's order) */
   private readonly series = new Map<string, Series>();
-  /** tradingSessions is memoised per UTC hour (adapters/time/sessions.ts) */
-  private readonly sessionOf = (ms: number) => sessionTag(tradingSessions(ms));
+  /** the same series by symbol, then timeframe: found without building the key string per bar */
+  private readonly bySymbol = new Map<string, Map<string, Series>>();
 
   constructor(options: FeatureEngineOptions = {}) {
     this.lookback = options.lookback ?? 20;
@@ -94,18 +102,16 @@ export class FeatureEngine {
    * (counted in `stats.ignored`; it changes nothing, so redelivery is harmless).
    */
   update(bar: Bar): Features | null {
-    const key = `${bar.symbol}|${bar.timeframe}`;
-    let s = this.series.get(key);
+    let s = this.bySymbol.get(bar.symbol)?.get(bar.timeframe);
     if (s === undefined) {
-      s = { lastOpenTime: -Infinity, extremes: new RollingExtremes(this.lookback), volume: new RollingMean(this.lookback), atr: new Atr(this.atrPeriod), regime: new RegimeTracker(this.regimeOptions) };
-      this.series.set(key, s);
+      s = this.addSeries(`${bar.symbol}|${bar.timeframe}`, -Infinity, new RollingExtremes(this.lookback), new RollingMean(this.lookback), new Atr(this.atrPeriod), new RegimeTracker(this.regimeOptions));
     } else if (bar.openTime <= s.lastOpenTime) {
       this.stats.ignored++;
       return null;
     }
     // the regime is measured (from the ATR as of the previous bar) before the bar enters its windows
-    const regime = s.regime.update(s.atr.value, bar.close);
-    const features = this.measure(bar, s, regime);
+    s.regime.step(s.atr.value, bar.close);
+    const features = this.measure(bar, s);
     s.extremes.update(bar.high, bar.low);
     s.volume.update(bar.volume);
     s.atr.update(bar);
@@ -116,8 +122,8 @@ export class FeatureEngine {
 
   snapshot(): FeatureEngineSnapshot {
     const series: FeatureSeriesSnapshot[] = [];
-    for (const [key, s] of this.series) {
-      series.push({ key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot(), regime: s.regime.snapshot() });
+    for (const s of this.series.values()) {
+      series.push({ key: s.key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot(), regime: s.regime.snapshot() });
     }
     return { version: 2, lookback: this.lookback, atrPeriod: this.atrPeriod, regime: { ...this.regimeOptions }, stats: { ...this.stats }, series };
   }
@@ -141,18 +147,39 @@ export class FeatureEngine {
     engine.stats.applied = snapshot.stats.applied;
     engine.stats.ignored = snapshot.stats.ignored;
     for (const s of snapshot.series) {
-      engine.series.set(s.key, {
-        lastOpenTime: s.lastOpenTime,
-        extremes: RollingExtremes.restore(s.extremes),
-        volume: RollingMean.restore(s.volume),
-        atr: Atr.restore(s.atr),
-        regime: RegimeTracker.restore(s.regime),
-      });
+      engine.addSeries(s.key, s.lastOpenTime, RollingExtremes.restore(s.extremes), RollingMean.restore(s.volume), Atr.restore(s.atr), RegimeTracker.restore(s.regime));
     }
     return engine;
   }
 
-  private measure(bar: Bar, s: Series, regime: RegimeMeasure): Features | null {
+  /** A series under its key; a timeframe never holds '|', so the key splits at its last one. */
+  private addSeries(key: string, lastOpenTime: number, extremes: RollingExtremes, volume: RollingMean, atr: Atr, regime: RegimeTracker): Series {
+    const cut = key.lastIndexOf('|');
+    if (cut < 0) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `feature engine snapshot series key ${JSON.stringify(key)} is not symbol|timeframe`, { details: { field: 'key' } });
+    const symbol = key.slice(0, cut);
+    const timeframe = key.slice(cut + 1);
+    const s: Series = { key, lastOpenTime, sessionHour: NaN, session: 'off_hours', extremes, volume, atr, regime };
+    this.series.set(key, s);
+    let byTimeframe = this.bySymbol.get(symbol);
+    if (byTimeframe === undefined) {
+      byTimeframe = new Map();
+      this.bySymbol.set(symbol, byTimeframe);
+    }
+    byTimeframe.set(timeframe, s);
+    return s;
+  }
+
+  /** The session tag at `ms`, looked up (adapters/time/sessions.ts, memoised per UTC hour) when the series enters a new UTC hour. */
+  private sessionOf(s: Series, ms: number): SessionTag {
+    const hour = Math.floor(ms / HOUR_MS);
+    if (hour !== s.sessionHour) {
+      s.session = sessionTag(tradingSessions(ms));
+      s.sessionHour = hour;
+    }
+    return s.session;
+  }
+
+  private measure(bar: Bar, s: Series): Features | null {
     const rangeHigh = s.extremes.max;
     const rangeLow = s.extremes.min;
     const atr = s.atr.value;
@@ -182,9 +209,9 @@ export class FeatureEngine {
       volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
       volume: bar.volume,
       lookback: this.lookback,
-      regime: { session: this.sessionOf(bar.openTime), volatility: regime.volatility, trend: regime.trend },
-      atrPercentile: regime.atrPercentile,
-      trendSlopeAtr: regime.trendSlopeAtr,
+      regime: regimeTags(this.sessionOf(s, bar.openTime), s.regime.atrPercentile, s.regime.trendSlopeAtr),
+      atrPercentile: s.regime.atrPercentile,
+      trendSlopeAtr: s.regime.trendSlopeAtr,
     };
   }
 }

@@ -6,5 +6,5 @@ export { RollingExtremes, assertWindowSize } from './rolling-extremes.ts';
 export type { RollingExtremesSnapshot } from './rolling-extremes.ts';
 export { RollingMean } from './rolling-mean.ts';
 export type { RollingMeanSnapshot } from './rolling-mean.ts';
-export { RegimeTracker, sessionTag, volatilityOf, trendOf, DEFAULT_REGIME_OPTIONS, VOLATILITY_LOW_BELOW, VOLATILITY_HIGH_ABOVE, TREND_UP_ABOVE, TREND_DOWN_BELOW } from './regime.ts';
+export { RegimeTracker, regimeTags, sessionTag, volatilityOf, trendOf, DEFAULT_REGIME_OPTIONS, VOLATILITY_LOW_BELOW, VOLATILITY_HIGH_ABOVE, TREND_UP_ABOVE, TREND_DOWN_BELOW } from './regime.ts';
 export type { RegimeMeasure, RegimeOptions, RegimeTrackerSnapshot, SessionTag } from './regime.ts';

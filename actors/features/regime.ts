@@ -78,23 +78,40 @@ export function sessionTag(open: TradingSessions): SessionTag {
   return open.sessions.length === 1 ? open.sessions[0]! : 'off_hours';
 }
 
+const VOLATILITIES: readonly RegimeTags['volatility'][] = [null, 'low', 'normal', 'high'];
+const TRENDS: readonly RegimeTags['trend'][] = [null, 'down', 'flat', 'up'];
+
+/** The index in VOLATILITIES of a rank. */
+const volatilityIndex = (rank: number | null): number => (rank === null ? 0 : rank < VOLATILITY_LOW_BELOW ? 1 : rank > VOLATILITY_HIGH_ABOVE ? 3 : 2);
+/** The index in TRENDS of a slope. */
+const trendIndex = (slope: number | null): number => (slope === null ? 0 : slope > TREND_UP_ABOVE ? 3 : slope < TREND_DOWN_BELOW ? 1 : 2);
+
 export function volatilityOf(rank: number | null): RegimeTags['volatility'] {
-  if (rank === null) return null;
-  return rank < VOLATILITY_LOW_BELOW ? 'low' : rank > VOLATILITY_HIGH_ABOVE ? 'high' : 'normal';
+  return VOLATILITIES[volatilityIndex(rank)]!;
 }
 
 export function trendOf(slope: number | null): RegimeTags['trend'] {
-  if (slope === null) return null;
-  return slope > TREND_UP_ABOVE ? 'up' : slope < TREND_DOWN_BELOW ? 'down' : 'flat';
+  return TRENDS[trendIndex(slope)]!;
 }
 
-/** Index of the first value in sorted[0, n) that is >= x (strict: > x). */
-function bound(sorted: Float64Array, n: number, x: number, strict: boolean): number {
+const SESSION_TAGS: readonly SessionTag[] = ['asia', 'london', 'new_york', 'asia_london', 'london_new_york', 'off_hours'];
+/** Every combination of tags, built once and frozen: a bar's features share one rather than allocate their own. */
+const TAGS: ReadonlyMap<SessionTag, readonly (readonly Readonly<RegimeTags>[])[]> = new Map(
+  SESSION_TAGS.map((session) => [session, VOLATILITIES.map((volatility) => TRENDS.map((trend) => Object.freeze({ session, volatility, trend })))]),
+);
+
+/** The regime tags (shared and frozen) of a session, an ATR percentile and a trend slope: {@link volatilityOf}, {@link trendOf}. */
+export function regimeTags(session: SessionTag, atrPercentile: number | null, trendSlopeAtr: number | null): RegimeTags {
+  return TAGS.get(session)![volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
+}
+
+/** Index of the first value in sorted[0, n) that is >= x. */
+function lowerBound(sorted: Float64Array, n: number, x: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (strict ? sorted[mid]! <= x : sorted[mid]! < x) lo = mid + 1;
+    if (sorted[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -117,6 +134,9 @@ export class RegimeTracker {
   private readonly smas: Float64Array;
   private smaNext = 0;
   private smaCount = 0;
+  /** the measure of the last {@link step}; NaN for none (a double field, never boxed per bar) */
+  private percentile = NaN;
+  private slopeAtr = NaN;
 
   constructor(options: Partial<RegimeOptions> = {}) {
     const o = { ...DEFAULT_REGIME_OPTIONS, ...options };
@@ -138,12 +158,34 @@ export class RegimeTracker {
    * own close, which only enters the averages after the measurement.
    */
   update(atr: number | null, close: number): RegimeMeasure {
-    if (atr !== null) this.pushAtr(atr);
-    const atrPercentile = atr !== null && this.atrCount >= this.options.atrWindow ? this.rank(atr) : null;
-    const trendSlopeAtr = this.slope(atr);
+    this.step(atr, close);
+    const { atrPercentile, trendSlopeAtr } = this;
+    return { atrPercentile, trendSlopeAtr, volatility: volatilityOf(atrPercentile), trend: trendOf(trendSlopeAtr) };
+  }
+
+  /**
+   * {@link update} without the measure object: the measure is left in {@link atrPercentile} and
+   * {@link trendSlopeAtr} (the feature engine's per-bar path, which allocates nothing here).
+   */
+  step(atr: number | null, close: number): void {
+    if (atr === null) this.percentile = NaN;
+    else {
+      const at = this.pushAtr(atr);
+      this.percentile = this.atrCount >= this.options.atrWindow ? this.rankAt(atr, at) : NaN;
+    }
+    this.slopeAtr = this.slope(atr);
     this.closes.update(close);
     if (this.closes.isReady) this.pushSma(this.closes.value!);
-    return { atrPercentile, trendSlopeAtr, volatility: volatilityOf(atrPercentile), trend: trendOf(trendSlopeAtr) };
+  }
+
+  /** The ATR percentile of the last {@link step}; null until the window is full or without an ATR. */
+  get atrPercentile(): number | null {
+    return this.percentile !== this.percentile ? null : this.percentile;
+  }
+
+  /** The trend slope of the last {@link step}; null while warming up or without a positive ATR. */
+  get trendSlopeAtr(): number | null {
+    return this.slopeAtr !== this.slopeAtr ? null : this.slopeAtr;
   }
 
   snapshot(): RegimeTrackerSnapshot {
@@ -161,43 +203,66 @@ export class RegimeTracker {
     return r;
   }
 
-  private rank(atr: number): number {
+  /** Mid-rank of `atr`, just placed at `sorted[at]`: the equal values around it are counted in place. */
+  private rankAt(atr: number, at: number): number {
     const n = this.options.atrWindow;
-    const below = bound(this.sorted, n, atr, false);
-    const equal = bound(this.sorted, n, atr, true) - below;
-    return (below + equal / 2) / n;
+    const sorted = this.sorted;
+    let below = at;
+    while (below > 0 && sorted[below - 1] === atr) below--;
+    let above = at + 1;
+    while (above < n && sorted[above] === atr) above++;
+    return (below + (above - below) / 2) / n;
   }
 
-  private slope(atr: number | null): number | null {
+  /** NaN: none. */
+  private slope(atr: number | null): number {
     const k = this.options.trendLag;
-    if (atr === null || atr <= 0 || this.smaCount < k + 1) return null;
-    const newest = this.smas[(this.smaNext + k) % (k + 1)]!;
+    if (atr === null || atr <= 0 || this.smaCount < k + 1) return NaN;
+    const newest = this.smas[this.smaNext === 0 ? k : this.smaNext - 1]!; // the slot before the next one
     const oldest = this.smas[this.smaNext]!;
     return (newest - oldest) / (k * atr);
   }
 
-  /** Adds to the window, dropping the oldest once full: a sorted insert, O(W) shifts. */
-  private pushAtr(atr: number): void {
+  /**
+   * Adds to the window, dropping the oldest once full, and returns where `atr` now sits in the
+   * sorted copy. Once full, the slots between the dropped value and the new one move by one
+   * (O(W) at worst, a third of W on average); while filling, a sorted insert after equal values.
+   */
+  private pushAtr(atr: number): number {
     const w = this.options.atrWindow;
-    let n = Math.min(this.atrCount, w);
+    const sorted = this.sorted;
+    let at: number;
     if (this.atrCount >= w) {
-      const out = this.ring[this.ringNext]!;
-      const at = bound(this.sorted, n, out, false);
-      this.sorted.copyWithin(at, at + 1, n);
-      n--;
+      at = lowerBound(sorted, w, this.ring[this.ringNext]!);
+      if (atr >= sorted[at]!) {
+        while (at + 1 < w && sorted[at + 1]! <= atr) {
+          sorted[at] = sorted[at + 1]!;
+          at++;
+        }
+      } else {
+        while (at > 0 && sorted[at - 1]! > atr) {
+          sorted[at] = sorted[at - 1]!;
+          at--;
+        }
+      }
+    } else {
+      at = this.atrCount;
+      while (at > 0 && sorted[at - 1]! > atr) {
+        sorted[at] = sorted[at - 1]!;
+        at--;
+      }
     }
-    const at = bound(this.sorted, n, atr, true);
-    this.sorted.copyWithin(at + 1, at, n);
-    this.sorted[at] = atr;
+    sorted[at] = atr;
     this.ring[this.ringNext] = atr;
-    this.ringNext = (this.ringNext + 1) % w;
+    this.ringNext = this.ringNext + 1 === w ? 0 : this.ringNext + 1;
     this.atrCount++;
+    return at;
   }
 
   private pushSma(sma: number): void {
     this.smas[this.smaNext] = sma;
-    this.smaNext = (this.smaNext + 1) % this.smas.length;
-    this.smaCount = Math.min(this.smaCount + 1, this.smas.length);
+    this.smaNext = this.smaNext + 1 === this.smas.length ? 0 : this.smaNext + 1;
+    if (this.smaCount < this.smas.length) this.smaCount++;
   }
 
   /** A ring's live values, oldest first. */

@@ -25,30 +25,34 @@ export function assertWindowSize(size: number, field: string): void {
 }
 
 class MonotonicRing {
-  private readonly seqs: number[];
-  private readonly values: number[];
+  private readonly seqs: Float64Array;
+  private readonly values: Float64Array;
   private head = 0;
   private length = 0;
 
   /** `keepLarger`: true keeps a decreasing deque (maximum), false an increasing one (minimum). */
   constructor(private readonly size: number, private readonly keepLarger: boolean) {
-    this.seqs = new Array<number>(size).fill(0);
-    this.values = new Array<number>(size).fill(0);
+    this.seqs = new Float64Array(size);
+    this.values = new Float64Array(size);
   }
 
   push(seq: number, value: number): void {
+    const size = this.size;
     // Expire the front: the window holds sequences seq-size+1 .. seq.
-    while (this.length > 0 && this.seqs[this.head]! <= seq - this.size) {
-      this.head = (this.head + 1) % this.size;
+    while (this.length > 0 && this.seqs[this.head]! <= seq - size) {
+      this.head = this.head + 1 === size ? 0 : this.head + 1;
       this.length--;
     }
     // Drop the back while the new value dominates it; equal values are dropped too (the newer lives longer).
     while (this.length > 0) {
-      const back = this.values[(this.head + this.length - 1) % this.size]!;
+      let last = this.head + this.length - 1;
+      if (last >= size) last -= size;
+      const back = this.values[last]!;
       if (this.keepLarger ? back > value : back < value) break;
       this.length--;
     }
-    const at = (this.head + this.length) % this.size;
+    let at = this.head + this.length;
+    if (at >= size) at -= size;
     this.seqs[at] = seq;
     this.values[at] = value;
     this.length++;

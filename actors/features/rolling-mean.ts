@@ -5,6 +5,7 @@
  * so the sum is recomputed from the ring each time the ring wraps (once every N updates: still
  * O(1) amortised, and deterministic, so a restored instance drifts exactly like the original).
  */
+import { FakeoutError } from '../domain/errors.ts';
 import { assertWindowSize } from './rolling-extremes.ts';
 
 /** Plain-JSON state of {@link RollingMean}. */
@@ -25,35 +26,33 @@ export interface RollingMeanSnapshot {
  * if (m.isReady) use(m.value);
  */
 export class RollingMean {
-  private values: number[] = [];
+  /** the ring; slots [0, min(seen, size)) are live */
+  private readonly values: Float64Array;
   private next = 0;
   private seen = 0;
   private sum = 0;
 
   constructor(readonly size: number) {
     assertWindowSize(size, 'size');
+    this.values = new Float64Array(size);
   }
 
   update(value: number): void {
-    if (this.seen < this.size) {
-      this.values.push(value);
-      this.sum += value;
-    } else {
-      this.sum += value - this.values[this.next]!;
-      this.values[this.next] = value;
-    }
+    if (this.seen < this.size) this.sum += value;
+    else this.sum += value - this.values[this.next]!;
+    this.values[this.next] = value;
     this.seen++;
-    this.next = (this.next + 1) % this.size;
+    this.next = this.next + 1 === this.size ? 0 : this.next + 1;
     if (this.next === 0) {
       let exact = 0;
-      for (const x of this.values) exact += x;
+      for (let i = 0; i < this.size; i++) exact += this.values[i]!;
       this.sum = exact;
     }
   }
 
   /** Mean of the values in the window (partial before {@link isReady}); null before any update. */
   get value(): number | null {
-    const n = Math.min(this.seen, this.size);
+    const n = this.seen < this.size ? this.seen : this.size;
     return n === 0 ? null : this.sum / n;
   }
 
@@ -63,12 +62,15 @@ export class RollingMean {
   }
 
   snapshot(): RollingMeanSnapshot {
-    return { size: this.size, values: [...this.values], next: this.next, seen: this.seen, sum: this.sum };
+    return { size: this.size, values: Array.from(this.values.subarray(0, Math.min(this.seen, this.size))), next: this.next, seen: this.seen, sum: this.sum };
   }
 
   static restore(s: RollingMeanSnapshot): RollingMean {
     const m = new RollingMean(s.size);
-    m.values = [...s.values];
+    if (!Array.isArray(s.values) || s.values.length > s.size) {
+      throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', 'rolling mean snapshot holds more values than its window', { details: { field: 'values' } });
+    }
+    m.values.set(s.values);
     m.next = s.next;
     m.seen = s.seen;
     m.sum = s.sum;

@@ -39,17 +39,6 @@ export type ScoreComponents = { [K in keyof typeof SCORE_WEIGHTS]: number };
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const part = (value: number, full: number, weight: number): number => round2(Math.min(Math.max(value, 0) / full, 1) * weight);
 
-function sideComponents(breakoutAtr: number, insideAtr: number, wickRatio: number, f: Features, p: ScoringParams): ScoreComponents {
-  return {
-    breakout: part(breakoutAtr, FULL_BREAKOUT_ATR, SCORE_WEIGHTS.breakout),
-    rejection: part(insideAtr, FULL_REJECTION_ATR, SCORE_WEIGHTS.rejection),
-    wick: part(wickRatio, p.wickThreshold, SCORE_WEIGHTS.wick),
-    volume: part(f.volumeRatio, p.volumeThreshold, SCORE_WEIGHTS.volume),
-  };
-}
-
-const total = (c: ScoreComponents): number => round2(c.breakout + c.rejection + c.wick + c.volume);
-
 /**
  * Scores one bar as a failed breakout, 0..100.
  *
@@ -61,20 +50,35 @@ const total = (c: ScoreComponents): number => round2(c.breakout + c.rejection + 
 export function scoreFeatures(f: Features, p: ScoringParams = DEFAULT_SCORING_PARAMS): Score {
   const failedUp = f.high > f.rangeHigh && f.close < f.rangeHigh;
   const failedDown = f.low < f.rangeLow && f.close > f.rangeLow;
+  // one bar's components in locals, one object at the end: this runs for every bar with features
+  const volume = failedUp || failedDown ? part(f.volumeRatio, p.volumeThreshold, SCORE_WEIGHTS.volume) : 0;
   let direction: Direction | null = null;
-  let components: ScoreComponents = { breakout: 0, rejection: 0, wick: 0, volume: 0 };
+  let breakout = 0;
+  let rejection = 0;
+  let wick = 0;
+  let score = 0;
   if (failedUp) {
     direction = 'short';
-    components = sideComponents(f.breakoutUpAtr, f.closeBackInsideUpAtr, f.upperWickRatio, f, p);
+    breakout = part(f.breakoutUpAtr, FULL_BREAKOUT_ATR, SCORE_WEIGHTS.breakout);
+    rejection = part(f.closeBackInsideUpAtr, FULL_REJECTION_ATR, SCORE_WEIGHTS.rejection);
+    wick = part(f.upperWickRatio, p.wickThreshold, SCORE_WEIGHTS.wick);
+    score = round2(breakout + rejection + wick + volume);
   }
   if (failedDown) {
-    const down = sideComponents(f.breakoutDownAtr, f.closeBackInsideDownAtr, f.lowerWickRatio, f, p);
-    if (direction === null || total(down) > total(components)) {
+    const downBreakout = part(f.breakoutDownAtr, FULL_BREAKOUT_ATR, SCORE_WEIGHTS.breakout);
+    const downRejection = part(f.closeBackInsideDownAtr, FULL_REJECTION_ATR, SCORE_WEIGHTS.rejection);
+    const downWick = part(f.lowerWickRatio, p.wickThreshold, SCORE_WEIGHTS.wick);
+    const down = round2(downBreakout + downRejection + downWick + volume);
+    if (direction === null || down > score) {
       direction = 'long';
-      components = down;
+      breakout = downBreakout;
+      rejection = downRejection;
+      wick = downWick;
+      score = down;
     }
   }
-  return { id: f.id, symbol: f.symbol, timeframe: f.timeframe, openTime: f.openTime, score: total(components), direction, components: { ...components }, features: f };
+  const components: ScoreComponents = { breakout, rejection, wick, volume };
+  return { id: f.id, symbol: f.symbol, timeframe: f.timeframe, openTime: f.openTime, score, direction, components, features: f };
 }
 
 /**

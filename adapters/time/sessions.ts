@@ -43,11 +43,42 @@ export const SESSION_SPECS: readonly Readonly<SessionSpec>[] = Object.freeze([
 ]);
 
 function isOpen(spec: SessionSpec, instantMs: number): boolean {
-  const local = DateTime.fromMillis(instantMs, { zone: spec.zone });
-  if (local.weekday > 5) return false; // luxon: 6 = Saturday, 7 = Sunday
-  const minute = local.hour * 60 + local.minute;
+  // local wall time = UTC + the zone's offset, read with plain arithmetic (as luxon does)
+  const local = instantMs + zoneOffsetMinutes(spec.zone, instantMs) * MINUTE_MS;
+  const day = Math.floor(local / DAY_MS);
+  const weekday = ((((day + 3) % 7) + 7) % 7) + 1; // 1 = Monday … 7 = Sunday; day 0 (1970-01-01) was a Thursday
+  if (weekday > 5) return false;
+  const minute = Math.floor((local - day * DAY_MS) / MINUTE_MS);
   return minute >= spec.openMin && minute < spec.closeMin;
 }
+
+/**
+ * The zone's UTC offset (minutes) at `instantMs`, from luxon, asked once per zone and UTC day
+ * (at midnights) rather than per hour: when a day starts and ends on the same offset the whole
+ * day has it; on a change day the offset is asked at each of its 24 hour starts. Premise (checked
+ * in spec/time/sessions.test.ts against Intl, hour by hour): in these zones an offset changes
+ * only on a whole UTC hour and at most once per UTC day.
+ */
+function zoneOffsetMinutes(zone: string, instantMs: number): number {
+  const day = Math.floor(instantMs / DAY_MS);
+  let perZone = OFFSETS.get(zone);
+  if (perZone === undefined) {
+    perZone = new Map();
+    OFFSETS.set(zone, perZone);
+  }
+  let known = perZone.get(day);
+  if (known === undefined) {
+    if (perZone.size >= HOURS_KEPT / 24) perZone.clear();
+    const start = day * DAY_MS;
+    const first = luxonOffset(zone, start);
+    if (first === luxonOffset(zone, start + DAY_MS)) known = first;
+    else known = Array.from({ length: 24 }, (_, h) => luxonOffset(zone, start + h * HOUR_MS));
+    perZone.set(day, known);
+  }
+  return typeof known === 'number' ? known : known[Math.floor((instantMs - day * DAY_MS) / HOUR_MS)]!;
+}
+
+const luxonOffset = (zone: string, ms: number): number => DateTime.fromMillis(ms, { zone }).offset;
 
 /**
  * The sessions open at `instantMs` (epoch ms UTC) and their pairwise overlaps.
@@ -69,7 +100,9 @@ export function tradingSessions(instantMs: number): TradingSessions {
   return r;
 }
 
+const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 /** How many UTC hours the memo holds before it starts over (~5.7 years). */
 const HOURS_KEPT = 50_000;
 /**
@@ -77,7 +110,9 @@ const HOURS_KEPT = 50_000;
  * zones are whole hours off UTC (Tokyo +9, London +0/+1, New York −5/−4), so the answer cannot
  * change inside a UTC hour (spec/features/regime.test.ts checks the premise against the table).
  * Time-zone conversions were the costliest part of a bar's features and of a paper fill; this
- * does them once per distinct hour. The memo holds values of a pure function (frozen), so it
+ * does them once per distinct hour, and luxon is asked once per zone and day (zoneOffsetMinutes). The memo holds values of a pure function (frozen), so it
  * changes no output.
  */
 const MEMO = new Map<number, TradingSessions>();
+/** zone → UTC day → its offset in minutes, or the offset at each of its hours on a change day */
+const OFFSETS = new Map<string, Map<number, number | number[]>>();

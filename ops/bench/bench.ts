@@ -20,7 +20,8 @@
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000), BENCH_ONLY=backtest (only (c) and (g)–(i)), BENCH_ONLY=webhook (only (j)), BENCH_ONLY=supervisor (only (k)), BENCH_ONLY=soak (only (m));
+ * (default 1000000); BENCH_ONLY=NAME runs one group: backtest ((c), (g)–(i)), scoring ((c)), webhook ((j)),
+ * supervisor ((k)), soak ((m));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ import { benchPipeline, type PipelineBenchResult } from './bench-pipeline.ts';
 import { benchRelay, type RelayResult } from './bench-relay.ts';
 import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
-import { benchScoring, type ScoringBenchResult } from './bench-scoring.ts';
+import { benchScoring, scoringRows, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
 import { benchWebhook, soakRows, webhookRows } from './bench-webhook.ts';
 import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
@@ -160,11 +161,7 @@ function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: 
       ['CPU node', secs(x.cpuB.node, bWall)],
       ['CPU nats-server', secs(x.cpuB.natsServer, bWall)],
       ['ratio (a)/(b)', `${fmt(a.ticksPerSecond / b.msgsPerSecond, 3)}`],
-      ['(c) pure FeatureEngine.update + scoreFeatures + toSignal', ''],
-      ['bars', `${fmt(c.bars)} over ${c.series} series (seeded random walk)`],
-      ['time', `${fmt(c.seconds, 2)} s`],
-      ['THROUGHPUT', `${fmt(c.barsPerSecond)} bars/s`],
-      ['scores / signals', `${fmt(c.scores)} / ${fmt(c.signals)}`],
+      ...scoringRows(c, fmt),
       ['(d) memory', ''],
       ['RSS after (a)', `${fmt(a.rssAfterMiB, 1)} MiB`],
       ['peak RSS (maxRSS)', `${fmt(x.peakRssMiB.c, 1)} MiB  (by the end of (a) ${fmt(x.peakRssMiB.a, 1)}, of (b) ${fmt(x.peakRssMiB.b, 1)}, of (e, f) ${fmt(x.peakRssMiB.ef, 1)})`],
@@ -202,38 +199,25 @@ async function main(): Promise<void> {
   const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
   const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
   const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)' };
-  if (process.env.BENCH_ONLY === 'soak') {
-    try {
-      const m = await benchWebhook(cleanup, soakOpts, say);
-      process.stdout.write(table([['=== fakeout benchmark (soak only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...soakRows(m, soakOpts.replay, fmt)]) + '\n');
-    } finally {
-      await cleanup.runAll();
-    }
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'supervisor') {
-    try {
-      const k = await benchSupervisor(cleanup, supervisorRounds, say);
-      process.stdout.write(table([['=== fakeout benchmark (supervisor only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...supervisorRows(k, fmt, pct)]) + '\n');
-    } finally {
-      await cleanup.runAll();
-    }
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'webhook') {
-    try {
-      const w = await benchWebhook(cleanup, webhookOpts, say);
-      process.stdout.write(table([['=== fakeout benchmark (webhook only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...webhookRows(w, fmt)]) + '\n');
-    } finally {
-      await cleanup.runAll();
-    }
-    return;
-  }
-  if (process.env.BENCH_ONLY === 'backtest') {
-    try {
+  // BENCH_ONLY=<name>: one figure (or group) on its own, with the machine's load beside it.
+  const only: Record<string, () => Promise<[string, string][]>> = {
+    scoring: async () => scoringRows(benchScoring(bars), fmt),
+    backtest: async () => {
       const c = benchScoring(bars);
       const bt = await benchBacktest(cleanup, backtestBars, say);
-      process.stdout.write(table([['=== fakeout benchmark (backtest only) ===', ''], ['date', new Date().toISOString()], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ['(c) pure feature + score path', `${fmt(c.barsPerSecond)} bars/s over ${fmt(c.bars)} bars`], ...backtestRows(bt, c.barsPerSecond, fmt)]) + '\n');
+      return [['(c) pure feature + score path', `${fmt(c.barsPerSecond)} bars/s over ${fmt(c.bars)} bars`], ...backtestRows(bt, c.barsPerSecond, fmt)];
+    },
+    webhook: async () => webhookRows(await benchWebhook(cleanup, webhookOpts, say), fmt),
+    supervisor: async () => supervisorRows(await benchSupervisor(cleanup, supervisorRounds, say), fmt, pct),
+    soak: async () => soakRows(await benchWebhook(cleanup, soakOpts, say), soakOpts.replay, fmt),
+  };
+  const one = process.env.BENCH_ONLY;
+  if (one !== undefined) {
+    const run = only[one];
+    if (run === undefined) throw new Error(`BENCH_ONLY must be one of ${Object.keys(only).join(', ')}; got ${one}`);
+    try {
+      const rows = await run();
+      process.stdout.write(table([[`=== fakeout benchmark (${one} only) ===`, ''], ['date', new Date().toISOString()], ['node', process.version], ['load average (1 min)', `${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0] ?? 0, 2)} after`], ...rows]) + '\n');
     } finally {
       await cleanup.runAll();
     }

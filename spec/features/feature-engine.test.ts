@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FeatureEngine, type FeatureEngineSnapshot } from '../../actors/features/index.ts';
@@ -135,6 +136,25 @@ s('snapshot/restore round-trips through JSON with identical subsequent output', 
     assert.equal(got, expected, `cut at ${cut}`);
     assert.is(engine.lookback, 10);
   }
+});
+
+s('continues exactly from a version 2 snapshot written before the windows were typed arrays', () => {
+  // fixtures/feature-engine-v2-snapshot.json: the engine of commit f440ef2 (number[] rings, null
+  // for "no ATR yet") after the first 333 of these events; the snapshot shape is unchanged since
+  const rnd = seededRandom(77);
+  const a = randomBars(rnd, 150, 'ES', '1m');
+  const b = randomBars(rnd, 150, 'NQ', '1m');
+  const c = randomBars(rnd, 150, 'ES', '5m');
+  const events = a.flatMap((x, i) => [x, b[i]!, c[i]!]);
+  const whole = new FeatureEngine({ lookback: 10, atrPeriod: 7 });
+  const expected = events.map((x) => whole.update(x)).slice(333);
+  const old = JSON.parse(readFileSync(new URL('./fixtures/feature-engine-v2-snapshot.json', import.meta.url), 'utf8')) as FeatureEngineSnapshot;
+  const engine = FeatureEngine.restore(old);
+  assert.equal(events.slice(333).map((x) => engine.update(x)), expected);
+  // and today's engine writes the same snapshot at that point
+  const fresh = new FeatureEngine({ lookback: 10, atrPeriod: 7 });
+  for (const x of events.slice(0, 333)) fresh.update(x);
+  assert.equal(JSON.parse(JSON.stringify(fresh.snapshot())), old);
 });
 
 function randomBars(rnd: () => number, n: number, symbol: string, timeframe: Timeframe): Bar[] {

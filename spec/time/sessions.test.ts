@@ -55,4 +55,44 @@ s('judges weekdays and hours in each session zone, end exclusive', () => {
   assert.equal(at('2024-03-08T21:30:00Z').sessions, ['new_york']);
 });
 
+/** Open sessions from the zones' wall clocks via Intl (not luxon), per the table in adapters/time/sessions.ts. */
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
+function intlSessions(ms: number): string[] {
+  const open = (zone: string, from: number, to: number): boolean => {
+    let f = FORMATS.get(zone);
+    if (f === undefined) {
+      f = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      FORMATS.set(zone, f);
+    }
+    const parts = f.formatToParts(ms);
+    const get = (type: string) => parts.find((p) => p.type === type)!.value;
+    if (get('weekday') === 'Sat' || get('weekday') === 'Sun') return false;
+    const minute = Number(get('hour')) * 60 + Number(get('minute'));
+    return minute >= from * 60 && minute < to * 60;
+  };
+  const out: string[] = [];
+  if (open('Asia/Tokyo', 9, 18)) out.push('asia');
+  if (open('Europe/London', 8, 17)) out.push('london');
+  if (open('America/New_York', 8, 17)) out.push('new_york');
+  return out;
+}
+
+s('agrees with Intl at the first and last minute of every UTC hour of 2023 to 2025 (every DST change day included)', () => {
+  const HOUR = 3_600_000;
+  const from = Date.parse('2023-01-01T00:00:00Z') / HOUR;
+  const to = Date.parse('2026-01-01T00:00:00Z') / HOUR;
+  let changes = 0;
+  let previous = '';
+  for (let h = from; h < to; h++) {
+    for (const ms of [h * HOUR, h * HOUR + 59 * 60_000 + 59_999]) {
+      const expected = intlSessions(ms);
+      assert.equal(tradingSessions(ms).sessions, expected, new Date(ms).toISOString());
+      const key = expected.join();
+      if (key !== previous) changes++;
+      previous = key;
+    }
+  }
+  assert.ok(changes > 3 * 52 * 5 * 4, `the sessions changed ${changes} times`);
+});
+
 s.run();
