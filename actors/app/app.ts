@@ -56,6 +56,12 @@ export interface StartOptions {
    * approves every gated order and resets a half-open breaker as this simulated person.
    */
   simulatedApprover?: string;
+  /**
+   * how long an injected fault (supervisor.injectFault) may take to reach a stage's loop before
+   * the supervisor forces the crash; default 1 s. Fault tests on a loaded machine give more, so
+   * that a slow batch does not turn a fault in the runner's window into a forced one.
+   */
+  faultTimeoutMs?: number;
 }
 
 export interface App {
@@ -252,7 +258,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     else log.info(line, `supervision: ${e.type}`);
     opts.onSupervision?.(e);
   };
-  supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) }));
+  supervisor = new Supervisor(tree, systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason), faultTimeoutMs: opts.faultTimeoutMs }));
   try {
     await supervisor.start();
     await untilStarted(supervisor, clock, 60_000);
