@@ -142,9 +142,14 @@ s('crashing the scoring-engine and the raw-archiver changes nothing in the resul
     const landed = landings(events);
     for (const stage of ['scoring-engine', 'raw-archiver']) {
       const mine = landed.filter((l) => l.stage === stage);
-      assert.is(mine.length, 2, `${stage} crashed twice`);
-      for (const l of mine) assert.ok(l.restarted, `${stage} restarted after ${l.point}`);
+      assert.is(mine.length, 2, `${stage} crashed twice (got ${JSON.stringify(landed)})`);
+      for (const l of mine) {
+        assert.ok(l.point === 'after-publish' || l.point === 'after-commit', `${stage} fault landed in a dangerous window, not ${l.point}`);
+        assert.ok(l.restarted, `${stage} restarted after ${l.point}`);
+      }
+      assert.equal(new Set(mine.map((l) => l.point)).size, 2, `${stage}: one fault after the publish, one after the commit`);
     }
+    assert.is(landed.length, 4, 'no other actor crashed');
     assertSame(await dumpState(t.app), baseline);
   } finally {
     await t.cleanup();
