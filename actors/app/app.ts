@@ -57,6 +57,12 @@ export interface StartOptions {
    * approves every gated order and resets a half-open breaker as this simulated person.
    */
   simulatedApprover?: string;
+  /**
+   * how long an injected fault (supervisor.injectFault) may take to reach a stage's loop before
+   * the supervisor forces the crash; default 1 s. Fault tests on a loaded machine give more, so
+   * that a slow batch does not turn a fault in the runner's window into a forced one.
+   */
+  faultTimeoutMs?: number;
 }
 
 export interface App {
@@ -262,7 +268,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     else log.info(line, `supervision: ${e.type}`);
     opts.onSupervision?.(e);
   };
-  const supervisorDeps = systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason) });
+  const supervisorDeps = systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason), faultTimeoutMs: opts.faultTimeoutMs });
   // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
   const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
   let lease: LeasedExecution | undefined;

@@ -1,15 +1,15 @@
 /**
  * What the pipeline must produce, computed by the tests themselves from the raw rows (not with
- * fakeout's bar builder), plus a dump of everything stored, for comparing two runs.
+ * fakeout's bar builder, feature engine or score: spec/helpers/reference-scoring.ts implements
+ * docs/scoring.md on its own), plus a dump of everything stored, for comparing two runs.
  */
 import { sql } from 'kysely';
 import type { App } from '../../actors/app/app.ts';
-import { FeatureEngine } from '../../actors/features/feature-engine.ts';
-import { scoreFeatures, toSignal, DEFAULT_SCORING_PARAMS } from '../../actors/scoring/score.ts';
 import type { Bar, Signal, Timeframe } from '../../actors/domain/messages.ts';
 import { streamMessages } from '../../adapters/nats/index.ts';
 import { listBars } from '../../adapters/db/index.ts';
 import type { FtxRow } from '../helpers/app.ts';
+import { referenceScoring, type RefScore, type RefSignal } from '../helpers/reference-scoring.ts';
 
 const TF: Record<string, number> = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_600_000 };
 
@@ -51,18 +51,17 @@ export function expectedBars(symbol: string, rows: readonly FtxRow[], tfs: Timef
   return out;
 }
 
-/** Signals from the pure feature + score path over bars, series by series in time order. */
-export function expectedSignals(bars: Iterable<Bar>): Signal[] {
-  const engine = new FeatureEngine({ lookback: 20, atrPeriod: 14 });
-  const sorted = [...bars].sort((a, b) => a.openTime - b.openTime || TF[a.timeframe]! - TF[b.timeframe]!);
-  const signals: Signal[] = [];
-  for (const bar of sorted) {
-    const f = engine.update(bar);
-    if (!f) continue;
-    const s = toSignal(scoreFeatures(f, DEFAULT_SCORING_PARAMS), DEFAULT_SCORING_PARAMS);
-    if (s) signals.push(s);
-  }
-  return signals;
+/**
+ * The signals the documented rules give for `bars` (the reference, not the production scoring),
+ * in time order (a tie: the shorter timeframe first), with the default parameters.
+ */
+export function expectedSignals(bars: Iterable<Bar>): RefSignal[] {
+  return referenceScoring(bars).signals.sort((a, b) => a.openTime - b.openTime || TF[a.timeframe]! - TF[b.timeframe]!);
+}
+
+/** Every bar's score and direction by the documented rules (the reference), sorted by id like dumpState's. */
+export function expectedScores(bars: Iterable<Bar>): RefScore[] {
+  return referenceScoring(bars).scores;
 }
 
 export interface StoredState {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyRawChain } from '../../adapters/db/index.ts';
 import { startTestApp, writeFtxSlice } from '../helpers/app.ts';
-import { dumpState, expectedBars, expectedSignals, sameBar } from './expected.ts';
+import { dumpState, expectedBars, expectedScores, expectedSignals, sameBar } from './expected.ts';
 
 const s = suite('pipeline end to end');
 const ROWS = 3000;
@@ -37,10 +37,19 @@ for (const kind of ['postgres', 'pglite'] as const) {
       assert.is(hour.open, slice.rows.find((r) => r.ts === Date.UTC(2022, 0, 1))!.open);
 
       // Every bar with ATR and range ready is scored: all bars but the first 20 of each series.
+      // Scores and signals by the test's own implementation of docs/scoring.md (spec/helpers/
+      // reference-scoring.ts), not by the production feature engine and score.
       assert.ok(state.scores.length > 0);
+      const scores = [...state.scores].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      assert.equal(scores, expectedScores(want.values()), 'every score and direction by the documented rules');
       const signals = expectedSignals(want.values());
       assert.ok(signals.length > 0, 'the slice contains failed breakouts');
       assert.equal(state.signals.map((x) => x.id), signals.map((x) => x.id).sort(), 'the expected signals, no more, no less');
+      const byId = new Map(signals.map((x) => [x.id, x]));
+      for (const got of state.signals) {
+        const w = byId.get(got.id)!;
+        assert.equal([got.direction, got.score, got.entry, got.stop, got.target], [w.direction, w.score, w.entry, w.stop, w.target], `signal ${got.id}`);
+      }
       assert.equal([...state.signalMessages].sort(), signals.map((x) => x.id).sort(), 'SIGNALS holds each signal once');
       const metrics = await (await fetch(`${t.app.httpUrl()}/metrics`)).text();
       assert.match(metrics, new RegExp(`\\nfakeout_signals_total ${signals.length}\\n`), 'signals counted');

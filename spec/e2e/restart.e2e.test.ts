@@ -58,6 +58,10 @@ s('a process killed mid-replay and started again ends in the same state as one t
       FAKEOUT_DATA_DIR: join(dir, 'data'),
       FAKEOUT_REPLAY: slice.path,
       FAKEOUT_WEBHOOK_SECRET: 'kill-test',
+      // The pipeline role: every assertion is about what the pipeline stores; the execution side
+      // following SIGNALS costs several times the pipeline's CPU in a replay, and its own kill test
+      // is gateway-process.e2e.
+      FAKEOUT_ROLE: 'pipeline',
       PORT: '0',
       LOG_LEVEL: 'warn',
     };
@@ -66,7 +70,7 @@ s('a process killed mid-replay and started again ends in the same state as one t
 
     const first = startProcess(env);
     children.push(first.child);
-    await until('the replay to be under way', 60_000, async () => (await rawCount()) >= 1500);
+    await until('the replay to be under way', 120_000, async () => (await rawCount()) >= 1500);
     first.child.kill('SIGKILL');
     await first.exited;
     const atKill = await rawCount();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Signal } from '../../actors/domain/messages.ts';
 import { startTestApp, writeFtxSlice, type FtxRow, type TestApp } from '../helpers/app.ts';
 import { expectedBars, expectedSignals } from './expected.ts';
+import type { RefSignal } from '../helpers/reference-scoring.ts';
 import { openSse, signalConsumers, until } from './sse-client.ts';
 
 const SYMBOL = 'BTC-PERP';
@@ -26,7 +27,7 @@ interface Ctx {
   url: string;
   dir: string;
   rows: FtxRow[];
-  want: Signal[];
+  want: RefSignal[];
 }
 const s = suite<Ctx>('signals where a person can see them');
 
@@ -181,7 +182,7 @@ s('fakeout signals --follow prints new signals as they come, and leaves no consu
   await until(async () => (await signalConsumers(ctx.t.app)).length === 1, 5_000, 'the follower is connected');
   for (const r of ctx.rows.slice(ROWS, 219)) assert.is((await postBar(ctx.url, r)).status, 202);
   await ctx.t.app.waitForIdle({ timeoutMs: 60_000 });
-  const stamp = (x: Signal) => new Date(x.openTime).toISOString().slice(11, 16);
+  const stamp = (x: RefSignal) => new Date(x.openTime).toISOString().slice(11, 16);
   await until(() => more.every((x) => run.out().includes(`${stamp(x)}Z`)), 10_000, 'the new signals printed');
   run.child.kill('SIGINT');
   const { code, stdout } = await run.done;

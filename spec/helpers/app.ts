@@ -65,6 +65,7 @@ export async function startTestApp(opts: {
   env?: Record<string, string>;
   dataDir?: string;
   onSupervision?: StartOptions['onSupervision'];
+  faultTimeoutMs?: number;
 }): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fakeout-e2e-'));
   let databaseUrl: string | undefined;
@@ -92,7 +93,7 @@ export async function startTestApp(opts: {
   };
   const logStream = createWriteStream(join(dataDir, 'test.log'), { flags: 'a' });
   const log = createLogger('info', logStream);
-  const launch = (replay?: ReplayRequest[]) => startApp({ config: loadConfig(env), log, replay: replay ?? opts.replay ?? [], onSupervision: opts.onSupervision });
+  const launch = (replay?: ReplayRequest[]) => startApp({ config: loadConfig(env), log, replay: replay ?? opts.replay ?? [], onSupervision: opts.onSupervision, faultTimeoutMs: opts.faultTimeoutMs });
   let app: App;
   try {
     app = await launch();
