@@ -29,11 +29,13 @@ const VARIABLE = 'FAKEOUT_PARTITION';
 /**
  * FAKEOUT_PARTITION: unset (one process takes every symbol, today's consumer names) or `i/n`,
  * 0 ≤ i < n, 2 ≤ n ≤ MAX_PARTITIONS. Partitioning splits the pipeline stages only, so it is
- * refused for a role other than `pipeline` (the gateway and the singleton stages stay one).
+ * refused for a role other than `pipeline` (the gateway and the singleton stages stay one), and
+ * the partitions share one NATS and one Postgres, so it needs NATS_URL and DATABASE_URL (an
+ * embedded nats-server or PGlite is the process's own).
  *
  * @throws FakeoutError FAKEOUT_ERR_CONFIG_INVALID naming FAKEOUT_PARTITION
  */
-export function parsePartition(raw: string | undefined, role: string): Partition | undefined {
+export function parsePartition(raw: string | undefined, role: string, shared: { natsUrl: string | undefined; databaseUrl: string | undefined } = { natsUrl: 'set', databaseUrl: 'set' }): Partition | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
   const fail = (why: string): never => {
@@ -45,6 +47,7 @@ export function parsePartition(raw: string | undefined, role: string): Partition
   if (count < 2 || count > MAX_PARTITIONS) return fail(`n must be 2..${MAX_PARTITIONS} (leave it unset for one process)`);
   if (index >= count) return fail(`i must be 0..${count - 1}`);
   if (role !== 'pipeline') return fail(`partitions split role pipeline only; FAKEOUT_ROLE is ${role}`);
+  if (shared.natsUrl === undefined || shared.databaseUrl === undefined) return fail('the partitions must share one nats-server and one Postgres: set NATS_URL and DATABASE_URL');
   return Object.freeze({ index, count });
 }
 

@@ -223,11 +223,12 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         check('after-commit');
         for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
         const acked = [...plan.apply, ...plan.skip];
-        for (const m of acked) m.ack();
         // A partition's next plan counts the consumer's unacked messages (planFiltered): the
         // server must have taken these acks by then, so the last one waits for its confirmation.
         const last = acked[acked.length - 1];
-        if (def.filterSubject !== undefined && last?.ackSync) await last.ackSync();
+        const confirmed = def.filterSubject !== undefined && last?.ackSync ? last : undefined;
+        for (const m of acked) if (m !== confirmed) m.ack();
+        await confirmed?.ackSync?.();
         settled = msgs;
         const counts = { processed: plan.apply.length - bad, skipped: plan.skip.length, bad };
         deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);

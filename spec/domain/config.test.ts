@@ -190,7 +190,9 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
 };
 
 /** What a variable needs beside it to be valid (FAKEOUT_PARTITION splits role pipeline only). */
-const NEEDS: Readonly<Record<string, Record<string, string>>> = { FAKEOUT_PARTITION: { FAKEOUT_ROLE: 'pipeline' } };
+const NEEDS: Readonly<Record<string, Record<string, string>>> = {
+  FAKEOUT_PARTITION: { FAKEOUT_ROLE: 'pipeline', NATS_URL: 'nats://10.0.0.5:4222', DATABASE_URL: 'postgres://fakeout@db/fakeout' },
+};
 
 /** A Config value as the README / CONFIG_DOCS would write it. */
 function asText(value: unknown): string {

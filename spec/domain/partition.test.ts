@@ -13,22 +13,26 @@ import { planBatch } from '../../actors/stage/batch-plan.ts';
 
 const s = suite('partition');
 
-s('FAKEOUT_PARTITION i/n is read for role pipeline; unset keeps one process', () => {
+const SHARED = { FAKEOUT_ROLE: 'pipeline', NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://fakeout@127.0.0.1/fakeout' };
+
+s('FAKEOUT_PARTITION i/n is read for role pipeline on a shared NATS and Postgres; unset keeps one process', () => {
   assert.is(loadConfig({ FAKEOUT_ROLE: 'pipeline' }).partition, undefined);
-  assert.equal(loadConfig({ FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '0/2' }).partition, { index: 0, count: 2 });
-  assert.equal(loadConfig({ FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: ' 63 / 64 ' }).partition, { index: 63, count: 64 });
+  assert.equal(loadConfig({ ...SHARED, FAKEOUT_PARTITION: '0/2' }).partition, { index: 0, count: 2 });
+  assert.equal(loadConfig({ ...SHARED, FAKEOUT_PARTITION: ' 63 / 64 ' }).partition, { index: 63, count: 64 });
 });
 
 s('a bad FAKEOUT_PARTITION is refused with FAKEOUT_ERR_CONFIG_INVALID naming it', () => {
   const cases: Record<string, string>[] = [
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '2/2' },
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '0/1' },
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '0/65' },
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '1' },
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '-1/2' },
-    { FAKEOUT_ROLE: 'pipeline', FAKEOUT_PARTITION: '0.5/2' },
-    { FAKEOUT_PARTITION: '0/2' }, // role all: the gateway would run once per partition
-    { FAKEOUT_ROLE: 'gateway', FAKEOUT_PARTITION: '1/2' },
+    { ...SHARED, FAKEOUT_PARTITION: '2/2' },
+    { ...SHARED, FAKEOUT_PARTITION: '0/1' },
+    { ...SHARED, FAKEOUT_PARTITION: '0/65' },
+    { ...SHARED, FAKEOUT_PARTITION: '1' },
+    { ...SHARED, FAKEOUT_PARTITION: '-1/2' },
+    { ...SHARED, FAKEOUT_PARTITION: '0.5/2' },
+    { ...SHARED, FAKEOUT_ROLE: 'all', FAKEOUT_PARTITION: '0/2' }, // the gateway would run once per partition
+    { ...SHARED, FAKEOUT_ROLE: 'gateway', FAKEOUT_PARTITION: '1/2' },
+    { FAKEOUT_ROLE: 'pipeline', DATABASE_URL: SHARED.DATABASE_URL, FAKEOUT_PARTITION: '0/2' }, // its own embedded nats-server
+    { FAKEOUT_ROLE: 'pipeline', NATS_URL: SHARED.NATS_URL, FAKEOUT_PARTITION: '1/2' }, // its own PGlite
   ];
   for (const env of cases) {
     try {
