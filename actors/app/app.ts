@@ -31,6 +31,7 @@ import { openMessaging, type Messaging } from './messaging.ts';
 import { orderDecisions } from './order-decisions.ts';
 import { entriesFor, hasOrderDecisions, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
+import { partitionedBus } from './partition-bus.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
 import { createExecutionWiring, withMachines } from '../gateway/execution-wiring.ts';
@@ -107,7 +108,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
   log.info({ lockFile: dataDirLock.file, pid: process.pid }, 'data directory locked');
   const metrics = createMetrics();
   const role = config.role;
-  const topology = topologyFor(role);
+  const partition = config.partition;
+  const topology = topologyFor(role, undefined, undefined, partition);
   let messaging: Messaging;
   let database: Database;
   try {
@@ -160,7 +162,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const intake = hasWebhookIntake(role);
   const webhookSecret = intake ? loadWebhookSecret(config, dataDir, log) : '';
   const timeLimits = timeLimitsFromConfig(config);
-  const acceptAlert = intake ? createAlertIntake({ bus: messaging.bus('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes, skewAction: config.webhookSkewAction }) : undefined;
+  // every publisher of this process: subjects carry their partition's token when partitioned (partition-bus.ts)
+  const busOf = (user: NatsUser) => partitionedBus(messaging.bus(user), partition?.count);
+  const acceptAlert = intake ? createAlertIntake({ bus: busOf('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes, skewAction: config.webhookSkewAction }) : undefined;
   let supervisor!: Supervisor;
   const orders = hasOrderDecisions(role) ? orderDecisions(config, dataDir, clock, db, messaging) : undefined;
   const startHttp = () => {
@@ -224,7 +228,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     scoring,
     timeLimits,
     countBarEvents: (outcome, n) => metrics.barEvents.inc({ outcome }, n),
-    bus: (user) => messaging.bus(user),
+    bus: busOf,
     replayFiles: opts.replay ?? config.replayFiles.map((path) => ({ path })),
     onReplayProgress: opts.onReplayProgress,
     countIngested: (outcome, k) => metrics.ingested.inc({ source: 'replay', outcome }, k),
@@ -245,11 +249,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
   };
   const roleWorkers = (c: RoleContext): TreeWorker[] => {
     const out: TreeWorker[] = [];
-    for (const entry of entriesFor(role)) {
+    for (const entry of entriesFor(role, undefined, partition)) {
       let start: TreeWorker['start'] | undefined;
       if (entry.kind === 'stage') {
         const def = entry.stage(c);
-        const deps = { bus: messaging.bus(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
+        const deps = { bus: busOf(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
         start = () => startStageActor(def, deps);
       } else {
         start = entry.start(c);
@@ -308,7 +312,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     // Every durable consumer of the role's topology is one of its stages.
     // each consumer read as the user of the stage that owns it (the pipeline user may not look at ORDERS)
     const fallback = messaging.users.includes('pipeline') ? 'pipeline' : messaging.users[0]!;
-    const owner = (durable: string) => entriesFor(role).find((e) => e.id === durable)?.natsUser ?? fallback;
+    const owner = (durable: string) => entriesFor(role, undefined, partition).find((e) => e.id === durable)?.natsUser ?? fallback;
     const consumers = await Promise.all(topology.consumers.map((c) => messaging.bus(owner(c.durable)).openConsumer(c.stream, c.durable)));
     let idleRounds = 0;
     while (idleRounds < 2) {

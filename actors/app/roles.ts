@@ -9,7 +9,8 @@
  * server's permissions isolate the actors exactly as they would across processes.
  */
 import type { AnyActorRef } from 'xstate';
-import { TOPOLOGY, type Topology } from '../../adapters/nats/index.ts';
+import { TOPOLOGY, type ConsumerSpec, type Topology } from '../../adapters/nats/index.ts';
+import { partitionedName, partitionFilter, type Partition } from '../domain/partition.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { rawArchiverStage } from '../archive/index.ts';
@@ -80,6 +81,13 @@ interface EntryBase {
   natsUser: NatsUser;
   /** streams it publishes to */
   writes: readonly string[];
+  /**
+   * How it runs when the pipeline is partitioned (FAKEOUT_PARTITION=i/n, docs/architecture.md
+   * "Partitioned processes"): `split`, a stage with per-symbol state, runs once per partition on
+   * its own filtered durable consumer `<id>-<i>of<n>`; `first`, an actor whose state spans every
+   * symbol, runs only in partition 0 under its usual name; unset, every process runs its own.
+   */
+  partitions?: 'split' | 'first';
 }
 
 /** A checkpointed stage (actors/stage/stage.actor.ts) reading its own durable consumer. */
@@ -102,14 +110,15 @@ const asStage = <I, O>(def: StageDefinition<I, O>) => def as unknown as StageDef
 
 /** THE role table. Order within a group is start order. */
 export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
-  { kind: 'stage', id: 'raw-archiver', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: [], stage: () => asStage(rawArchiverStage) },
-  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], stage: (c) => asStage(barBuilderStage(c.config.timeframes, reportBarEvents(c.log.child({ actor: 'bar-builder' }), c.countBarEvents), c.config.barCloseGraceMs)) },
+  // one hash chain over all of RAW in stream order: never split
+  { kind: 'stage', id: 'raw-archiver', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: [], partitions: 'first', stage: () => asStage(rawArchiverStage) },
+  { kind: 'stage', id: 'bar-builder', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['BARS'], partitions: 'split', stage: (c) => asStage(barBuilderStage(c.config.timeframes, reportBarEvents(c.log.child({ actor: 'bar-builder' }), c.countBarEvents), c.config.barCloseGraceMs)) },
   {
-    kind: 'stage', id: 'feature-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['FEATURES'],
+    kind: 'stage', id: 'feature-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['FEATURES'], partitions: 'split',
     stage: (c) => asStage(featureEngineStage({ lookback: c.config.lookback, atrPeriod: c.config.atrPeriod })),
   },
   {
-    kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'],
+    kind: 'stage', id: 'scoring-engine', role: 'pipeline', group: 'pipeline', natsUser: 'pipeline', writes: ['SCORES', 'SIGNALS'], partitions: 'split',
     stage: (c) => asStage(scoringEngineStage(c.scoring, { log: c.log.child({ actor: 'scoring-engine' }), onCommitted: (scores, signals) => c.onScored(scores, signals) })),
   },
   { kind: 'stage', id: 'order-intake', role: 'gateway', group: 'execution', natsUser: 'gateway', writes: ['ORDERS'], stage: (c) => asStage(orderIntakeStage(c.clock)) },
@@ -134,7 +143,8 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     start: (c) => () => startClockTickActor({ bus: c.bus('gateway'), clock: c.clock, intervalMs: c.config.clockTickSeconds * 1000 }),
   },
   {
-    kind: 'stage', id: 'liquidity-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: [],
+    // its alert is the low-liquidity share of the last N signals of every symbol: never split
+    kind: 'stage', id: 'liquidity-monitor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: [], partitions: 'first',
     stage: (c) =>
       asStage(
         liquidityMonitorStage(
@@ -175,7 +185,7 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
   // the integrity auditor: RAW against raw_events on a schedule; a failure trips the breaker (risk.trip.integrity on ORDERS).
   // Role pipeline: it runs beside the raw-archiver whose output it checks, and its NATS user already reads RAW.
   {
-    kind: 'service', id: 'integrity-auditor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: ['ORDERS'], restart: 'permanent', shutdownMs: 5_000,
+    kind: 'service', id: 'integrity-auditor', role: 'pipeline', group: 'monitors', natsUser: 'pipeline', writes: ['ORDERS'], partitions: 'first', restart: 'permanent', shutdownMs: 5_000,
     start: (c) => {
       const intervalMs = c.config.integrityEverySeconds * 1000;
       if (intervalMs === 0) return undefined;
@@ -199,7 +209,9 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     start: (c) => {
       const intervalMs = c.config.barClockTickSeconds * 1000;
       if (intervalMs === 0) return undefined;
-      return () => startBarClockActor({ bus: c.bus('ingest'), clock: c.clock, intervalMs, horizonMs: liveClockHorizonMs(c.config.timeframes, c.config.barCloseGraceMs, intervalMs) });
+      return () => startBarClockActor({
+        bus: c.bus('ingest'), clock: c.clock, intervalMs, horizonMs: liveClockHorizonMs(c.config.timeframes, c.config.barCloseGraceMs, intervalMs), partitions: c.config.partition?.count,
+      });
     },
   },
 ] satisfies ActorEntry[]);
@@ -214,9 +226,27 @@ export function workerPolicy(entry: ActorEntry): { restart: 'permanent' | 'trans
   return entry.kind === 'stage' ? { restart: 'permanent', shutdownMs: STAGE_SHUTDOWN_MS } : { restart: entry.restart, shutdownMs: entry.shutdownMs };
 }
 
-/** The entries a process of `role` runs. */
-export function entriesFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE): ActorEntry[] {
-  return table.filter((e) => role === 'all' || e.role === role);
+/**
+ * The entries a process of `role` runs; with a partition, the `split` stages renamed to their
+ * partition's consumer (`bar-builder-0of2`, also their checkpoint key and supervision id) and
+ * reading only its symbols, and the `first` entries left to partition 0.
+ */
+export function entriesFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_TABLE, partition?: Partition): ActorEntry[] {
+  const mine = table.filter((e) => role === 'all' || e.role === role);
+  if (partition === undefined) return mine;
+  return mine.filter((e) => e.partitions !== 'first' || partition.index === 0).map((e) => (e.kind === 'stage' && e.partitions === 'split' ? splitStage(e, partition) : e));
+}
+
+function splitStage(entry: StageEntry, p: Partition): StageEntry {
+  const id = partitionedName(entry.id, p);
+  return {
+    ...entry,
+    id,
+    stage: (c) => {
+      const def = entry.stage(c);
+      return { ...def, name: id, filterSubject: partitionFilter(def.stream, p) };
+    },
+  };
 }
 
 /**
@@ -255,10 +285,15 @@ export function usersFor(role: ProcessRole, table: readonly ActorEntry[] = ROLE_
  * The part of the topology a role needs: the streams its actors read or write and the durable
  * consumers of its stages. Stage entries read the stream of the consumer named after them.
  */
-export function topologyFor(role: ProcessRole, topology: Topology = TOPOLOGY, table: readonly ActorEntry[] = ROLE_TABLE): Topology {
-  const entries = entriesFor(role, table);
+export function topologyFor(role: ProcessRole, topology: Topology = TOPOLOGY, table: readonly ActorEntry[] = ROLE_TABLE, partition?: Partition): Topology {
+  const entries = entriesFor(role, table, partition);
   const ids = new Set(entries.filter((e) => e.kind === 'stage').map((e) => e.id));
-  const consumers = topology.consumers.filter((c) => ids.has(c.durable));
+  // A partition's consumer is its stage's, renamed and filtered on the partition's subject token.
+  const split = (c: ConsumerSpec): ConsumerSpec =>
+    partition === undefined || !ids.has(partitionedName(c.durable, partition))
+      ? c
+      : { ...c, durable: partitionedName(c.durable, partition), filterSubject: partitionFilter(c.stream, partition), description: `${c.description} (partition ${partition.index} of ${partition.count})` };
+  const consumers = topology.consumers.map(split).filter((c) => ids.has(c.durable));
   const streams = new Set<string>([...consumers.map((c) => c.stream), ...entries.flatMap((e) => e.writes)]);
   if (hasWebhookIntake(role)) streams.add('RAW');
   if (hasOrderDecisions(role)) streams.add('ORDERS');

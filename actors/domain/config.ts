@@ -11,11 +11,14 @@ import { isIP } from 'node:net';
 import { IANAZone } from 'luxon';
 import { parseAddressList } from './address-list.ts';
 import { isTimeframe, type Timeframe } from './messages.ts';
+import { parsePartition, type Partition } from './partition.ts';
 
 export type { ProcessRole };
 
 export interface Config {
   role: ProcessRole;
+  /** FAKEOUT_PARTITION: this pipeline process's share of the symbols; undefined = all of them (actors/domain/partition.ts) */
+  partition: Partition | undefined;
   dataDir: string;
   /** undefined: start an embedded nats-server under dataDir */
   natsUrl: string | undefined;
@@ -141,6 +144,7 @@ export interface ConfigDoc {
 
 export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_ROLE', default: 'all', meaning: 'process role: `all` (every role in one process), `pipeline` (intake, replay and the stages), `gateway` (execution), `ops` (read-only HTTP); see the role table in docs/architecture.md' },
+  { name: 'FAKEOUT_PARTITION', default: '(unset: one process takes every symbol)', meaning: 'role pipeline only: `i/n`, this process runs partition i of n (0 ≤ i < n ≤ 64) of the partitioned stages (bar-builder, feature-engine, scoring-engine: consumers `<stage>-<i>of<n>`); partition 0 also runs the singletons (raw-archiver, liquidity-monitor, integrity-auditor). Needs NATS_URL and DATABASE_URL (the partitions share them); every pipeline process of a deployment uses the same n; see docs/architecture.md "Partitioned processes"' },
   { name: 'FAKEOUT_DATA_DIR', default: '.fakeout', meaning: 'where the embedded NATS store, embedded Postgres (PGlite) and the generated webhook secret live' },
   { name: 'NATS_URL', default: '(unset: embedded nats-server)', meaning: 'NATS server URL; unset starts `nats-server` with ./nats.conf on a free port as a supervised child' },
   { name: 'FAKEOUT_NATS_ADMIN_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `admin` NATS user, which applies the JetStream topology at start; unset: the topology must already exist' },
@@ -340,6 +344,7 @@ export function loadConfig(env: Env): Readonly<Config> {
 
   return Object.freeze({
     role,
+    partition: parsePartition(text(env, 'FAKEOUT_PARTITION'), role, { natsUrl, databaseUrl }),
     dataDir: text(env, 'FAKEOUT_DATA_DIR') ?? '.fakeout',
     natsUrl,
     natsAdminPassword: text(env, 'FAKEOUT_NATS_ADMIN_PASSWORD'),

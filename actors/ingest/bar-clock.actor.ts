@@ -16,7 +16,7 @@ import { startTickerService } from '../app/ticker.service.ts';
 import { TIMEFRAME_MS, type Timeframe } from '../domain/messages.ts';
 import type { Bus } from '../stage/ports.ts';
 import type { StageActor } from '../stage/stage.actor.ts';
-import { LIVE_RAW_SUBJECT, clockEnvelope, rawSubject } from './envelope.ts';
+import { LIVE_RAW_SUBJECT, clockTicks } from './envelope.ts';
 
 /**
  * Whether the clock should tick at `now`: live data was received at `lastLiveAt` (undefined:
@@ -31,7 +31,8 @@ export function liveClockHorizonMs(timeframes: readonly Timeframe[], graceMs: nu
   return Math.max(...timeframes.map((tf) => TIMEFRAME_MS[tf])) + graceMs + intervalMs;
 }
 
-export function startBarClockActor(deps: { bus: Bus; clock: Clock; intervalMs: number; horizonMs: number }): StageActor {
+/** `partitions`: the pipeline's FAKEOUT_PARTITION n, when partitioned (a tick for each partition, `clockTicks`). */
+export function startBarClockActor(deps: { bus: Bus; clock: Clock; intervalMs: number; horizonMs: number; partitions?: number }): StageActor {
   return startTickerService('bar-clock', {
     intervalMs: deps.intervalMs,
     async tick() {
@@ -42,8 +43,7 @@ export function startBarClockActor(deps: { bus: Bus; clock: Clock; intervalMs: n
       const stamp = stampOf(deps.clock);
       const now = stamp.correctedAt;
       if (!liveClockDue(now, typeof at === 'number' ? at : undefined, deps.horizonMs)) return;
-      const envelope = clockEnvelope(now, stamp);
-      await deps.bus.publishMany([{ subject: rawSubject(envelope), id: envelope.id, value: envelope }]);
+      await deps.bus.publishMany(clockTicks(now, stamp, deps.partitions));
     },
   });
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ClockStamp } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
+import { partitionToken } from '../domain/partition.ts';
 import { RAW_FLAGS, isTimeframe, symbolToken, type MarketEvent, type RawEnvelope, type RawFlag, type RawSource } from '../domain/messages.ts';
 
 /** The three time fields of an envelope from one stamp (docs/time.md, "Stamps"). */
@@ -67,6 +68,22 @@ export function webhookEnvelope(event: MarketEvent, alertId: string | undefined,
 export function clockEnvelope(at: number, stamp?: ClockStamp): RawEnvelope {
   const times = stamp === undefined ? { receivedAt: at } : stamped(stamp);
   return { id: `clock:${at}`, source: 'clock', ...times, event: { kind: 'clock', symbol: 'clock', ts: at }, origin: {} };
+}
+
+/**
+ * The clock's tick for a pipeline in `count` partitions (FAKEOUT_PARTITION): one copy per
+ * partition, since every partition's bar builder closes its own live bars. Each copy is its own
+ * RAW event (id `clock:<at>:p<i>of<n>`, archived once each) on `raw.clock.clock.p<i>of<n>`.
+ * Undefined `count`: the one tick of {@link clockEnvelope} on `raw.clock.clock`.
+ */
+export function clockTicks(at: number, stamp: ClockStamp | undefined, count: number | undefined): { subject: string; id: string; value: RawEnvelope }[] {
+  const tick = clockEnvelope(at, stamp);
+  if (count === undefined) return [{ subject: rawSubject(tick), id: tick.id, value: tick }];
+  return Array.from({ length: count }, (_, i) => {
+    const token = partitionToken(i, count);
+    const copy = { ...tick, id: `${tick.id}:${token}` };
+    return { subject: `${rawSubject(copy)}.${token}`, id: copy.id, value: copy };
+  });
 }
 
 /** True for an envelope kept with a time_skew flag: stored in RAW, never made into a bar. */

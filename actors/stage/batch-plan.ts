@@ -21,30 +21,30 @@ export interface BatchPlan<M extends Sequenced> {
   defer: M[];
 }
 
-export function planBatch<M extends Sequenced>(messages: readonly M[], lastSeq: number): BatchPlan<M> {
+/**
+ * @param follows whether `seq` is the next message the stage must apply after `prev` (default:
+ *   `seq === prev + 1`, every message of the stream). A stage on a filtered consumer (one
+ *   partition's symbols, docs/architecture.md "Partitioned processes") reads only some sequences,
+ *   so its runner says which ones follow (see `stage.actor.ts`).
+ */
+export function planBatch<M extends Sequenced>(messages: readonly M[], lastSeq: number, follows: (prev: number, seq: number) => boolean = (prev, seq) => seq === prev + 1): BatchPlan<M> {
   const sorted = [...messages].sort((a, b) => a.seq - b.seq);
   const plan: BatchPlan<M> = { skip: [], apply: [], defer: [] };
-  let expected = lastSeq + 1;
+  let last = lastSeq;
   const seen = new Set<number>();
   for (const m of sorted) {
-    if (m.seq < expected || seen.has(m.seq)) {
+    if (m.seq <= last || seen.has(m.seq)) {
       plan.skip.push(m);
       continue;
     }
-    if (m.seq > expected) {
+    // Once something was deferred, everything after it must wait too (order is preserved).
+    if (plan.defer.length > 0 || !follows(last, m.seq)) {
       plan.defer.push(m);
       continue;
     }
     seen.add(m.seq);
     plan.apply.push(m);
-    expected = m.seq + 1;
-  }
-  // Once something was deferred, everything after it must wait too (order is preserved).
-  if (plan.defer.length > 0) {
-    const firstDeferred = plan.defer[0]!.seq;
-    const late = plan.apply.filter((m) => m.seq > firstDeferred);
-    plan.apply = plan.apply.filter((m) => m.seq < firstDeferred);
-    plan.defer.push(...late);
+    last = m.seq;
   }
   return plan;
 }

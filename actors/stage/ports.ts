@@ -12,6 +12,11 @@ export interface DeliveredMessage {
   value: unknown;
   decodeError?: unknown;
   ack(): void;
+  /**
+   * Acks and resolves once the server has processed the ack, and with it every ack and nak sent
+   * before it on this connection to this consumer (the server takes a consumer's acks in order).
+   */
+  ackSync?(): Promise<void>;
   nak(delayMs?: number): void;
 }
 
@@ -38,6 +43,8 @@ export interface Bus {
   messageAt?(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
   /** the stream's last sequence (0 when empty) */
   lastSeq?(stream: string): Promise<number>;
+  /** the sequence of the first message on `subject` (wildcards allowed) at or after `fromSeq`; undefined when none (a partition's stages) */
+  nextSeq?(stream: string, subject: string, fromSeq: number): Promise<number | undefined>;
 }
 
 /** The governed config's current version (adapters/nats/config-kv.ts reads the KV bucket `config`). */

@@ -44,6 +44,12 @@ export interface StageDefinition<In, Out> {
   /** durable consumer name, checkpoint key, metric label, supervision id */
   name: string;
   stream: string;
+  /**
+   * The subject filter of its consumer when it reads one partition's symbols (`raw.*.*.p0of2`,
+   * docs/architecture.md "Partitioned processes"); undefined: it reads every message of the stream.
+   * Set by the role table, never by a stage itself.
+   */
+  filterSubject?: string;
   /** validates one message body (its subject given for streams that carry several kinds); throwing marks it bad (reported, acked, never applied) */
   decode(value: unknown, subject: string): In;
   /**
@@ -154,8 +160,11 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         return;
       }
       const started = performance.now();
-      let plan = planBatch(msgs, lastSeq);
-      if (plan.apply.length === 0 && plan.defer.length > 0) {
+      let plan = def.filterSubject === undefined ? planBatch(msgs, lastSeq) : await planFiltered(c, msgs, def.filterSubject);
+      if (plan.apply.length === 0 && plan.defer.length > 0 && def.filterSubject !== undefined) {
+        gapRounds++;
+        if (gapRounds % 20 === 1) log.info({ after: lastSeq, deferred: plan.defer.length }, 'waiting for an earlier message of this partition to be redelivered');
+      } else if (plan.apply.length === 0 && plan.defer.length > 0) {
         // Waiting for lastSeq+1. It comes back by itself after ack_wait when a previous
         // incarnation (or process) died holding it; only a sequence the stream no longer has
         // (removed by limits or by hand) is skipped, and said so.
@@ -212,9 +221,14 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           p.afterCommit?.();
         }
         check('after-commit');
-        for (const m of plan.apply) m.ack();
-        for (const m of plan.skip) m.ack();
         for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
+        const acked = [...plan.apply, ...plan.skip];
+        // A partition's next plan counts the consumer's unacked messages (planFiltered): the
+        // server must have taken these acks by then, so the last one waits for its confirmation.
+        const last = acked[acked.length - 1];
+        const confirmed = def.filterSubject !== undefined && last?.ackSync ? last : undefined;
+        for (const m of acked) if (m !== confirmed) m.ack();
+        await confirmed?.ackSync?.();
         settled = msgs;
         const counts = { processed: plan.apply.length - bad, skipped: plan.skip.length, bad };
         deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);
@@ -225,6 +239,31 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         // wait out ack_wait. (A killed process cannot do this; then ack_wait redelivers.)
         if (settled !== msgs) for (const m of msgs) m.nak();
       }
+    };
+
+    /**
+     * The plan of a batch from a filtered consumer (one partition), whose sequences have gaps:
+     * the other partitions' messages. POLICY: still every message of the partition in stream
+     * order, none skipped. The consumer delivers new messages in stream order, so every message of
+     * the filter below the batch's highest was delivered before; it was acked (then it is at or
+     * below the checkpoint: acks follow commits) or it is still unacked. When the consumer's only
+     * unacked messages are this batch's, nothing is missing: apply all of it. Otherwise another
+     * incarnation's messages are out (a killed process's, back after ack_wait): ask the stream for
+     * the filter's next sequence after each applied one and stop at the first that is not here.
+     */
+    const planFiltered = async (c: StageConsumer, msgs: readonly DeliveredMessage[], filter: string) => {
+      const seqs = [...new Set(msgs.map((m) => m.seq))].sort((a, b) => a - b);
+      if ((await c.pending()).ackPending === seqs.length) return planBatch(msgs, lastSeq, () => true);
+      if (!deps.bus.nextSeq) throw new Error(`stage ${def.name} reads a filtered consumer, but its bus cannot find a subject's next sequence`);
+      const follows = new Set<number>();
+      let prev = lastSeq;
+      for (const seq of seqs) {
+        if (seq <= lastSeq) continue;
+        if ((await deps.bus.nextSeq(def.stream, filter, prev + 1)) !== seq) break;
+        follows.add(seq);
+        prev = seq;
+      }
+      return planBatch(msgs, lastSeq, (_prev, seq) => follows.has(seq));
     };
 
     const reportPending = async (c: StageConsumer) => {

@@ -16,6 +16,7 @@ export interface NatsBus {
   lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
   messageAt(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
   lastSeq(stream: string): Promise<number>;
+  nextSeq(stream: string, subject: string, fromSeq: number): Promise<number | undefined>;
 }
 
 export async function createBus(nc: NatsConnection): Promise<NatsBus> {
@@ -46,6 +47,12 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
     },
     async lastSeq(stream) {
       return (await jsm.streams.info(stream)).state.last_seq;
+    },
+    async nextSeq(stream, subject, fromSeq) {
+      // STREAM.MSG.GET next_by_subj from seq (nats-server 2.9 takes it; @nats-io 3.4 types it on
+      // direct gets only). Not DIRECT.GET: a direct get may be answered by a lagging replica.
+      const m = await jsm.streams.getMessage(stream, { seq: fromSeq, next_by_subj: subject } as unknown as { seq: number });
+      return m === null ? undefined : m.seq;
     },
   };
 }

@@ -24,6 +24,8 @@ export interface Delivered<T = unknown> {
   /** true when the server has delivered this message before (nak, ack timeout, restart) */
   redelivered: boolean;
   ack(): void;
+  /** ack and wait for the server's confirmation (so it has processed every earlier ack too) */
+  ackSync(): Promise<void>;
   /** ask for redelivery, after `delayMs` if given */
   nak(delayMs?: number): void;
 }
@@ -145,6 +147,9 @@ function toDelivered(m: JsMsg): Delivered {
     ...(decodeError === undefined ? {} : { decodeError }),
     redelivered: m.redelivered,
     ack: () => m.ack(),
+    ackSync: async () => {
+      if (!(await m.ackAck())) throw new Error(`ack of ${m.info.stream} seq ${m.seq} not confirmed`);
+    },
     nak: (delayMs?: number) => m.nak(delayMs),
   };
 }

@@ -15,6 +15,8 @@
  *       replay of BENCH_FILE, the process's RSS sampled every 5 s (bench-webhook.ts)
  *   (k) a stage crash → its new incarnation running, BENCH_SUPERVISOR_ROUNDS (default 2) faults per
  *       stage a minute apart (bench-supervisor.ts)
+ *   (n) pipeline events/s with one pipeline process vs two partitioned ones (FAKEOUT_PARTITION,
+ *       real processes; bench-partitions.ts); BENCH_PARTITION_ROWS rows per symbol (default 3000), 0 = skip
  *
  * Prints a table to stdout (progress and warnings to stderr) and writes nothing to the repo.
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
@@ -39,6 +41,7 @@ import { benchScoring, scoringRows, type ScoringBenchResult } from './bench-scor
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
 import { benchWebhook, soakRows, webhookRows } from './bench-webhook.ts';
 import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
+import { benchPartitions } from './bench-partitions.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
 /** After cleanup nothing should hold the event loop; if something does, exit anyway after this. */
@@ -295,6 +298,16 @@ async function main(): Promise<void> {
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
     process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');
     process.stdout.write(table(soakRows(m, soakOpts.replay, fmt)) + '\n');
+    const partitionRows = Number(process.env.BENCH_PARTITION_ROWS ?? 3000);
+    if (partitionRows > 0) {
+      const j = await benchPartitions(cleanup, partitionRows, say);
+      process.stdout.write(table([
+        [`(n) ${fmt(j.events)} events, ${j.symbols} symbols, real pipeline processes, one nats-server, one Postgres`, ''],
+        ['one pipeline process', `${fmt(j.oneProcess)} events/s`],
+        ['two, FAKEOUT_PARTITION=0/2 and 1/2', `${fmt(j.twoProcesses)} events/s`],
+        ['ratio two/one', `${fmt(j.ratio, 2)}  (no goal set; above 1 where the second process finds a free core)`],
+      ]) + '\n');
+    }
   } finally {
     await cleanup.runAll();
     process.off('SIGINT', onSignal);

@@ -18,6 +18,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 /** Which Config field each documented variable sets. */
 const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_ROLE: 'role',
+  FAKEOUT_PARTITION: 'partition',
   FAKEOUT_DATA_DIR: 'dataDir',
   NATS_URL: 'natsUrl',
   FAKEOUT_NATS_ADMIN_PASSWORD: 'natsAdminPassword',
@@ -104,6 +105,7 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
 /** A valid value different from the default, to show that loadConfig reads the variable. */
 const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_ROLE: 'pipeline',
+  FAKEOUT_PARTITION: '1/3',
   FAKEOUT_DATA_DIR: '/var/lib/fakeout',
   NATS_URL: 'nats://10.0.0.5:4222',
   FAKEOUT_NATS_ADMIN_PASSWORD: 'foadmin0123456789',
@@ -187,8 +189,14 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS: '6',
 };
 
+/** What a variable needs beside it to be valid (FAKEOUT_PARTITION splits role pipeline only). */
+const NEEDS: Readonly<Record<string, Record<string, string>>> = {
+  FAKEOUT_PARTITION: { FAKEOUT_ROLE: 'pipeline', NATS_URL: 'nats://10.0.0.5:4222', DATABASE_URL: 'postgres://fakeout@db/fakeout' },
+};
+
 /** A Config value as the README / CONFIG_DOCS would write it. */
 function asText(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'index' in value && 'count' in value) return `${String(value.index)}/${String(value.count)}`;
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
@@ -306,7 +314,7 @@ s('every documented variable is read: a valid non-default value changes its fiel
     const field = FIELD_OF[doc.name]!;
     const raw = NON_DEFAULT[doc.name];
     assert.ok(raw !== undefined, `NON_DEFAULT has ${doc.name}`);
-    const value = loadConfig({ [doc.name]: raw })[field];
+    const value = loadConfig({ ...NEEDS[doc.name], [doc.name]: raw })[field];
     assert.not.equal(value, defaults[field], doc.name);
     assert.is(asText(value), raw, doc.name);
   }
