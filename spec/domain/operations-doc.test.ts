@@ -129,7 +129,8 @@ s('the supervision tree drawing matches buildTree for role all', () => {
       assert.ok(line.includes(`more than ${maxRestarts} restarts in ${withinMs / 1000} s`), `${spec.id}: intensity`);
       if (spec.backoff) {
         const b = spec.backoff;
-        const text = `backoff ${b.initialMs} ms → ${b.maxMs / 1000} s, ×${b.factor ?? 2}, ±${(b.jitter ?? 0.2) * 100} %`;
+        const first = b.firstMs === undefined ? '' : `${b.firstMs} ms for a first restart, then `;
+        const text = `backoff ${first}${b.initialMs} ms → ${b.maxMs / 1000} s, ×${b.factor ?? 2}, ±${(b.jitter ?? 0.2) * 100} %`;
         assert.ok(line.includes(text), `${spec.id}: ${text}`);
       }
       for (const child of spec.children) visit(child);
