@@ -12,7 +12,7 @@
  * The patch: at the end of `resolver`, do only what `cancel()` does besides that reject, i.e.
  * take the request out of the mux (the timer was already cancelled at the top of `resolver`).
  * `cancel()` itself is unchanged for its other callers (timeouts, a closed connection).
- * Reported upstream (nats-io/nats.js); drop this file once a release carries a fix.
+ * To be reported upstream (nats-io/nats.js); drop this file once a release carries a fix.
  *
  * Fails loudly (exit 1) when neither the original nor the patched text is found: a different
  * nats-core version needs this patch reviewed, not silently skipped.
