@@ -4,6 +4,7 @@
 #   - nats-server (Debian package) when it is not on PATH
 #   - chrony (Debian package) when chronyd is missing: the tests run their own chronyd as a loopback NTP server
 #   - the npm dependencies, exactly as locked (npm ci), when node_modules is missing or stale
+#   - the patches in ops/patches/ to installed packages (each idempotent; README "Patched dependencies")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -80,4 +81,9 @@ else
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
+# Patches to installed packages, after every install (npm ci rewrites node_modules). Each script
+# is idempotent and exits non-zero when the text it patches is not found (another version).
+for patch in ops/patches/*.mjs; do
+  node "$patch" node_modules || die "$patch failed: see its header for what it patches and why."
+done
 say "ready: npm start (main job), npm test (tests)"

@@ -6,7 +6,7 @@
  * with ON CONFLICT DO NOTHING; the chain continues from the last stored row, read inside the
  * same transaction that stores the batch, so a replayed batch cannot fork the chain.
  */
-import { appendRawEvents, lastRawChainSha } from '../../adapters/db/index.ts';
+import { appendRawEvents } from '../../adapters/db/index.ts';
 import type { RawEnvelope } from '../domain/messages.ts';
 import { decodeRawEnvelope } from '../ingest/envelope.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
@@ -27,7 +27,8 @@ export const rawArchiverStage: StageDefinition<RawEnvelope, ArchivedRaw> = {
   toPublish: () => [],
   async persist(tx, outputs) {
     if (outputs.length === 0) return;
-    const prev = await lastRawChainSha(tx);
-    await appendRawEvents(tx, [...outputs], prev);
+    // No prevSha cross-check: appendRawEvents reads the tail itself, under the chain lock, in
+    // this same transaction; reading it once more before would only cost a round trip per batch.
+    await appendRawEvents(tx, outputs);
   },
 };

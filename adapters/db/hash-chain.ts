@@ -6,7 +6,7 @@
  * (the two lowercase hex strings concatenated). Changing, inserting or removing any row but the
  * last breaks the link after it, so the integrity auditor finds the first bad seq by recomputing.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** The `prev_sha256` of the first row: 64 zeros. */
 export const GENESIS_SHA = '0'.repeat(64);
@@ -26,29 +26,52 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+// The archiver's hot path (every RAW message, docs/benchmarks.md): primitives are written
+// without a JSON.stringify call where the text is obvious, and parts are concatenated rather
+// than collected and joined. The output is the same text as before, byte for byte.
 function encode(value: unknown): string | undefined {
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // what JSON.stringify writes: Number#toString for finite numbers (-0 as 0), else null
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('canonicalJson: bigint has no JSON representation');
+    case 'object':
+      break;
+    default:
+      // undefined, functions, symbols: no JSON text, as in JSON.stringify
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return encode((value as { toJSON: () => unknown }).toJSON());
   }
   if (Array.isArray(value)) {
-    return `[${value.map((v) => encode(v) ?? 'null').join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (encode(value[i]) ?? 'null');
+    return out + ']';
   }
-  if (value !== null && typeof value === 'object') {
-    const parts: string[] = [];
-    for (const key of Object.keys(value).sort()) {
-      const v = encode((value as Record<string, unknown>)[key]);
-      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${v}`);
-    }
-    return `{${parts.join(',')}}`;
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(value).sort()) {
+    const v = encode((value as Record<string, unknown>)[key]);
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + v;
+    first = false;
   }
-  if (typeof value === 'bigint') throw new TypeError('canonicalJson: bigint has no JSON representation');
-  // strings, finite/non-finite numbers, booleans, null; undefined/functions/symbols -> undefined
-  return JSON.stringify(value) as string | undefined;
+  return out + '}';
 }
+
+/** One-shot `crypto.hash` (Node >= 20.12) skips the Hash object; `createHash` otherwise. Same digest. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** Lowercase hex sha256 of the UTF-8 bytes of `text`. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot !== undefined ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The three hash columns of one `raw_events` row. */

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import type { RawEnvelope } from '../../actors/domain/messages.ts';
 import { withDbErrors } from './db-errors.ts';
-import { GENESIS_SHA, chainRow, sha256Hex, canonicalJson } from './hash-chain.ts';
+import { GENESIS_SHA, type ChainLink, chainRow, sha256Hex, canonicalJson } from './hash-chain.ts';
 import type { Db, NewRawEventRow } from './schema.ts';
 import { chunks, inTransaction } from './transaction.ts';
 
@@ -17,8 +17,8 @@ export interface RawEventInput {
   envelope: RawEnvelope;
 }
 
-/** 11 bound parameters per row: 500 rows stay far below Postgres' 65 535. */
-const INSERT_CHUNK = 500;
+/** Rows per query of the (rare) redelivery check, and per page of {@link verifyRawChain}. */
+const CHECK_CHUNK = 500;
 const VERIFY_PAGE = 1000;
 /**
  * The advisory lock key that serialises appenders ("fkraw" as ASCII). Two appenders reading the
@@ -50,6 +50,11 @@ function derivedColumns(env: RawEnvelope) {
  * POLICY: rows are chained in seq order and only ever after the stored tail, under an advisory
  * transaction lock; the tail is read from the database, never trusted from the caller.
  *
+ * Round trips, whatever the batch size (the archiver's hot path, docs/benchmarks.md): the lock;
+ * one read of the tail together with which of the batch's ids are already stored; one INSERT of
+ * every row as column arrays (`unnest`, 11 parameters, not 11 per row); plus the check of
+ * already-stored seqs, only when the batch holds some (a redelivery).
+ *
  * @param prevSha optional cross-check: the tail the caller believes in (from {@link lastRawChainSha}
  *   or the previous call). When the batch contains no already-stored seq and it differs from the
  *   stored tail, another writer or a stale cache is at work: FAKEOUT_ERR_DB_CHAIN, nothing written.
@@ -59,10 +64,12 @@ function derivedColumns(env: RawEnvelope) {
 export async function appendRawEvents(db: Db, rows: readonly RawEventInput[], prevSha?: string): Promise<string> {
   return withDbErrors('append raw events', () =>
     inTransaction(db, async (trx) => {
+      // POLICY: its own statement, before the tail is read: a statement's snapshot is taken when
+      // it starts, so a tail read in the statement that waited for the lock could be stale.
       await sql`SELECT pg_advisory_xact_lock(${RAW_CHAIN_LOCK}::bigint)`.execute(trx);
-      const tail = await trx.selectFrom('raw_events').select(['seq', 'row_sha256']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const tailSeq = tail?.seq ?? Number.NEGATIVE_INFINITY;
-      let sha = tail?.row_sha256 ?? GENESIS_SHA;
+      const head = await readTailAndIds(trx, rows.map((r) => r.envelope.id));
+      const tailSeq = head.tailSeq ?? Number.NEGATIVE_INFINITY;
+      let sha = head.tailSha ?? GENESIS_SHA;
 
       const sorted = [...rows].sort((a, b) => a.seq - b.seq);
       const old = sorted.filter((r) => r.seq <= tailSeq);
@@ -70,12 +77,14 @@ export async function appendRawEvents(db: Db, rows: readonly RawEventInput[], pr
       await checkAlreadyStored(trx, old);
       if (prevSha !== undefined && old.length === 0 && prevSha !== sha) {
         throw new FakeoutError('FAKEOUT_ERR_DB_CHAIN', `raw_events tail is ${sha.slice(0, 12)}…, not the expected ${prevSha.slice(0, 12)}…`, {
-          details: { tailSeq: tail?.seq ?? null },
+          details: { tailSeq: head.tailSeq },
         });
       }
 
-      const storedIds = await existingIds(trx, fresh.map((r) => r.envelope.id));
-      const toInsert: NewRawEventRow[] = [];
+      // Every id of the batch that is stored, under any seq: for a fresh row that is exactly
+      // "published again after the duplicate window" (an old row's id is stored under its own seq).
+      const storedIds = head.storedIds;
+      const cols = emptyColumns();
       let lastSeq = tailSeq;
       for (const { seq, envelope } of fresh) {
         if (seq === lastSeq) throw new FakeoutError('FAKEOUT_ERR_DB_CHAIN', `seq ${seq} appears twice in one batch`, { details: { seq } });
@@ -84,27 +93,69 @@ export async function appendRawEvents(db: Db, rows: readonly RawEventInput[], pr
         storedIds.add(envelope.id);
         const link = chainRow(sha, envelope);
         sha = link.row_sha256;
-        toInsert.push({ seq, ...derivedColumns(envelope), envelope: JSON.stringify(envelope), ...link });
+        pushRow(cols, seq, envelope, link);
       }
-
-      let inserted = 0n;
-      for (const chunk of chunks(toInsert, INSERT_CHUNK)) {
-        const res = await trx.insertInto('raw_events').values(chunk).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-        inserted += res.numInsertedOrUpdatedRows ?? 0n;
-      }
+      const inserted = cols.seq.length === 0 ? 0n : await insertColumns(trx, cols);
       // Under the lock nothing can conflict; if something did, the chain computed above would name
       // a row that is not there, so roll the whole batch back instead.
-      if (inserted !== BigInt(toInsert.length)) {
-        throw new FakeoutError('FAKEOUT_ERR_DB_CHAIN', `expected to insert ${toInsert.length} raw events, inserted ${inserted}`);
+      if (inserted !== BigInt(cols.seq.length)) {
+        throw new FakeoutError('FAKEOUT_ERR_DB_CHAIN', `expected to insert ${cols.seq.length} raw events, inserted ${inserted}`);
       }
       return sha;
     }),
   );
 }
 
+/** The stored tail (seq and row_sha256, null when empty) and which of `ids` are stored: one round trip. */
+async function readTailAndIds(trx: Db, ids: readonly string[]): Promise<{ tailSeq: number | null; tailSha: string | null; storedIds: Set<string> }> {
+  const { rows } = await sql<{ tail_seq: number | null; tail_sha: string | null; ids: string[] }>`
+    SELECT (SELECT seq FROM raw_events ORDER BY seq DESC LIMIT 1) AS tail_seq,
+           (SELECT row_sha256 FROM raw_events ORDER BY seq DESC LIMIT 1) AS tail_sha,
+           ARRAY(SELECT id FROM raw_events WHERE id = ANY(${[...ids]}::text[])) AS ids`.execute(trx);
+  const row = rows[0]!;
+  return { tailSeq: row.tail_seq, tailSha: row.tail_sha, storedIds: new Set(row.ids) };
+}
+
+/** The rows to insert, one array per column (the parameters of the `unnest` INSERT). */
+type RawColumns = { [K in keyof Omit<NewRawEventRow, 'stored_at'>]-?: NonNullable<NewRawEventRow[K]>[] };
+
+function emptyColumns(): RawColumns {
+  return { seq: [], id: [], source: [], symbol: [], kind: [], event_ts: [], received_at: [], envelope: [], content_sha256: [], prev_sha256: [], row_sha256: [] };
+}
+
+function pushRow(cols: RawColumns, seq: number, envelope: RawEnvelope, link: ChainLink): void {
+  const d = derivedColumns(envelope);
+  cols.seq.push(seq);
+  cols.id.push(d.id);
+  cols.source.push(d.source);
+  cols.symbol.push(d.symbol);
+  cols.kind.push(d.kind);
+  cols.event_ts.push(d.event_ts);
+  cols.received_at.push(d.received_at);
+  cols.envelope.push(JSON.stringify(envelope));
+  cols.content_sha256.push(link.content_sha256);
+  cols.prev_sha256.push(link.prev_sha256);
+  cols.row_sha256.push(link.row_sha256);
+}
+
+/**
+ * One INSERT for the whole batch: each column is one array parameter and `unnest` zips them
+ * back into rows, so the statement has 11 parameters however many rows (a VALUES list has 11
+ * per row: slow to build and to plan, and capped at 65 535 parameters). Returns the rows inserted.
+ */
+async function insertColumns(trx: Db, c: RawColumns): Promise<bigint> {
+  const res = await sql`
+    INSERT INTO raw_events (seq, id, source, symbol, kind, event_ts, received_at, envelope, content_sha256, prev_sha256, row_sha256)
+    SELECT * FROM unnest(${c.seq}::bigint[], ${c.id}::text[], ${c.source}::text[], ${c.symbol}::text[], ${c.kind}::text[],
+                         ${c.event_ts}::bigint[], ${c.received_at}::bigint[], ${c.envelope}::jsonb[],
+                         ${c.content_sha256}::text[], ${c.prev_sha256}::text[], ${c.row_sha256}::text[])
+    ON CONFLICT DO NOTHING`.execute(trx);
+  return res.numAffectedRows ?? 0n;
+}
+
 /** Every row at or below the tail must already be stored, under its seq or (skipped duplicate) its id. */
 async function checkAlreadyStored(trx: Db, old: readonly RawEventInput[]): Promise<void> {
-  for (const chunk of chunks(old, INSERT_CHUNK)) {
+  for (const chunk of chunks(old, CHECK_CHUNK)) {
     const bySeq = new Map(
       (
         await trx
@@ -132,10 +183,9 @@ async function checkAlreadyStored(trx: Db, old: readonly RawEventInput[]): Promi
 
 async function existingIds(trx: Db, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (const chunk of chunks(ids, INSERT_CHUNK * 4)) {
-    const rows = await trx.selectFrom('raw_events').select('id').where('id', 'in', chunk).execute();
-    for (const r of rows) found.add(r.id);
-  }
+  if (ids.length === 0) return found;
+  const rows = await trx.selectFrom('raw_events').select('id').where('id', '=', sql<string>`ANY(${[...ids]}::text[])`).execute();
+  for (const r of rows) found.add(r.id);
   return found;
 }
 

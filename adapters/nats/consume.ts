@@ -73,23 +73,34 @@ export async function openBatchConsumer(
     throw connectError(err, stream, durable);
   }
 
+  // What the last message delivered said was still pending after it (its ack subject carries the
+  // count). While that is above zero, the next fetch knows how many to ask for without a
+  // consumers.info round trip: a stage catching up on a full stream fetches with no request
+  // besides the pull itself.
+  let pendingAfterLast = 0;
   return {
     async fetchBatch(max, expiresMs) {
       const out: Delivered[] = [];
+      let last: JsMsg | undefined;
       try {
         // A pull request for N messages returns early only once N arrived; asking for more than
         // are waiting makes every fetch sit out its full expiry (a second per batch downstream,
         // where batches are small). So ask for what is pending now, at least one (which waits
         // for the next message, up to the expiry).
-        const info = await jsm.consumers.info(stream, durable);
-        const want = Math.min(max, Math.max(1, info.num_pending));
+        const pending = pendingAfterLast > 0 ? pendingAfterLast : (await jsm.consumers.info(stream, durable)).num_pending;
+        pendingAfterLast = 0;
+        const want = Math.min(max, Math.max(1, pending));
         const messages = await consumer.fetch({ max_messages: want, expires: Math.max(MIN_EXPIRES_MS, expiresMs) });
-        for await (const m of messages) out.push(toDelivered(m));
+        for await (const m of messages) {
+          out.push(toDelivered(m));
+          last = m;
+        }
       } catch (err) {
         // POLICY: messages already received are not lost by throwing: unacked, they are
         // redelivered after ack_wait.
         throw connectError(err, stream, durable);
       }
+      pendingAfterLast = last?.info.pending ?? 0;
       return out;
     },
     async pending() {

@@ -4,6 +4,7 @@
  * runs it: embedded nats-server, a fresh Postgres database, the default configuration.
  */
 import { existsSync } from 'node:fs';
+import { sql } from 'kysely';
 import { createLogger } from '../../adapters/log/index.ts';
 import { startApp, type App } from '../../actors/app/app.ts';
 import { readSummary } from '../../actors/app/summary.ts';
@@ -12,7 +13,11 @@ import type { ReplayProgress } from '../../actors/ingest/replay.actor.ts';
 import { backendPids, benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
 import { childPids, totalCpuSeconds } from './cpu-usage.ts';
 
+/** Which database (a) writes to: a fresh database on the Postgres server, or the embedded PGlite default. */
+export type BenchEngine = 'postgres' | 'pglite';
+
 export interface PipelineBenchResult {
+  engine: BenchEngine;
   file: string;
   /** events the replay published to RAW (new, not duplicates) */
   ticks: number;
@@ -30,7 +35,7 @@ export interface PipelineBenchResult {
   rssAfterMiB: number;
   batchSize: number;
   postgresVersion: string;
-  /** CPU seconds spent during (a): this process, its nats-server child, the live Postgres backends */
+  /** CPU seconds spent during (a): this process, its nats-server child, the live Postgres backends (PGlite runs inside the node process) */
   cpu: { node: number; natsServer: number | undefined; postgres: number | undefined };
   /** per stage: batches committed and the seconds they took (processing, publish, commit, ack; not the fetch) */
   stages: { name: string; batches: number; seconds: number }[];
@@ -38,19 +43,24 @@ export interface PipelineBenchResult {
 
 /** Polling period of waitForIdle: short, so detecting the end adds little to the measured time. */
 const IDLE_POLL_MS = 100;
+/** A loaded machine can take far longer than the app's default 10 minutes; the figure is still a ratio. */
+const IDLE_TIMEOUT_MS = 3_600_000;
 
 /**
- * Runs (a) and returns the still-running app, so that (b) can use the same nats-server.
- * The app's stop and the database/temp-dir removal are registered on `cleanup`.
+ * Runs (a) on `engine` and returns the still-running app, so that the caller can read RAW's first
+ * message for (b). The app's stop and the database/temp-dir removal are registered on `cleanup`.
  */
-export async function benchPipeline(file: string, cleanup: CleanupStack): Promise<{ result: PipelineBenchResult; app: App }> {
+export async function benchPipeline(file: string, cleanup: CleanupStack, engine: BenchEngine = 'postgres'): Promise<{ result: PipelineBenchResult; app: App }> {
   // The replay actor only logs a missing file (a service keeps running); a benchmark must stop.
   if (!existsSync(file)) throw new Error(`BENCH_FILE ${file} does not exist`);
-  const db = await benchDatabase(cleanup);
+  const db = engine === 'postgres' ? await benchDatabase(cleanup) : undefined;
   const dataDir = await benchTempDir(cleanup);
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, FAKEOUT_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
-  // POLICY: the benchmark measures the embedded deployment; an ambient NATS_URL must not redirect it.
+  const env: NodeJS.ProcessEnv = { ...process.env, FAKEOUT_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+  // POLICY: the benchmark measures the embedded deployment; an ambient NATS_URL must not redirect it,
+  // nor an ambient DATABASE_URL the PGlite variant (PGlite then lives under the temp data directory).
   delete env.NATS_URL;
+  delete env.DATABASE_URL;
+  if (db !== undefined) env.DATABASE_URL = db.url;
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, process.stderr);
 
@@ -68,7 +78,7 @@ export async function benchPipeline(file: string, cleanup: CleanupStack): Promis
     },
   });
   cleanup.push('stop the app', () => app.stop());
-  await app.waitForIdle({ pollMs: IDLE_POLL_MS });
+  await app.waitForIdle({ pollMs: IDLE_POLL_MS, timeoutMs: IDLE_TIMEOUT_MS });
   const idleAt = performance.now();
   const rssAfterMiB = process.memoryUsage().rss / 2 ** 20;
   const nodeCpu = process.cpuUsage(cpuBefore);
@@ -77,8 +87,10 @@ export async function benchPipeline(file: string, cleanup: CleanupStack): Promis
   const cpu = {
     node: (nodeCpu.user + nodeCpu.system) / 1e6,
     natsServer: totalCpuSeconds(childPids('nats-server')),
-    postgres: totalCpuSeconds(await backendPids(db.name)),
+    postgres: db === undefined ? undefined : totalCpuSeconds(await backendPids(db.name)),
   };
+  const serverVersion =
+    db?.serverVersion ?? `PGlite ${(await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(app.database.db)).rows[0]?.v ?? '?'}`;
 
   const summary = await readSummary(app.database.db);
   const stages = await stageTimes(app);
@@ -90,6 +102,7 @@ export async function benchPipeline(file: string, cleanup: CleanupStack): Promis
   return {
     app,
     result: {
+      engine,
       file,
       ticks,
       replaySeconds: (replayDoneAt - started) / 1000,
@@ -102,7 +115,7 @@ export async function benchPipeline(file: string, cleanup: CleanupStack): Promis
       signals: summary.signals.reduce((n, s) => n + s.count, 0),
       rssAfterMiB,
       batchSize: config.batchSize,
-      postgresVersion: db.serverVersion,
+      postgresVersion: serverVersion,
       cpu,
       stages,
     },

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the throughput figures of docs/benchmarks.md, from one run.
  *
- *   (a) ticks/s of a replay file through the whole pipeline (embedded nats-server, fresh Postgres)
+ *   (a) ticks/s of a replay file through the whole pipeline (embedded nats-server), once on a fresh
+ *       Postgres database and once on the embedded PGlite
  *   (b) raw JetStream publish + consume msgs/s for the same message count on the same server
  *   (c) bars/s of the pure feature + score path over 1,000,000 generated bars
  *   (d) peak RSS of the process, and RSS right after (a)
@@ -23,7 +24,7 @@
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
  * (default 1000000); BENCH_ONLY=NAME runs one group: backtest ((c), (g)–(i)), scoring ((c)), webhook ((j)),
- * supervisor ((k)), soak ((m));
+ * supervisor ((k)), soak ((m)), pipeline ((a) on Postgres and on PGlite, and (b));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
 import { execFileSync } from 'node:child_process';
@@ -78,6 +79,8 @@ interface GatewayFigures {
 const LATENCY_GOAL_P99_MS = 250;
 /** Goal for (e): decisions/s, the same kind of statement. */
 const DECISIONS_GOAL_PER_S = 1_000;
+/** Goal for the ratio (a)/(b) of issue #9: the pipeline at half the broker's own publish + consume or better. */
+const RATIO_GOAL = 0.5;
 
 const summary = (xs: readonly number[]) => ({
   p50: nearestRankPercentile(xs, 50), p95: nearestRankPercentile(xs, 95), p99: nearestRankPercentile(xs, 99), max: Math.max(...xs),
@@ -128,49 +131,130 @@ function gatewayRows({ g, floodBase, relay }: GatewayFigures): [string, string][
   ];
 }
 
-function report(m: Machine, a: PipelineBenchResult, b: JetStreamBenchResult, c: ScoringBenchResult, x: Extras, gw: GatewayFigures): string {
+/** The rows of one (a) run; `engine` names the database it wrote to. */
+function pipelineRows(a: PipelineBenchResult, b: JetStreamBenchResult): [string, string][] {
   const tf = Object.entries(a.barsByTimeframe)
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join(', ');
+  const db = a.engine === 'postgres' ? `Postgres ${a.postgresVersion} (fresh database)` : `embedded ${a.postgresVersion} (the default)`;
+  return [
+    [`(a) pipeline on ${a.engine}: replay → RAW → archiver, bars → features → scores/signals → ${db}`, ''],
+    ['file', a.file],
+    ['ticks published', fmt(a.ticks)],
+    ['replay done (RAW acked)', `${fmt(a.replaySeconds, 2)} s  (${fmt(a.ticks / a.replaySeconds)} ticks/s)`],
+    ['start → idle', `${fmt(a.totalSeconds, 2)} s`],
+    ['THROUGHPUT', `${fmt(a.ticksPerSecond)} ticks/s`],
+    ['stored', `raw ${fmt(a.rawEvents)}, bars ${fmt(a.bars)} (${tf}), scores ${fmt(a.scores)}, signals ${fmt(a.signals)}`],
+    ['batch size', String(a.batchSize)],
+    ...a.stages.map(
+      (st): [string, string] => [`stage ${st.name}`, `${fmt(st.batches)} batches, ${fmt(st.seconds, 1)} s in batches (${fmt((1000 * st.seconds) / Math.max(1, st.batches), 1)} ms each)`],
+    ),
+    ['CPU node', secs(a.cpu.node, a.totalSeconds) + (a.engine === 'pglite' ? ', PGlite included' : '')],
+    ['CPU nats-server', secs(a.cpu.natsServer, a.totalSeconds)],
+    ['CPU postgres backends', a.engine === 'pglite' ? 'n/a (in the node process)' : secs(a.cpu.postgres, a.totalSeconds)],
+    [`RATIO (a) ${a.engine} / (b)`, `${fmt(a.ticksPerSecond / b.msgsPerSecond, 3)}  (goal ≥ ${RATIO_GOAL})`],
+  ];
+}
+
+function baselineRows(b: JetStreamBenchResult, x: Pick<Extras, 'cpuB'>): [string, string][] {
   const bWall = b.publishSeconds + b.consumeSeconds;
+  return [
+    ['(b) raw JetStream, bench nats-server, pipeline client options, file storage', ''],
+    ['messages', `${fmt(b.messages)} × ${b.bodyBytes} B (a real RAW envelope)`],
+    ['publish (pipelined, msgIDs)', `${fmt(b.publishSeconds, 2)} s  (${fmt(b.publishPerSecond)} msgs/s)`],
+    ['consume (pull 500, explicit ack)', `${fmt(b.consumeSeconds, 2)} s  (${fmt(b.consumePerSecond)} msgs/s)`],
+    ['THROUGHPUT', `${fmt(b.msgsPerSecond)} msgs/s (publish + consume)`],
+    ['CPU node', secs(x.cpuB.node, bWall)],
+    ['CPU nats-server', secs(x.cpuB.natsServer, bWall)],
+  ];
+}
+
+function header(m: Machine): [string, string][] {
+  return [
+    ['date', m.date],
+    ['machine', `${m.cpus} CPUs (${m.cpuModel}), ${fmt(m.memoryGiB, 1)} GiB`],
+    ['node', m.node],
+    ['nats-server', m.natsServer],
+    ['postgres', m.postgres],
+    ['load average (1 min)', `${fmt(m.load[0], 2)} before, ${fmt(m.load[1], 2)} after`],
+  ];
+}
+
+function report(m: Machine, p: Pipelines, c: ScoringBenchResult, x: Extras, gw: GatewayFigures): string {
   return (
     table([
       ['=== fakeout benchmark ===', ''],
-      ['date', m.date],
-      ['machine', `${m.cpus} CPUs (${m.cpuModel}), ${fmt(m.memoryGiB, 1)} GiB`],
-      ['node', m.node],
-      ['nats-server', m.natsServer],
-      ['postgres', m.postgres],
-      ['load average (1 min)', `${fmt(m.load[0], 2)} before, ${fmt(m.load[1], 2)} after`],
-      ['(a) pipeline: replay → RAW → archiver, bars → features → scores/signals → Postgres', ''],
-      ['file', a.file],
-      ['ticks published', fmt(a.ticks)],
-      ['replay done (RAW acked)', `${fmt(a.replaySeconds, 2)} s  (${fmt(a.ticks / a.replaySeconds)} ticks/s)`],
-      ['start → idle', `${fmt(a.totalSeconds, 2)} s`],
-      ['THROUGHPUT', `${fmt(a.ticksPerSecond)} ticks/s`],
-      ['stored', `raw ${fmt(a.rawEvents)}, bars ${fmt(a.bars)} (${tf}), scores ${fmt(a.scores)}, signals ${fmt(a.signals)}`],
-      ['batch size', String(a.batchSize)],
-      ...a.stages.map(
-        (st): [string, string] => [`stage ${st.name}`, `${fmt(st.batches)} batches, ${fmt(st.seconds, 1)} s in batches (${fmt((1000 * st.seconds) / Math.max(1, st.batches), 1)} ms each)`],
-      ),
-      ['CPU node', secs(a.cpu.node, a.totalSeconds)],
-      ['CPU nats-server', secs(a.cpu.natsServer, a.totalSeconds)],
-      ['CPU postgres backends', secs(a.cpu.postgres, a.totalSeconds)],
-      ['(b) raw JetStream, bench nats-server, pipeline client options, file storage', ''],
-      ['messages', `${fmt(b.messages)} × ${b.bodyBytes} B (a real RAW envelope)`],
-      ['publish (pipelined, msgIDs)', `${fmt(b.publishSeconds, 2)} s  (${fmt(b.publishPerSecond)} msgs/s)`],
-      ['consume (pull 500, explicit ack)', `${fmt(b.consumeSeconds, 2)} s  (${fmt(b.consumePerSecond)} msgs/s)`],
-      ['THROUGHPUT', `${fmt(b.msgsPerSecond)} msgs/s (publish + consume)`],
-      ['CPU node', secs(x.cpuB.node, bWall)],
-      ['CPU nats-server', secs(x.cpuB.natsServer, bWall)],
-      ['ratio (a)/(b)', `${fmt(a.ticksPerSecond / b.msgsPerSecond, 3)}`],
+      ...header(m),
+      ...pipelineRows(p.postgres, p.b),
+      ...pipelineRows(p.pglite, p.b),
+      ...baselineRows(p.b, x),
       ...scoringRows(c, fmt),
       ['(d) memory', ''],
-      ['RSS after (a)', `${fmt(a.rssAfterMiB, 1)} MiB`],
+      ['RSS after (a) on postgres', `${fmt(p.postgres.rssAfterMiB, 1)} MiB`],
       ['peak RSS (maxRSS)', `${fmt(x.peakRssMiB.c, 1)} MiB  (by the end of (a) ${fmt(x.peakRssMiB.a, 1)}, of (b) ${fmt(x.peakRssMiB.b, 1)}, of (e, f) ${fmt(x.peakRssMiB.ef, 1)})`],
       ...gatewayRows(gw),
     ]) + '\n'
   );
+}
+
+/** (a) on Postgres, then (a) on PGlite, then (b) for as many messages as (a) published, each on a server of its own. */
+interface Pipelines {
+  postgres: PipelineBenchResult;
+  pglite: PipelineBenchResult;
+  b: JetStreamBenchResult;
+  cpuB: Extras['cpuB'];
+  peakA: number;
+  peakB: number;
+}
+
+async function runPipelines(file: string, cleanup: CleanupStack): Promise<Pipelines> {
+  say(`(a) replaying ${file} through the pipeline on Postgres…`);
+  const { result: postgres, app } = await benchPipeline(file, cleanup, 'postgres');
+  // (b)'s message: RAW's first envelope, read as the read-only ops user (MSG.GET)
+  const ops = app.messaging.embedded!.credentials('ops');
+  const opsNc = await connectNats({ servers: app.messaging.embedded!.url, user: ops.user, pass: ops.pass, name: 'fakeout-bench-ops' });
+  const rawInfo = await (await jetstreamManager(opsNc)).streams.info('RAW');
+  const first = await (await jetstreamManager(opsNc)).streams.getMessage('RAW', { seq: Math.max(1, rawInfo.state.first_seq) });
+  await opsNc.close();
+  if (first === null) throw new Error('RAW is empty after (a)');
+  const envelope = first.json<unknown>();
+  await cleanup.runAll();
+  say(`(a) postgres ${fmt(postgres.ticksPerSecond)} ticks/s; (a) again on embedded PGlite…`);
+  const { result: pglite } = await benchPipeline(file, cleanup, 'pglite');
+  const peakA = maxRssMiB();
+  say(`(a) pglite ${fmt(pglite.ticksPerSecond)} ticks/s; stopping the app; (b) raw JetStream with ${fmt(postgres.ticks)} messages…`);
+  await cleanup.runAll();
+
+  const benchNats = await startBenchNats(cleanup);
+  const nc = await benchNats.connect('fakeout-bench-pipeline');
+  const deps = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+  const natsPids = [benchNats.pid];
+  const natsBefore = totalCpuSeconds(natsPids);
+  const nodeBefore = process.cpuUsage();
+  const b = await benchJetStream(deps, postgres.ticks, envelope);
+  const nodeB = process.cpuUsage(nodeBefore);
+  const natsAfter = totalCpuSeconds(natsPids);
+  const cpuB = {
+    node: (nodeB.user + nodeB.system) / 1e6,
+    natsServer: natsBefore === undefined || natsAfter === undefined ? undefined : natsAfter - natsBefore,
+  };
+  const peakB = maxRssMiB();
+  say(`(b) ${fmt(b.msgsPerSecond)} msgs/s; ratios ${fmt(postgres.ticksPerSecond / b.msgsPerSecond, 3)} (postgres), ${fmt(pglite.ticksPerSecond / b.msgsPerSecond, 3)} (pglite)`);
+  await cleanup.runAll();
+  return { postgres, pglite, b, cpuB, peakA, peakB };
+}
+
+function machineInfo(p: Pipelines, loadBefore: number): Machine {
+  return {
+    date: new Date().toISOString(),
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: totalmem() / 2 ** 30,
+    node: process.version,
+    natsServer: natsServerVersion(),
+    postgres: p.postgres.postgresVersion,
+    load: [loadBefore, loadavg()[0] ?? 0],
+  };
 }
 
 /** A positive integer from the environment, or the default. */
@@ -213,6 +297,10 @@ async function main(): Promise<void> {
     webhook: async () => webhookRows(await benchWebhook(cleanup, webhookOpts, say), fmt),
     supervisor: async () => supervisorRows(await benchSupervisor(cleanup, supervisorRounds, say), fmt, pct),
     soak: async () => soakRows(await benchWebhook(cleanup, soakOpts, say), soakOpts.replay, fmt),
+    pipeline: async () => {
+      const p = await runPipelines(file, cleanup);
+      return [...header(machineInfo(p, loadBefore)).filter(([k]) => !['date', 'node', 'load average (1 min)'].includes(k)), ...pipelineRows(p.postgres, p.b), ...pipelineRows(p.pglite, p.b), ...baselineRows(p.b, p)];
+    },
   };
   const one = process.env.BENCH_ONLY;
   if (one !== undefined) {
@@ -227,38 +315,8 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    say(`(a) replaying ${file} through the pipeline…`);
-    const { result: a, app } = await benchPipeline(file, cleanup);
-    const peakA = maxRssMiB();
-    // (b)'s message: RAW's first envelope, read as the read-only ops user (MSG.GET)
-    const ops = app.messaging.embedded!.credentials('ops');
-    const opsNc = await connectNats({ servers: app.messaging.embedded!.url, user: ops.user, pass: ops.pass, name: 'fakeout-bench-ops' });
-    const rawInfo = await (await jetstreamManager(opsNc)).streams.info('RAW');
-    const first = await (await jetstreamManager(opsNc)).streams.getMessage('RAW', { seq: Math.max(1, rawInfo.state.first_seq) });
-    await opsNc.close();
-    if (first === null) throw new Error('RAW is empty after (a)');
-    const envelope = first.json<unknown>();
-    say(`(a) ${fmt(a.ticksPerSecond)} ticks/s; stopping the app; (b) raw JetStream with ${fmt(a.ticks)} messages…`);
-    await cleanup.runAll();
-
-    const benchNats = await startBenchNats(cleanup);
-    const nc = await benchNats.connect('fakeout-bench-pipeline');
-    const deps = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
-    const natsPids = [benchNats.pid];
-    const natsBefore = totalCpuSeconds(natsPids);
-    const nodeBefore = process.cpuUsage();
-    const b = await benchJetStream(deps, a.ticks, envelope);
-    const nodeB = process.cpuUsage(nodeBefore);
-    const natsAfter = totalCpuSeconds(natsPids);
-    const cpuB = {
-      node: (nodeB.user + nodeB.system) / 1e6,
-      natsServer: natsBefore === undefined || natsAfter === undefined ? undefined : natsAfter - natsBefore,
-    };
-    const peakB = maxRssMiB();
-    say(`(b) ${fmt(b.msgsPerSecond)} msgs/s; (e) ${fmt(gatewaySignals)} signals through the gateway in live…`);
-    // (b)'s server stops before (e), so that nothing idle runs beside the gateway app.
-    await cleanup.runAll();
-
+    const p = await runPipelines(file, cleanup);
+    say(`(e) ${fmt(gatewaySignals)} signals through the gateway in live…`);
     const g = await benchGateway(cleanup, { signals: gatewaySignals, orders: gatewayOrders });
     say(`(e) ${fmt(g.flood.decisionsPerSecond)} decisions/s; (f) p99 ${fmt(summary(g.loop.latenciesMs).p99, 1)} ms; baselines…`);
     // The baselines run once the gateway app has stopped, on the bench server, as (b) did.
@@ -282,18 +340,9 @@ async function main(): Promise<void> {
     await cleanup.runAll();
     say(`(m) soak: ${soakOpts.rate} alerts/s for ${soakOpts.seconds} s plus a replay…`);
     const m = await benchWebhook(cleanup, soakOpts, say);
-    const machine: Machine = {
-      date: new Date().toISOString(),
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-      memoryGiB: totalmem() / 2 ** 30,
-      node: process.version,
-      natsServer: natsServerVersion(),
-      postgres: a.postgresVersion,
-      load: [loadBefore, loadavg()[0] ?? 0],
-    };
-    const extras = { cpuB, peakRssMiB: { a: peakA, b: peakB, ef: peakEF, c: maxRssMiB() } };
-    process.stdout.write(report(machine, a, b, c, extras, { g, floodBase, relay }));
+    const machine = machineInfo(p, loadBefore);
+    const extras = { cpuB: p.cpuB, peakRssMiB: { a: p.peakA, b: p.peakB, ef: peakEF, c: maxRssMiB() } };
+    process.stdout.write(report(machine, p, c, extras, { g, floodBase, relay }));
     process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
     process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');

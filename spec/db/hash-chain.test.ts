@@ -27,6 +27,29 @@ s('canonicalJson drops undefined members like JSON.stringify and escapes strings
   assert.throws(() => canonicalJson(undefined), /no JSON representation/);
 });
 
+s('canonicalJson writes the same text as JSON.stringify when the keys are already sorted', () => {
+  // JSON.stringify is the independent reference: for a value whose keys are in sorted order at
+  // every depth, canonical JSON is exactly its output (numbers, escapes, null/undefined rules).
+  const values: unknown[] = [
+    { a: -0, b: 1e21, c: 0.1 + 0.2, d: NaN, e: -Infinity, f: 5e-324, g: 123456789012345680000 },
+    { a: true, b: false, c: null, d: [1, undefined, () => 1, Symbol('s'), null], e: () => 1 },
+    { a: 'é\u2028"\\\u0000\ud800', b: new Date(0), c: { toJSON: () => ({ x: [1, 'y'] }) } },
+    [[], {}, [[{}]], ''],
+    'plain', 42, false, null,
+  ];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const leaf = (): unknown => [() => rnd() * 1e6 - 5e5, () => Math.floor(rnd() * 1e9), () => `s${rnd()}"\\`, () => rnd() < 0.5, () => null][Math.floor(rnd() * 5)]!();
+  const tree = (depth: number): unknown => {
+    if (depth === 0 || rnd() < 0.3) return leaf();
+    if (rnd() < 0.3) return Array.from({ length: Math.floor(rnd() * 4) }, () => tree(depth - 1));
+    const keys = Array.from({ length: Math.floor(rnd() * 5) }, (_, i) => `k${i}`).sort();
+    return Object.fromEntries(keys.map((k) => [k, tree(depth - 1)]));
+  };
+  for (let i = 0; i < 300; i++) values.push(tree(4));
+  for (const v of values) assert.is(canonicalJson(v), JSON.stringify(v));
+});
+
 s('chainRow links from the previous sha: row = sha256(prev + content)', () => {
   const link = chainRow(GENESIS_SHA, { a: 1 });
   // printf '{"a":1}' | sha256sum

@@ -83,6 +83,27 @@ s('pending counts undelivered and unacked messages', async () => {
   await drain(c);
 });
 
+s('while messages are known to be pending, fetchBatch asks for them without a consumers.info round trip', async () => {
+  let infos = 0;
+  const counting = { consumers: { info: (...args: Parameters<JetStreamManager['consumers']['info']>) => (infos++, jsm.consumers.info(...args)) } } as unknown as JetStreamManager;
+  const c = await openBatchConsumer(js, counting, 'BARS', 'feature-engine');
+  await drain(c);
+  await publishMany(js, [1, 2, 3, 4, 5, 6, 7].map((i) => ({ subject: 'bars.CATCH.1m', id: `catch-${i}`, value: { i } })));
+  infos = 0;
+  const first = await c.fetchBatch(3, 10_000);
+  assert.equal(first.map((m) => m.value), [{ i: 1 }, { i: 2 }, { i: 3 }]);
+  assert.is(infos, 1, 'nothing known yet: one info');
+  const started = performance.now();
+  const rest = await c.fetchBatch(10, 10_000);
+  // the third message said 4 were pending after it: asked for exactly 4, so no expiry wait either
+  assert.equal(rest.map((m) => m.value), [{ i: 4 }, { i: 5 }, { i: 6 }, { i: 7 }]);
+  assert.ok(performance.now() - started < 2_000, 'did not wait for the 10 s expiry');
+  assert.is(infos, 1, 'the pending count came with the messages');
+  for (const m of [...first, ...rest]) m.ack();
+  assert.equal(await c.fetchBatch(10, 1_000), []);
+  assert.is(infos, 2, 'caught up (the last message said 0 pending): the next fetch asks the server again');
+});
+
 s('a body that is not JSON is returned with decodeError and does not wedge the consumer', async () => {
   const c = await openBatchConsumer(js, jsm, 'BARS', 'feature-engine');
   await drain(c);
