@@ -6,6 +6,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { openBatchConsumer, type BatchConsumer } from './consume.ts';
 import { publishMany, type PublishItem, type PublishResult } from './publish.ts';
+import { watchConnection } from './connection-watch.ts';
+import type { ConnectionWatch } from '../../actors/stage/ports.ts';
 
 export interface NatsBus {
   js: JetStreamClient;
@@ -16,6 +18,8 @@ export interface NatsBus {
   lastMessage(stream: string, subject: string): Promise<{ seq: number; subject: string; value: unknown } | undefined>;
   messageAt(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
   lastSeq(stream: string): Promise<number>;
+  /** the connection's state: a stage on this bus goes `reconnecting` when it drops */
+  connection: ConnectionWatch;
 }
 
 export async function createBus(nc: NatsConnection): Promise<NatsBus> {
@@ -24,6 +28,7 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
   return {
     js,
     jsm,
+    connection: watchConnection(nc),
     openConsumer: (stream, durable) => openBatchConsumer(js, jsm, stream, durable),
     publishMany: (items) => publishMany(js, items),
     async firstSeq(stream) {
