@@ -25,6 +25,8 @@ export function isTransientNatsError(err: unknown): boolean {
     // a pull's status error (JetStreamStatusError, not exported by the package root) carries the status as `code`
     const status = (e as { code?: unknown }).code;
     if (e instanceof JetStreamError && typeof status === 'number' && TRANSIENT_STATUS.has(status)) return true;
+    // a pull that missed the server's idle heartbeats: the server or the link did not answer in time (a loaded machine, a dying node)
+    if (e instanceof JetStreamError && e.message === 'heartbeats missed') return true;
   }
   return false;
 }
