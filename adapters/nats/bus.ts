@@ -3,7 +3,8 @@
  * durable pull consumers, pipelined deduplicating publishes, stream positions.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { FakeoutError } from '../../actors/domain/errors.ts';
 import { openBatchConsumer, type BatchConsumer } from './consume.ts';
 import { publishMany, type PublishItem, type PublishResult } from './publish.ts';
 import { watchConnection } from './connection-watch.ts';
@@ -33,6 +34,12 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
     publishMany: (items) => publishMany(js, items),
     async firstSeq(stream) {
       const info = await jsm.streams.info(stream);
+      // A clustered stream with no leader (an election, a replica catching up) may answer with a
+      // replica's own state, whose first_seq can be past messages the stream still has: the
+      // stages would skip them as gone. Not an answer: NATS is unavailable for now.
+      if (info.cluster !== undefined && !info.cluster.leader) {
+        throw new FakeoutError('FAKEOUT_ERR_NATS_CONNECT', `stream ${stream} has no leader right now`, { cause: new TimeoutError(), details: { stream } });
+      }
       // An empty stream reports first_seq 0 or the next seq to be used; either way nothing
       // before it exists.
       return Math.max(1, info.state.first_seq);
