@@ -47,6 +47,25 @@ export async function checkReplicasFit(nc: NatsConnection, replicas: number, set
   throw replicasError(replicas, seen.name === undefined ? 'the NATS server is not part of a cluster (1 server)' : `cluster ${seen.name} has ${seen.size} server${seen.size === 1 ? '' : 's'} up`);
 }
 
+/**
+ * Runs a stream create or update, retrying for up to `retryMs` while the server refuses to place
+ * the replicas although its INFO counts enough servers: a cluster that has just formed routes its
+ * servers before each has joined JetStream's placement (seen: 10005 for a second or so after start).
+ */
+export async function placing<T>(nc: NatsConnection, replicas: number, run: () => Promise<T>, retryMs = 10_000): Promise<T> {
+  const deadline = performance.now() + retryMs;
+  for (;;) {
+    try {
+      return await run();
+    } catch (err) {
+      const api = err instanceof JetStreamApiError ? err : (err as { cause?: unknown } | undefined)?.cause;
+      const placement = api instanceof JetStreamApiError && PLACEMENT_CODES.has(api.code);
+      if (!placement || clusterOf(nc).size < replicas || performance.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
 /** The refusal naming the variable, from the server's own placement error when it is one (else undefined). */
 export function replicasRefusal(err: unknown, replicas: number, stream: string): FakeoutError | undefined {
   if (!(err instanceof JetStreamApiError) || !PLACEMENT_CODES.has(err.code)) return undefined;

@@ -18,7 +18,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import { checkReplicasFit, replicasRefusal } from './replicas.ts';
+import { checkReplicasFit, placing, replicasRefusal } from './replicas.ts';
 
 /** One stream. Upper-case names so `nats stream ls` reads naturally. */
 export type StreamSpec = {
@@ -170,7 +170,7 @@ export async function applyTopology(nc: NatsConnection, topology: Topology = TOP
   const jsm = await jetstreamManager(nc);
   const replicas = opts.replicas ?? 1;
   const fits = () => checkReplicasFit(nc, replicas);
-  for (const spec of topology.streams) await applyStream(jsm, spec, replicas, fits);
+  for (const spec of topology.streams) await placing(nc, replicas, () => applyStream(jsm, spec, replicas, fits));
   for (const spec of topology.consumers) await applyConsumer(jsm, spec);
 }
 

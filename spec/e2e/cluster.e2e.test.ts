@@ -99,7 +99,7 @@ s('every bar, score and signal survives the leader SIGKILL; the stages reconnect
     // late events. That is the replay's ordering under publish failures, not the stages': see the
     // note in docs/operations.md, "A NATS cluster".)
     const raw = async () => (await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(app.database.db)).rows[0]!.n;
-    await until('every row on RAW', 60_000, async () => (await streamInfo(jsm, 'RAW')).messages >= ROWS);
+    await until('every row on RAW, the stages under way', 60_000, async () => (await streamInfo(jsm, 'RAW')).messages >= ROWS && (await raw()) >= 300);
     const before = await raw();
     assert.is(await leaderOf(jsm, 'RAW'), 'n1');
     await c.cluster.kill(0);
@@ -111,7 +111,15 @@ s('every bar, score and signal survives the leader SIGKILL; the stages reconnect
       const info = await jsm.streams.info('RAW');
       return info.cluster?.replicas?.some((r) => r.name === 'n1' && r.current) === true;
     });
-    await app.waitForIdle({ timeoutMs: 120_000 });
+    await app.waitForIdle({ timeoutMs: 120_000 }).catch(async (err: unknown) => {
+      // say where it stands: which consumer still holds work
+      for (const cs of app.messaging.bus('pipeline').jsm ? ['raw-archiver', 'bar-builder', 'feature-engine', 'scoring-engine', 'liquidity-monitor'] : []) {
+        const stream = TOPOLOGY.consumers.find((x) => x.durable === cs)!.stream;
+        const ci = await jsm.consumers.info(stream, cs).catch(() => undefined);
+        console.log(`  ${cs}: delivered ${ci?.delivered.stream_seq} ack floor ${ci?.ack_floor.stream_seq} pending ${ci?.num_pending} ack pending ${ci?.num_ack_pending} waiting ${ci?.num_waiting} leader ${ci?.cluster?.leader}; states ${states.seen(cs).join(',')}`);
+      }
+      throw err;
+    });
     states.stop();
     assert.ok(before < ROWS, `killed with the stages mid-way (${before} of ${ROWS} rows archived)`);
 
