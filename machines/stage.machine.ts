@@ -1,6 +1,7 @@
 /**
  * The lifecycle of one pipeline stage (and of any long-running worker: intake, replay, the
- * embedded nats-server): starting → running ⇄ paused → draining → stopped, and failed.
+ * embedded nats-server): starting → running ⇄ paused → draining → stopped, running ⇄
+ * reconnecting, and failed.
  *
  * The machine does no I/O. The wiring provides three actors:
  * - `prepare` (promise): connect, load the checkpoint, open the consumer. Rejecting → failed.
@@ -10,6 +11,13 @@
  *   loop, the way a crash would. Leaving `running` stops it; the loop then finishes its current
  *   batch and returns.
  * - `drain` (promise): resolves once the in-flight batch (if any) is durable and acked.
+ * - `reconnect` (promise): after `CONNECTION_LOST`, waits for the in-flight batch to end, for NATS
+ *   to be reachable again, then prepares afresh from the durable checkpoint (the processor may
+ *   hold an uncommitted batch). Resolving → running; rejecting (gave up) → failed.
+ *
+ * POLICY: a lost NATS connection (a server restart, a cluster node killed, a leader election) is
+ * a normal state, `reconnecting`, not a crash: the supervisor sees no failure and restarts
+ * nothing. What comes back is rebuilt from the checkpoint, exactly as a new incarnation would be.
  *
  * POLICY: `failed` is a final state whose `context.error` says why; the supervisor treats
  * reaching it as a crash and restarts a fresh incarnation, which resumes from the durable
@@ -28,6 +36,10 @@ export interface StageContext {
   bad: number;
   /** batches committed by this incarnation */
   batches: number;
+  /** times this incarnation went through `reconnecting` */
+  reconnects: number;
+  /** why it last lost NATS (kept after it came back) */
+  lastDisconnect: string | undefined;
   error: string | undefined;
 }
 
@@ -42,7 +54,9 @@ export type StageEvent =
   | { type: 'FAULT'; reason?: string }
   | { type: 'BATCH'; processed: number; skipped: number; bad: number }
   | { type: 'WORK_DONE' }
-  | { type: 'WORK_ERROR'; error: string };
+  | { type: 'WORK_ERROR'; error: string }
+  /** NATS unreachable or JetStream unavailable for now (the runner's connection watch or a failed batch) */
+  | { type: 'CONNECTION_LOST'; reason: string };
 
 export const stageMachine = setup({
   types: {
@@ -55,6 +69,7 @@ export const stageMachine = setup({
     prepare: fromPromisePlaceholder(),
     work: fromCallbackPlaceholder(),
     drain: fromPromisePlaceholder(),
+    reconnect: fromPromisePlaceholder(),
   },
   actions: {
     countBatch: assign(({ context, event }) => {
@@ -73,10 +88,14 @@ export const stageMachine = setup({
       error: ({ event }) => (event.type === 'FAULT' ? `fault injected: ${event.reason ?? 'no reason given'}` : undefined),
     }),
     forwardFault: sendTo('work', ({ event }) => event),
+    recordDisconnect: assign(({ context, event }) => ({
+      reconnects: context.reconnects + 1,
+      lastDisconnect: event.type === 'CONNECTION_LOST' ? event.reason : context.lastDisconnect,
+    })),
   },
 }).createMachine({
   id: 'stage',
-  context: ({ input }) => ({ stage: input.stage, processed: 0, skipped: 0, bad: 0, batches: 0, error: undefined }),
+  context: ({ input }) => ({ stage: input.stage, processed: 0, skipped: 0, bad: 0, batches: 0, reconnects: 0, lastDisconnect: undefined, error: undefined }),
   initial: 'starting',
   states: {
     starting: {
@@ -103,6 +122,23 @@ export const stageMachine = setup({
         FAULT: { actions: 'forwardFault' },
         WORK_DONE: { target: 'stopped' },
         WORK_ERROR: { target: 'failed', actions: 'recordWorkError' },
+        CONNECTION_LOST: { target: 'reconnecting', actions: 'recordDisconnect' },
+      },
+    },
+    // Leaving `running` stops the work loop; a WORK_ERROR of the interrupted batch lands here
+    // and is ignored: the reconnect prepares from the checkpoint, so nothing of it is kept.
+    reconnecting: {
+      invoke: {
+        src: 'reconnect',
+        onDone: { target: 'running' },
+        onError: {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => `reconnect failed: ${errorText(event.error)}` }),
+        },
+      },
+      on: {
+        STOP: { target: 'draining' },
+        FAULT: { target: 'failed', actions: 'recordFault' },
       },
     },
     paused: {

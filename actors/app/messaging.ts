@@ -165,8 +165,8 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
     if (admin) {
       const nc = await connectNats({ servers, user: admin.user, pass: admin.pass, name: `fakeout-${config.role}-admin` });
       try {
-        await applyTopology(nc, opts.topology);
-        if (opts.governedSeed) governed = await ensureConfigBucket(nc, opts.governedSeed);
+        await applyTopology(nc, opts.topology, { replicas: config.streamReplicas });
+        if (opts.governedSeed) governed = await ensureConfigBucket(nc, opts.governedSeed, config.streamReplicas);
         if (opts.leaseTtlMs !== undefined) await ensureLeaseBucket(nc, opts.leaseTtlMs);
       } finally {
         await nc.close().catch(() => undefined);

@@ -28,6 +28,8 @@ export interface Config {
   natsPipelinePassword: string | undefined;
   natsGatewayPassword: string | undefined;
   natsOpsPassword: string | undefined;
+  /** replicas of every stream and of the KV bucket `config` (adapters/nats/topology.ts); at most the cluster's size */
+  streamReplicas: number;
   /** undefined: embedded PGlite under dataDir */
   databaseUrl: string | undefined;
   host: string;
@@ -146,12 +148,13 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_ROLE', default: 'all', meaning: 'process role: `all` (every role in one process), `pipeline` (intake, replay and the stages), `gateway` (execution), `ops` (read-only HTTP); see the role table in docs/architecture.md' },
   { name: 'FAKEOUT_PARTITION', default: '(unset: one process takes every symbol)', meaning: 'role pipeline only: `i/n`, this process runs partition i of n (0 ≤ i < n ≤ 64) of the partitioned stages (bar-builder, feature-engine, scoring-engine: consumers `<stage>-<i>of<n>`); partition 0 also runs the singletons (raw-archiver, liquidity-monitor, integrity-auditor). Needs NATS_URL and DATABASE_URL (the partitions share them); every pipeline process of a deployment uses the same n; see docs/architecture.md "Partitioned processes"' },
   { name: 'FAKEOUT_DATA_DIR', default: '.fakeout', meaning: 'where the embedded NATS store, embedded Postgres (PGlite) and the generated webhook secret live' },
-  { name: 'NATS_URL', default: '(unset: embedded nats-server)', meaning: 'NATS server URL; unset starts `nats-server` with ./nats.conf on a free port as a supervised child' },
+  { name: 'NATS_URL', default: '(unset: embedded nats-server)', meaning: 'NATS server URL, or several comma-separated (the servers of a cluster, ops/cluster: the client fails over between them); unset starts `nats-server` with ./nats.conf on a free port as a supervised child' },
   { name: 'FAKEOUT_NATS_ADMIN_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `admin` NATS user, which applies the JetStream topology at start; unset: the topology must already exist' },
   { name: 'FAKEOUT_NATS_INGEST_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `ingest` NATS user (webhook intake, replay); needed by roles all and pipeline' },
   { name: 'FAKEOUT_NATS_PIPELINE_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `pipeline` NATS user (the stages); needed by roles all and pipeline' },
   { name: 'FAKEOUT_NATS_GATEWAY_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `gateway` NATS user (execution); needed by roles all and gateway' },
   { name: 'FAKEOUT_NATS_OPS_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the read-only `ops` NATS user; needed by roles all and ops' },
+  { name: 'FAKEOUT_STREAM_REPLICAS', default: '1', meaning: 'replicas of every JetStream stream and of the KV bucket `config` (1..5); 3 on a 3-node cluster (ops/cluster). More than the cluster has servers is refused at start; an existing stream with other replicas is scaled to them (docs/operations.md)' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'Postgres connection string; unset runs embedded PGlite under FAKEOUT_DATA_DIR/pglite' },
   { name: 'HOST', default: '127.0.0.1', meaning: 'HTTP listen address (webhook, /actors, /metrics, /healthz)' },
   { name: 'PORT', default: '8080', meaning: 'HTTP port; 0 picks a free one' },
@@ -327,8 +330,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   for (const tf of tfs) if (!isTimeframe(tf)) fail('FAKEOUT_TIMEFRAMES', `unknown timeframe ${JSON.stringify(tf)}`);
 
   const natsUrl = text(env, 'NATS_URL');
-  if (natsUrl !== undefined && !/^(nats|tls|ws|wss):\/\/|^[\w.-]+:\d+$/.test(natsUrl)) {
-    fail('NATS_URL', `expected nats://host:port, got ${JSON.stringify(natsUrl)}`);
+  // one server or several, comma-separated (a cluster: the client picks one and fails over to the others)
+  for (const url of natsUrl?.split(',').map((u) => u.trim()) ?? []) {
+    if (!/^(nats|tls|ws|wss):\/\/|^[\w.-]+:\d+$/.test(url)) fail('NATS_URL', `expected nats://host:port[,nats://host:port…], got ${JSON.stringify(url)}`);
   }
   const databaseUrl = text(env, 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -352,6 +356,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     natsPipelinePassword: text(env, 'FAKEOUT_NATS_PIPELINE_PASSWORD'),
     natsGatewayPassword: text(env, 'FAKEOUT_NATS_GATEWAY_PASSWORD'),
     natsOpsPassword: text(env, 'FAKEOUT_NATS_OPS_PASSWORD'),
+    streamReplicas: num(env, 'FAKEOUT_STREAM_REPLICAS', 1, isInt(1, 5), 'an integer 1..5 (at most the servers in the NATS cluster)'),
     databaseUrl,
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: num(env, 'PORT', 8080, isInt(0, 65535), 'an integer port 0..65535'),

@@ -45,6 +45,26 @@ export interface Bus {
   lastSeq?(stream: string): Promise<number>;
   /** the sequence of the first message on `subject` (wildcards allowed) at or after `fromSeq`; undefined when none (a partition's stages) */
   nextSeq?(stream: string, subject: string, fromSeq: number): Promise<number | undefined>;
+  /** the state of the connection under this bus; without it a lost connection is a crash like any other */
+  connection?: ConnectionWatch;
+}
+
+/**
+ * The NATS connection's state as the stage runner needs it (adapters/nats/connection-watch.ts):
+ * a lost connection or an unavailable JetStream (a leader election) makes a stage `reconnecting`,
+ * not `failed`.
+ */
+export interface ConnectionWatch {
+  /** false while the client is disconnected or reconnecting */
+  isUp(): boolean;
+  /** how many times the connection has dropped so far (a batch that saw it change was interrupted) */
+  drops(): number;
+  /** `cb(false)` when the connection drops, `cb(true)` when it is back; returns the unsubscribe */
+  onChange(cb: (up: boolean) => void): () => void;
+  /** resolves once the connection is up (at once when it is) */
+  whenUp(): Promise<void>;
+  /** whether `err` says NATS or JetStream is unreachable for now (timeout, no responders, no leader), not that the request was wrong */
+  isTransient(err: unknown): boolean;
 }
 
 /** The governed config's current version (adapters/nats/config-kv.ts reads the KV bucket `config`). */

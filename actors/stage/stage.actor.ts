@@ -24,7 +24,8 @@ import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { errorText, FakeoutError } from '../domain/errors.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
-import type { AnyDb, Bus, ConfigReader, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AnyDb, Bus, ConfigReader, ConnectionWatch, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
 import type { GovernedVersion } from '../config/governed.ts';
 
 export interface StageProcessor<In, Out> {
@@ -113,6 +114,8 @@ export type StageActor = ActorRefFrom<typeof stageMachine>;
 /** Where an injected fault fires; alternates so tests hit both dangerous windows. */
 type FaultPoint = 'after-effect' | 'after-publish' | 'after-commit';
 const faultCounts = new Map<string, number>();
+/** connected, but JetStream still answers "not available" after this long: a real failure */
+const TRANSIENT_GIVE_UP_MS = 60_000;
 
 
 /** Starts one incarnation of the stage as a running XState actor (a supervisor child's `start`). */
@@ -124,7 +127,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
   let lastSeq = 0;
   let loop: Promise<void> = Promise.resolve();
 
-  const prepare = fromPromise(async () => {
+  const prepareNow = async () => {
     const cp = await loadCheckpoint<unknown>(deps.db, def.name);
     const drift = cp ? def.drift?.(cp.state) : undefined;
     if (drift) log.warn({ drift }, 'config differs from the checkpoint; the checkpoint settings stay in force (use a new FAKEOUT_DATA_DIR / database to apply them)');
@@ -132,6 +135,33 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
     lastSeq = cp ? cp.lastSeq : (await deps.bus.firstSeq(def.stream)) - 1;
     consumer = await deps.bus.openConsumer(def.stream, def.name);
     log.info({ lastSeq, resumed: cp !== undefined }, 'stage prepared');
+  };
+  // With a connection watch: wait for NATS to be reachable (as long as it takes: a server that is
+  // down is a state, not a failure), then prepare; a transient JetStream error (no leader yet after
+  // a node died) is retried for up to TRANSIENT_GIVE_UP_MS before it counts as a failure.
+  const conn = deps.bus.connection;
+  const prepareWhenReachable = async () => {
+    if (!conn) return prepareNow();
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      await conn.whenUp();
+      try {
+        return await prepareNow();
+      } catch (err) {
+        const transient = conn.isTransient(err) || !conn.isUp();
+        if (!transient || performance.now() - started > TRANSIENT_GIVE_UP_MS) throw err;
+        if (attempt % 10 === 1) log.info({ attempt, reason: errorText(err) }, 'NATS not available yet; retrying');
+        await sleep(Math.min(100 * attempt, 1_000));
+      }
+    }
+  };
+  const prepare = fromPromise(prepareWhenReachable);
+  // After CONNECTION_LOST: the interrupted batch ends first (its messages go back unacked), then the
+  // stage prepares afresh from its checkpoint, as a new incarnation would, without being one.
+  const reconnect = fromPromise(async () => {
+    await loop;
+    await prepareWhenReachable();
+    log.info({ lastSeq }, 'stage reconnected');
   });
 
   const work = fromCallback<StageEvent>(({ sendBack, receive }) => {
@@ -284,10 +314,19 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
     loop = (async () => {
       await previous;
       if (stopping) return;
+      let dropsBefore = conn?.drops() ?? 0;
       try {
         if (!consumer || !processor) throw new Error('stage not prepared');
-        while (!stopping) await runBatch(consumer, processor);
+        while (!stopping) {
+          dropsBefore = conn?.drops() ?? 0;
+          await runBatch(consumer, processor);
+        }
       } catch (err) {
+        if (conn && lostConnection(conn, err, dropsBefore)) {
+          log.warn({ reason: errorText(err) }, 'NATS unavailable; reconnecting');
+          sendBack({ type: 'CONNECTION_LOST', reason: errorText(err) });
+          return;
+        }
         log.error({ reason: errorText(err) }, 'stage crashed');
         sendBack({ type: 'WORK_ERROR', error: errorText(err) });
       }
@@ -298,6 +337,24 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
   });
 
   const drain = fromPromise(() => loop);
-  const machine = stageMachine.provide({ actors: { prepare, work, drain } });
-  return createActor(machine, { input: { stage: def.name } }).start();
+  const machine = stageMachine.provide({ actors: { prepare, work, drain, reconnect } });
+  const actor = createActor(machine, { input: { stage: def.name } });
+  if (conn) {
+    const unwatch = conn.onChange((up) => {
+      if (actor.getSnapshot().status !== 'active') return unwatch();
+      if (!up) actor.send({ type: 'CONNECTION_LOST', reason: 'NATS connection lost' });
+    });
+    actor.subscribe({ complete: unwatch, error: unwatch });
+  }
+  return actor.start();
+}
+
+/**
+ * Whether a failed batch failed because NATS went away (the connection dropped during it, is down
+ * now, or JetStream answered "not available"), rather than because of the batch itself.
+ * An injected fault is always a crash.
+ */
+function lostConnection(conn: ConnectionWatch, err: unknown, dropsBefore: number): boolean {
+  if (err instanceof FakeoutError && err.code === 'FAKEOUT_ERR_STAGE_FAULT') return false;
+  return conn.drops() !== dropsBefore || !conn.isUp() || conn.isTransient(err);
 }

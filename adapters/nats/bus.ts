@@ -3,9 +3,12 @@
  * durable pull consumers, pipelined deduplicating publishes, stream positions.
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { FakeoutError } from '../../actors/domain/errors.ts';
 import { openBatchConsumer, type BatchConsumer } from './consume.ts';
 import { publishMany, type PublishItem, type PublishResult } from './publish.ts';
+import { watchConnection } from './connection-watch.ts';
+import type { ConnectionWatch } from '../../actors/stage/ports.ts';
 
 export interface NatsBus {
   js: JetStreamClient;
@@ -17,6 +20,8 @@ export interface NatsBus {
   messageAt(stream: string, seq: number): Promise<{ seq: number; subject: string; msgId: string | undefined; body: string } | undefined>;
   lastSeq(stream: string): Promise<number>;
   nextSeq(stream: string, subject: string, fromSeq: number): Promise<number | undefined>;
+  /** the connection's state: a stage on this bus goes `reconnecting` when it drops */
+  connection: ConnectionWatch;
 }
 
 export async function createBus(nc: NatsConnection): Promise<NatsBus> {
@@ -25,10 +30,17 @@ export async function createBus(nc: NatsConnection): Promise<NatsBus> {
   return {
     js,
     jsm,
+    connection: watchConnection(nc),
     openConsumer: (stream, durable) => openBatchConsumer(js, jsm, stream, durable),
     publishMany: (items) => publishMany(js, items),
     async firstSeq(stream) {
       const info = await jsm.streams.info(stream);
+      // A clustered stream with no leader (an election, a replica catching up) may answer with a
+      // replica's own state, whose first_seq can be past messages the stream still has: the
+      // stages would skip them as gone. Not an answer: NATS is unavailable for now.
+      if (info.cluster !== undefined && !info.cluster.leader) {
+        throw new FakeoutError('FAKEOUT_ERR_NATS_CONNECT', `stream ${stream} has no leader right now`, { cause: new TimeoutError(), details: { stream } });
+      }
       // An empty stream reports first_seq 0 or the next seq to be used; either way nothing
       // before it exists.
       return Math.max(1, info.state.first_seq);

@@ -4,6 +4,7 @@
  * may write it (nats.conf); the stages read it at each batch with their own users
  * (`$JS.API.DIRECT.GET.KV_config.$KV.config.current`).
  */
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { decodeGovernedVersion, type GovernedVersion } from '../../actors/config/governed.ts';
@@ -31,11 +32,17 @@ async function readCurrent(kv: KV): Promise<StoredVersion | undefined> {
 /**
  * As `admin`: creates the bucket when missing and seeds version 1 when it holds no version.
  * Returns the version in force (the seed only on first start: afterwards the bucket wins over the
- * environment).
+ * environment). `replicas` (FAKEOUT_STREAM_REPLICAS) as for the streams: an existing bucket with
+ * other replicas is scaled to them (its stream KV_config updated in place; applyTopology has
+ * checked they fit the cluster before).
  */
-export async function ensureConfigBucket(adminNc: NatsConnection, seed: () => GovernedVersion): Promise<StoredVersion> {
+export async function ensureConfigBucket(adminNc: NatsConnection, seed: () => GovernedVersion, replicas = 1): Promise<StoredVersion> {
   try {
-    const kv = await new Kvm(adminNc).create(CONFIG_BUCKET, { history: CONFIG_HISTORY });
+    const kv = await new Kvm(adminNc).create(CONFIG_BUCKET, { history: CONFIG_HISTORY, replicas });
+    const jsm = await jetstreamManager(adminNc);
+    const stream = `KV_${CONFIG_BUCKET}`;
+    const { config } = await jsm.streams.info(stream);
+    if (config.num_replicas !== replicas) await jsm.streams.update(stream, { ...config, num_replicas: replicas });
     const now = await readCurrent(kv);
     if (now !== undefined) return now;
     const v = seed();

@@ -46,6 +46,8 @@ export type StoredMessage<T = unknown> = { seq: number; subject: string; value: 
 
 /** The floor @nats-io/jetstream enforces on pull `expires`. */
 const MIN_EXPIRES_MS = 1_000;
+/** how long past its expiry a pull may stay open before the client ends it (see fetchBatch) */
+const FETCH_GRACE_MS = 5_000;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -90,10 +92,19 @@ export async function openBatchConsumer(
         const pending = pendingAfterLast > 0 ? pendingAfterLast : (await jsm.consumers.info(stream, durable)).num_pending;
         pendingAfterLast = 0;
         const want = Math.min(max, Math.max(1, pending));
-        const messages = await consumer.fetch({ max_messages: want, expires: Math.max(MIN_EXPIRES_MS, expiresMs) });
-        for await (const m of messages) {
-          out.push(toDelivered(m));
-          last = m;
+        const expires = Math.max(MIN_EXPIRES_MS, expiresMs);
+        const messages = await consumer.fetch({ max_messages: want, expires });
+        // The server ends a pull at its expiry; if that answer is lost (the consumer's leader died
+        // with the pull open, the client reconnected meanwhile) nothing would end the iteration, and
+        // the stage would wait forever mid-batch. Seen in the cluster test: stop it ourselves.
+        const guard = setTimeout(() => messages.stop(), expires + FETCH_GRACE_MS);
+        try {
+          for await (const m of messages) {
+            out.push(toDelivered(m));
+            last = m;
+          }
+        } finally {
+          clearTimeout(guard);
         }
       } catch (err) {
         // POLICY: messages already received are not lost by throwing: unacked, they are

@@ -44,7 +44,15 @@ export type StartNatsServerOptions = {
    * the store makes this start fail: never two servers on one store, never a stranger's server stopped.
    */
   dataDirLock?: DataDirLock;
+  /**
+   * join a nats-server cluster (ops/cluster): this node's name, the cluster's name, the port it
+   * takes routes on (on `host`) and every node's route URL (its own included: the server skips it).
+   * JetStream is clustered then, so a node is ready only once a majority of the nodes run.
+   */
+  cluster?: NatsClusterNode;
 };
+
+export type NatsClusterNode = { serverName: string; clusterName: string; routePort: number; routes: readonly string[] };
 
 export type NatsServerProcess = {
   url: string;
@@ -115,7 +123,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   try {
     child = spawn(
       binary,
-      ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir],
+      ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir, ...clusterArgs(host, opts.cluster)],
       // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and
       // the server must outlive the pipeline's drain; we stop it last, ourselves.
       { env, stdio: ['ignore', logFd, logFd], detached: true },
@@ -192,6 +200,12 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
       { cause: err, details: { logFile, pid, ...(reason ? { reason } : {}) } },
     );
   }
+}
+
+/** The command-line flags that make a server one node of a cluster (nats-server 2.9: --cluster, --routes, --cluster_name, -n). */
+export function clusterArgs(host: string, node: NatsClusterNode | undefined): string[] {
+  if (node === undefined) return [];
+  return ['-n', node.serverName, '--cluster_name', node.clusterName, '--cluster', `nats://${host}:${node.routePort}`, '--routes', node.routes.join(',')];
 }
 
 type ExitState = {

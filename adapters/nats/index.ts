@@ -8,7 +8,7 @@ export type { ConnectNatsOptions } from './connection.ts';
 export { openBatchConsumer, streamInfo, streamMessages } from './consume.ts';
 export type { BatchConsumer, Delivered, StoredMessage } from './consume.ts';
 export { NATS_PASSWORD_ENV, NATS_USERS, startNatsServer } from './embedded-server.ts';
-export type { NatsCredentials, NatsServerProcess, NatsUser, StartNatsServerOptions } from './embedded-server.ts';
+export type { NatsClusterNode, NatsCredentials, NatsServerProcess, NatsUser, StartNatsServerOptions } from './embedded-server.ts';
 export { PUBLISH_WINDOW, publishError, publishJson, publishMany } from './publish.ts';
 export type { PublishFailure, PublishItem, PublishResult } from './publish.ts';
 export { applyTopology, consumerConfigOf, streamConfigOf, TOPOLOGY } from './topology.ts';

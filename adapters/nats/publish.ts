@@ -71,7 +71,16 @@ export async function publishMany(js: JetStreamClient, items: readonly PublishIt
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, items.length) }, lane));
+  // The first item alone, then the rest pipelined: a stream whose leader is still being elected
+  // answers some publishes and not others, and a pipelined batch would then land out of order
+  // (the failed items come after later ones when the batch is retried). Only a batch whose first
+  // publish was acked is pipelined; a leader dying within a batch can still reorder it (docs/operations.md).
+  if (items.length > 0) {
+    const first = items[0] as PublishItem;
+    next = 1;
+    results[0] = await publishJson(js, first.subject, first.id, first.value);
+  }
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, items.length - 1) }, lane));
 
   if (failures.length > 0) {
     failures.sort((a, b) => a.index - b.index);

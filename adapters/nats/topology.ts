@@ -18,6 +18,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
+import { checkReplicasFit, placing, replicasRefusal } from './replicas.ts';
 
 /** One stream. Upper-case names so `nats stream ls` reads naturally. */
 export type StreamSpec = {
@@ -109,8 +110,11 @@ export const TOPOLOGY: Topology = Object.freeze({
   ]),
 });
 
-/** The server-side stream config a spec stands for (pure; exported for tests and `nats` comparisons). */
-export function streamConfigOf(spec: StreamSpec): Partial<StreamConfig> & { name: string } {
+/**
+ * The server-side stream config a spec stands for (pure; exported for tests and `nats` comparisons).
+ * `replicas` is FAKEOUT_STREAM_REPLICAS: the same for every stream (consumers follow their stream's).
+ */
+export function streamConfigOf(spec: StreamSpec, replicas = 1): Partial<StreamConfig> & { name: string } {
   return {
     name: spec.name,
     subjects: [...spec.subjects],
@@ -118,7 +122,7 @@ export function streamConfigOf(spec: StreamSpec): Partial<StreamConfig> & { name
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
-    num_replicas: 1,
+    num_replicas: replicas,
     duplicate_window: nanos(spec.duplicateWindowMs),
     deny_delete: spec.immutable,
     deny_purge: spec.immutable,
@@ -161,27 +165,41 @@ const CONSUMER_UPDATABLE = new Set(['description', 'ack_wait', 'max_ack_pending'
  * place (e.g. a consumer's ack policy) is reported, not forced by delete-and-recreate, because
  * recreating a durable consumer would replay or skip work.
  *
- * @throws FakeoutError FAKEOUT_ERR_CONFIG_INVALID when the server refuses a create or update
+ * Replicas (`opts.replicas`, FAKEOUT_STREAM_REPLICAS, default 1): a stream is created with them,
+ * and an existing stream with other replicas is UPDATED to them (nats-server scales a stream in
+ * place, its messages kept). Before any create or change, replicas above the cluster's size
+ * are refused naming the variable (replicas.ts); a stream already as declared needs no check, so
+ * a restart while one node is down goes on.
+ *
+ * @throws FakeoutError FAKEOUT_ERR_CONFIG_INVALID when the server refuses a create or update,
+ *   or the replicas do not fit the cluster (details.field FAKEOUT_STREAM_REPLICAS)
  */
-export async function applyTopology(nc: NatsConnection, topology: Topology = TOPOLOGY): Promise<void> {
+export async function applyTopology(nc: NatsConnection, topology: Topology = TOPOLOGY, opts: { replicas?: number } = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const spec of topology.streams) await applyStream(jsm, spec);
+  const replicas = opts.replicas ?? 1;
+  const fits = () => checkReplicasFit(nc, replicas);
+  for (const spec of topology.streams) await placing(nc, replicas, () => applyStream(jsm, spec, replicas, fits));
   for (const spec of topology.consumers) await applyConsumer(jsm, spec);
 }
 
-async function applyStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
-  const wanted = streamConfigOf(spec);
+async function applyStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number, fits: () => Promise<void>): Promise<void> {
+  const wanted = streamConfigOf(spec, replicas);
   const current = await infoOrUndefined(() => jsm.streams.info(spec.name));
   try {
     if (current === undefined) {
+      await fits();
       await jsm.streams.add(wanted);
       return;
     }
     const changed = differingKeys(wanted, current.config as unknown as Record<string, unknown>);
     if (changed.length === 0) return;
+    if (changed.includes('num_replicas')) await fits();
     const { name: _name, storage: _storage, retention: _retention, ...updatable } = wanted;
     await jsm.streams.update(spec.name, updatable);
   } catch (err) {
+    if (err instanceof FakeoutError) throw err;
+    const refusal = replicasRefusal(err, replicas, spec.name);
+    if (refusal) throw refusal;
     throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `JetStream refused stream ${spec.name}: ${(err as Error).message}`, {
       cause: err,
       details: { stream: spec.name },

@@ -26,6 +26,7 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_NATS_PIPELINE_PASSWORD: 'natsPipelinePassword',
   FAKEOUT_NATS_GATEWAY_PASSWORD: 'natsGatewayPassword',
   FAKEOUT_NATS_OPS_PASSWORD: 'natsOpsPassword',
+  FAKEOUT_STREAM_REPLICAS: 'streamReplicas',
   DATABASE_URL: 'databaseUrl',
   HOST: 'host',
   PORT: 'port',
@@ -113,6 +114,7 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_NATS_PIPELINE_PASSWORD: 'fopipeline0123456789',
   FAKEOUT_NATS_GATEWAY_PASSWORD: 'fogateway0123456789',
   FAKEOUT_NATS_OPS_PASSWORD: 'foops0123456789',
+  FAKEOUT_STREAM_REPLICAS: '3',
   DATABASE_URL: 'postgres://fakeout@db/fakeout',
   HOST: '0.0.0.0',
   PORT: '9090',
@@ -353,6 +355,8 @@ s('values at the edges of their ranges are accepted', () => {
   assert.is(loadConfig({ FAKEOUT_BREAKER_COOLDOWN: '0' }).breakerCooldownSeconds, 0);
   assert.is(loadConfig({ FAKEOUT_BREAKER_COOLDOWN: '604800' }).breakerCooldownSeconds, 604800);
   assert.is(loadConfig({ NATS_URL: '127.0.0.1:4222' }).natsUrl, '127.0.0.1:4222');
+  assert.is(loadConfig({ NATS_URL: 'nats://127.0.0.1:4222, nats://127.0.0.1:4223' }).natsUrl, 'nats://127.0.0.1:4222, nats://127.0.0.1:4223');
+  assert.is(loadConfig({ FAKEOUT_STREAM_REPLICAS: '5' }).streamReplicas, 5);
   assert.is(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).databaseUrl, 'postgresql://u@h/db');
 });
 

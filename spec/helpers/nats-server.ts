@@ -28,6 +28,8 @@ export type TestNats = {
   dataDir: string;
   /** a connection as one of the nats.conf users (default pipeline), closed by cleanup() */
   connect(user?: NatsUser): Promise<NatsConnection>;
+  /** stops the server (SIGTERM) and starts it again on the same port, store and passwords: connected clients reconnect */
+  restart(opts?: { downMs?: number }): Promise<void>;
   cleanup(): Promise<void>;
 };
 
@@ -49,7 +51,7 @@ export async function startTestNats(opts: { configFile?: string } = {}): Promise
     throw err;
   }
   const connections: NatsConnection[] = [];
-  return {
+  const t: TestNats = {
     url: server.url,
     users: server.users,
     server,
@@ -64,12 +66,19 @@ export async function startTestNats(opts: { configFile?: string } = {}): Promise
       connections.push(nc);
       return nc;
     },
+    async restart({ downMs = 0 } = {}) {
+      await server.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      server = await startNatsServer({ dataDir, configFile: opts.configFile ?? PROJECT_NATS_CONF, port: server.port, users: server.users, binary: process.env.NATS_SERVER_BIN ?? 'nats-server' });
+      t.server = server;
+    },
     async cleanup() {
       await Promise.allSettled(connections.map((nc) => nc.close()));
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 /**

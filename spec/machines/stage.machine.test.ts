@@ -82,4 +82,78 @@ s('waits for the drain before it is stopped', async () => {
   assert.ok(end.matches('stopped'));
 });
 
+/** A reconnect the test resolves or rejects by hand; `calls` counts how often the machine started one. */
+function manualReconnect() {
+  const r = { calls: 0, resolve: () => undefined as void, reject: (_e: Error) => undefined as void };
+  const actor = fromPromise<void>(
+    () =>
+      new Promise<void>((res, rej) => {
+        r.calls++;
+        r.resolve = () => res();
+        r.reject = rej;
+      }),
+  );
+  return { r, actor };
+}
+
+s('a lost connection is the reconnecting state, not a failure: the loop stops, and it runs again once reconnected', async () => {
+  const { r, actor: reconnect } = manualReconnect();
+  let loops = 0;
+  let stopped = 0;
+  const m = stageMachine.provide({
+    actors: {
+      reconnect,
+      work: fromCallback<StageEvent>(() => {
+        loops++;
+        return () => void stopped++;
+      }),
+    },
+  });
+  const actor = createActor(m, { input: { stage: 't' } }).start();
+  await waitFor(actor, (x) => x.matches('running'));
+  actor.send({ type: 'CONNECTION_LOST', reason: 'NATS connection lost' });
+  assert.ok(actor.getSnapshot().matches('reconnecting'));
+  assert.is(stopped, 1, 'the work loop is asked to stop');
+  // the interrupted batch's error arrives late: ignored, not a crash
+  actor.send({ type: 'WORK_ERROR', error: 'request timed out' });
+  assert.ok(actor.getSnapshot().matches('reconnecting'));
+  assert.is(actor.getSnapshot().status, 'active');
+  r.resolve();
+  await waitFor(actor, (x) => x.matches('running'));
+  assert.is(loops, 2, 'a new work loop after the reconnect');
+  assert.equal({ n: actor.getSnapshot().context.reconnects, why: actor.getSnapshot().context.lastDisconnect }, { n: 1, why: 'NATS connection lost' });
+  // and again: each loss is counted
+  actor.send({ type: 'CONNECTION_LOST', reason: 'second' });
+  r.resolve();
+  await waitFor(actor, (x) => x.matches('running'));
+  assert.is(actor.getSnapshot().context.reconnects, 2);
+  assert.is(r.calls, 2);
+});
+
+s('a reconnect that gives up fails the stage with its reason', async () => {
+  const { r, actor: reconnect } = manualReconnect();
+  const actor = createActor(stageMachine.provide({ actors: { reconnect } }), { input: { stage: 't' } }).start();
+  await waitFor(actor, (x) => x.matches('running'));
+  actor.send({ type: 'CONNECTION_LOST', reason: 'gone' });
+  r.reject(new Error('JetStream unavailable for 60 s'));
+  const end = await waitFor(actor, (x) => x.status === 'done');
+  assert.ok(end.matches('failed'));
+  assert.is(end.context.error, 'reconnect failed: JetStream unavailable for 60 s');
+});
+
+s('STOP while reconnecting drains (the interrupted batch) and stops; a lost connection outside running is ignored', async () => {
+  const { actor: reconnect } = manualReconnect();
+  const actor = createActor(stageMachine.provide({ actors: { reconnect } }), { input: { stage: 't' } }).start();
+  await waitFor(actor, (x) => x.matches('running'));
+  actor.send({ type: 'PAUSE' });
+  actor.send({ type: 'CONNECTION_LOST', reason: 'while paused' });
+  assert.ok(actor.getSnapshot().matches('paused'));
+  actor.send({ type: 'RESUME' });
+  actor.send({ type: 'CONNECTION_LOST', reason: 'x' });
+  assert.ok(actor.getSnapshot().matches('reconnecting'));
+  actor.send({ type: 'STOP' });
+  const end = await waitFor(actor, (x) => x.status === 'done');
+  assert.ok(end.matches('stopped'));
+});
+
 s.run();
