@@ -80,6 +80,12 @@ export class PaperBroker implements Broker {
   #verdicts: Record<string, [number, Verdict][]> = {};
   readonly #storedBars: PaperBrokerOptions['storedBars'];
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Symbols known to have no working order and no open bracket: `advanceTo` leaves their bars
+   * for later (read in one query when there is something to fill or exit), see advanceTo.
+   * Only in memory: after a start every symbol is checked once.
+   */
+  readonly #idle = new Set<string>();
 
   private constructor(opts: PaperBrokerOptions) {
     this.#store = opts.store;
@@ -128,6 +134,7 @@ export class PaperBroker implements Broker {
       if (sigma === undefined || !Number.isFinite(sigma) || sigma < 0) {
         return reject('invalid_order', 'hints.sigma: the paper broker needs the per-bar volatility (ATR / price) to model impact', 'hints.sigma');
       }
+      this.#idle.delete(req.symbol);
       const decided = req.hints?.decisionTime;
       const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
       const inserted = await this.#store.insertOrder({
@@ -184,6 +191,12 @@ export class PaperBroker implements Broker {
    */
   async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<BrokerFill[]> {
     if (this.#storedBars === undefined) return [];
+    // POLICY: a symbol with nothing working and no open bracket has nothing a bar could fill or
+    // exit, so its bars wait (no read, no save): the next advance that has work applies every bar
+    // after the last one applied, in order, so the liquidity windows, the verdicts and the fills
+    // are the same as bar by bar (each series' window sees the same bars in the same order).
+    // placeOrder takes the symbol out of #idle before anything can be working there.
+    if (this.#idle.has(symbol)) return [];
     const last = this.#lastBar[`${symbol}:${timeframe}`];
     if (last !== undefined && last >= openTime) return [];
     // POLICY: the marked bar itself must be read. The bar-builder publishes a batch before it
@@ -213,6 +226,9 @@ export class PaperBroker implements Broker {
       const batch: BatchReads = { working: new Map(), entries: new Map() };
       for (const bar of bars) filled.push(...(await this.#applyBar(bar, batch)));
       await this.#save();
+      for (const [symbol, working] of batch.working) {
+        if (working.length === 0 && !Object.values(this.#brackets).some((b) => b.spec.symbol === symbol)) this.#idle.add(symbol);
+      }
       return filled;
     });
   }

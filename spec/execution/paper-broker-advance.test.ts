@@ -1,0 +1,70 @@
+/**
+ * advanceTo leaves an idle symbol's bars for later (no read, no save) and applies them all, in
+ * order, once there is something to fill: the same fill as bar by bar. Memory store; prices by
+ * hand as in paper-broker.test.ts (SPY, noise off: 1 bps in all for 100 shares into 10 000).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Bar } from '../../actors/domain/messages.ts';
+import { DEFAULT_COST_MODEL } from '../../actors/execution/index.ts';
+import { MemoryPaperBrokerStore, PaperBroker } from '../../adapters/broker/index.ts';
+
+const T0 = Date.parse('2024-03-11T14:00:00Z'); // a Monday: London and New York open
+const MIN = 60_000;
+const costModel = { ...DEFAULT_COST_MODEL, noiseBps: 0 };
+const bars: Bar[] = Array.from({ length: 10 }, (_, i) => {
+  const openTime = T0 + i * MIN;
+  const open = 100 + i / 10;
+  return { id: `SPY:1m:${openTime}`, symbol: 'SPY', timeframe: '1m', openTime, closeTime: openTime + MIN, open, high: open + 0.2, low: open - 0.2, close: open + 0.1, volume: 10_000, count: 1 };
+});
+
+function counting() {
+  const calls: [number, number][] = [];
+  const storedBars = async (symbol: string, timeframe: string, from: number, to: number) => {
+    calls.push([from, to]);
+    return bars.filter((b) => b.symbol === symbol && b.timeframe === timeframe && b.openTime >= from && b.openTime <= to);
+  };
+  return { calls, storedBars };
+}
+
+const order = (decisionTime: number) => ({
+  clientOrderId: 'SPY:1m:sig:entry', symbol: 'SPY', side: 'buy' as const, qty: 100, type: 'market' as const,
+  hints: { sigma: 0.001, referencePrice: 100, timeframe: '1m' as const, decisionTime },
+});
+
+const s = suite('paper broker advanceTo');
+
+s('an idle symbol is read once, then its bars wait; an order brings them all in, filled at the first bar after it', async () => {
+  const { calls, storedBars } = counting();
+  const store = new MemoryPaperBrokerStore();
+  const broker = await PaperBroker.open({ store, costModel, clock: { now: () => T0 }, storedBars });
+  for (let i = 0; i <= 4; i++) assert.equal(await broker.advanceTo('SPY', '1m', bars[i]!.openTime), []);
+  assert.equal(calls, [[0, T0]], 'only the first advance read bars: nothing works on SPY after it');
+  // decided at bar 5's open: bar 5 is the fill bar (its open at or after the decision)
+  assert.ok((await broker.placeOrder(order(bars[5]!.openTime))).ok);
+  const fills = await broker.advanceTo('SPY', '1m', bars[6]!.openTime);
+  assert.equal(calls.at(-1), [T0 + 1, bars[6]!.openTime], 'every bar after the last applied one (bar 0), in one read');
+  assert.is(fills.length, 1);
+  const f = fills[0]!;
+  assert.is(f.time, bars[5]!.openTime);
+  assert.ok(Math.abs(f.price - 100.5 * 1.0001) < 1e-9, `${f.price} = 100.5 × (1 + 1 bps)`);
+});
+
+s('the same fill and liquidity verdict as a broker moved bar by bar', async () => {
+  const lazy = counting();
+  const a = await PaperBroker.open({ store: new MemoryPaperBrokerStore(), costModel, clock: { now: () => T0 }, storedBars: lazy.storedBars });
+  const b = await PaperBroker.open({ store: new MemoryPaperBrokerStore(), costModel, clock: { now: () => T0 } });
+  for (let i = 0; i <= 6; i++) {
+    if (i === 5) {
+      await a.placeOrder(order(bars[5]!.openTime));
+      await b.placeOrder(order(bars[5]!.openTime));
+    }
+    await a.advanceTo('SPY', '1m', bars[i]!.openTime);
+    await b.onBar(bars[i]!);
+  }
+  const [fa] = (await a.fills()).fills;
+  const [fb] = (await b.fills()).fills;
+  assert.equal(fa, fb);
+});
+
+s.run();
