@@ -86,6 +86,8 @@ export class PaperBroker implements Broker {
    * Only in memory: after a start every symbol is checked once.
    */
   readonly #idle = new Set<string>();
+  /** `<symbol>:<timeframe>` → the newest bar an advance left for later on an idle symbol */
+  readonly #deferred = new Map<string, { symbol: string; timeframe: Timeframe; openTime: number }>();
 
   private constructor(opts: PaperBrokerOptions) {
     this.#store = opts.store;
@@ -134,7 +136,9 @@ export class PaperBroker implements Broker {
       if (sigma === undefined || !Number.isFinite(sigma) || sigma < 0) {
         return reject('invalid_order', 'hints.sigma: the paper broker needs the per-bar volatility (ATR / price) to model impact', 'hints.sigma');
       }
-      this.#idle.delete(req.symbol);
+      // Bars an advance left for later come first: an order placed now finds the broker where an
+      // advance at every mark would have left it (so the catch-up below sees the same bars).
+      if (this.#idle.delete(req.symbol)) await this.#applyDeferred(req.symbol);
       const decided = req.hints?.decisionTime;
       const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
       const inserted = await this.#store.insertOrder({
@@ -191,27 +195,54 @@ export class PaperBroker implements Broker {
    */
   async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<BrokerFill[]> {
     if (this.#storedBars === undefined) return [];
-    // POLICY: a symbol with nothing working and no open bracket has nothing a bar could fill or
-    // exit, so its bars wait (no read, no save): the next advance that has work applies every bar
-    // after the last one applied, in order, so the liquidity windows, the verdicts and the fills
-    // are the same as bar by bar (each series' window sees the same bars in the same order).
-    // placeOrder takes the symbol out of #idle before anything can be working there.
-    if (this.#idle.has(symbol)) return [];
-    const last = this.#lastBar[`${symbol}:${timeframe}`];
+    const key = `${symbol}:${timeframe}`;
+    const last = this.#lastBar[key];
     if (last !== undefined && last >= openTime) return [];
-    // POLICY: the marked bar itself must be read. The bar-builder publishes a batch before it
-    // commits it (one transaction per batch), so a mark can come before its bar is visible; once
-    // it is, every earlier bar of the series is too: nothing is skipped, nothing applied late.
+    // POLICY: a symbol with nothing working and no open bracket has nothing a bar could fill or
+    // exit, so its bars wait (no read, no save): the next advance that has work, or the next
+    // placement on the symbol, applies every bar after the last one applied, in order, so the
+    // liquidity windows, the verdicts and the fills are the same as bar by bar (each series'
+    // window sees the same bars in the same order).
+    if (this.#idle.has(symbol)) {
+      this.#deferred.set(key, { symbol, timeframe, openTime });
+      return [];
+    }
+    this.#deferred.delete(key);
+    return this.onBars(await this.#barsUpTo(symbol, timeframe, openTime));
+  }
+
+  /**
+   * The stored bars of a series after the last one applied, up to the one that opened at
+   * `openTime`. POLICY: the marked bar itself must be read. The bar-builder publishes a batch
+   * before it commits it (one transaction per batch), so a mark can come before its bar is
+   * visible; once it is, every earlier bar of the series is too: nothing is skipped, nothing
+   * applied late.
+   */
+  async #barsUpTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<Bar[]> {
+    const storedBars = this.#storedBars!;
+    const last = this.#lastBar[`${symbol}:${timeframe}`];
     const from = last === undefined ? 0 : last + 1;
-    let bars = await this.#storedBars(symbol, timeframe, from, openTime);
+    let bars = await storedBars(symbol, timeframe, from, openTime);
     for (let waited = 0, delay = 5; bars.at(-1)?.openTime !== openTime; waited += delay, delay = Math.min(delay * 2, 500)) {
       if (waited >= BAR_WAIT_MS) {
         throw new FakeoutError('FAKEOUT_ERR_EXEC_BAR_NOT_STORED', `bar ${symbol} ${timeframe} ${new Date(openTime).toISOString()} is still not stored after ${BAR_WAIT_MS} ms`, { details: { field: 'bar', symbol, timeframe, openTime } });
       }
       await new Promise((r) => setTimeout(r, delay));
-      bars = await this.#storedBars(symbol, timeframe, from, openTime);
+      bars = await storedBars(symbol, timeframe, from, openTime);
     }
-    return this.onBars(bars);
+    return bars;
+  }
+
+  /** Applies the bars advances left for later on `symbol` (inside #serial; nothing can fill: it was idle). */
+  async #applyDeferred(symbol: string): Promise<void> {
+    const waiting = [...this.#deferred].filter(([, d]) => d.symbol === symbol);
+    if (waiting.length === 0 || this.#storedBars === undefined) return;
+    const batch: BatchReads = { working: new Map(), entries: new Map() };
+    for (const [key, d] of waiting) {
+      this.#deferred.delete(key);
+      for (const bar of await this.#barsUpTo(d.symbol, d.timeframe, d.openTime)) await this.#applyBar(bar, batch);
+    }
+    await this.#save();
   }
 
   /** Tells the broker a bar closed: fills the orders waiting for its open and the brackets it exits; returns the new fills. */
