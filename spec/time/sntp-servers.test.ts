@@ -92,9 +92,14 @@ s('across servers the best by delay wins and a failing server is listed, not fat
   try {
     // a generous timeout: under a loaded CI machine a loopback answer took > 500 ms once (a third failure)
     const m = await measureOffset([LOCAL(bad.port), LOCAL(good.port)], { samples: 2, timeoutMs: 3000 });
-    assert.is(m.failures.length, 2);
-    assert.ok(m.failures.every((f) => f.server === `127.0.0.1:${bad.port}`));
-    assert.is(m.samples.length, 2);
+    const badOnes = m.failures.filter((f) => f.server === `127.0.0.1:${bad.port}`);
+    const goodOnes = m.failures.filter((f) => f.server === `127.0.0.1:${good.port}`);
+    assert.is(badOnes.length, 2, 'both samples of the bad server refused');
+    assert.ok(badOnes.every((f) => isFakeoutError(f.error, 'FAKEOUT_ERR_TIME_NTP_REFUSED')));
+    // a loaded machine (parallel test shards) can time a loopback answer out; nothing else may fail
+    assert.ok(goodOnes.every((f) => isFakeoutError(f.error, 'FAKEOUT_ERR_TIME_NTP_TIMEOUT')), String(goodOnes[0]?.error));
+    assert.is(m.samples.length + goodOnes.length, 2);
+    assert.ok(m.samples.length >= 1, 'the good server answered');
     assert.ok(m.best !== null && Math.abs(m.best.offsetMs - 40) < 5);
   } finally {
     await good.close();
