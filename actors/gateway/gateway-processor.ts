@@ -165,6 +165,15 @@ export class GatewayProcessor implements StageProcessor<OrdersMessage, GatewayOu
     else this.#s.brokerCursor = c;
   }
 
+  /** The bar marks the broker left for later (kept in the checkpoint, see GatewayState). */
+  get brokerDeferred(): readonly [string, string, number][] {
+    return this.#s.brokerDeferred ?? [];
+  }
+  set brokerDeferred(marks: readonly [string, string, number][]) {
+    if (marks.length === 0) delete this.#s.brokerDeferred;
+    else this.#s.brokerDeferred = marks.map(([s, t, o]) => [s, t, o]);
+  }
+
   #take(): GatewayOutput[] {
     const out = this.#out;
     this.#out = [];

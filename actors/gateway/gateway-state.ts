@@ -36,6 +36,12 @@ export interface GatewayState {
   fed?: string[];
   /** the broker's fills cursor: fills after it are new to the gateway (absent: none read yet) */
   brokerCursor?: string;
+  /**
+   * bar marks a simulated broker left for later on idle symbols (`[symbol, timeframe, openTime]`,
+   * Broker.deferredMarks): kept with the batch that saw them, so a restarted broker still applies
+   * them before a placement (absent in old checkpoints)
+   */
+  brokerDeferred?: [string, string, number][];
   /** intents skipped, by reason; orders finished, by status (for the summary) */
   skipped: Record<string, number>;
   finished: Record<string, number>;

@@ -147,6 +147,8 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
       // the first effect of an incarnation reads the broker's fills from the checkpointed cursor
       // (a crashed one's may be there); afterwards only a call that can have made fills reads them
       let mayHaveFills = !caughtUp;
+      // the marks a previous incarnation's broker left for later (a restarted broker forgot them)
+      if (!caughtUp) broker.restoreDeferred?.(p.brokerDeferred);
       // in output order: an order sent and cancelled in one batch is placed before it is cancelled
       for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
         out.push(o);
@@ -188,6 +190,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
           queue.push(...p.feed(r));
         }
       }
+      if (broker.deferredMarks) p.brokerDeferred = broker.deferredMarks();
       return out;
     },
     toPublish: (outputs) => outputs.flatMap((o): OutboundMessage[] => (o.kind === 'publish' ? [{ subject: o.subject, id: o.id, value: o.value }] : [])),

@@ -125,6 +125,13 @@ export interface Broker {
    * read with `fills`). Idempotent: bars already applied are not applied again.
    */
   advanceTo?(symbol: string, timeframe: Timeframe, openTime: number): Promise<readonly BrokerFill[]>;
+  /**
+   * With advanceTo: the marks it left for later on symbols with nothing to fill or exit
+   * (`[symbol, timeframe, openTime]`), for the caller to keep with its own progress; and the
+   * restore of such a list after a restart (the newest of each series wins).
+   */
+  deferredMarks?(): [string, Timeframe, number][];
+  restoreDeferred?(marks: readonly (readonly [string, string, number])[]): void;
 }
 
 /** A rejection as a registry error, for callers that must throw. */

@@ -138,7 +138,8 @@ export class PaperBroker implements Broker {
       }
       // Bars an advance left for later come first: an order placed now finds the broker where an
       // advance at every mark would have left it (so the catch-up below sees the same bars).
-      if (this.#idle.delete(req.symbol)) await this.#applyDeferred(req.symbol);
+      this.#idle.delete(req.symbol);
+      await this.#applyDeferred(req.symbol);
       const decided = req.hints?.decisionTime;
       const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
       const inserted = await this.#store.insertOrder({
@@ -231,6 +232,19 @@ export class PaperBroker implements Broker {
       bars = await storedBars(symbol, timeframe, from, openTime);
     }
     return bars;
+  }
+
+  deferredMarks(): [string, Timeframe, number][] {
+    return [...this.#deferred.values()].map((d) => [d.symbol, d.timeframe, d.openTime]);
+  }
+
+  restoreDeferred(marks: readonly (readonly [string, string, number])[]): void {
+    for (const [symbol, timeframe, openTime] of marks) {
+      const key = `${symbol}:${timeframe}`;
+      const last = this.#lastBar[key];
+      if ((last !== undefined && last >= openTime) || (this.#deferred.get(key)?.openTime ?? -Infinity) >= openTime) continue;
+      this.#deferred.set(key, { symbol, timeframe: timeframe as Timeframe, openTime });
+    }
   }
 
   /** Applies the bars advances left for later on `symbol` (inside #serial; nothing can fill: it was idle). */

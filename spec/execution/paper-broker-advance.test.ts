@@ -64,6 +64,22 @@ s('an order placed after bars were left for later finds them applied: its catch-
   assert.ok(Math.abs(fills[0]!.price - 100.3 * 1.0001) < 1e-9, `${fills[0]!.price} = 100.3 × (1 + 1 bps)`);
 });
 
+s('after a restart the marks left for later come back from the caller (restoreDeferred): a late approval still fills at once', async () => {
+  const { storedBars } = counting();
+  const store = new MemoryPaperBrokerStore();
+  const before = await PaperBroker.open({ store, costModel, clock: { now: () => T0 }, storedBars });
+  for (let i = 0; i <= 6; i++) await before.advanceTo('SPY', '1m', bars[i]!.openTime);
+  const kept = before.deferredMarks();
+  assert.equal(kept, [['SPY', '1m', bars[6]!.openTime]], 'the newest mark of the series, for the caller to keep');
+  const forgetful = await PaperBroker.open({ store, costModel, clock: { now: () => T0 }, storedBars });
+  const after = await PaperBroker.open({ store, costModel, clock: { now: () => T0 }, storedBars });
+  after.restoreDeferred(kept);
+  assert.ok((await after.placeOrder(order(bars[3]!.openTime))).ok);
+  const [fill] = (await after.fills()).fills;
+  assert.is(fill?.time, bars[3]!.openTime, 'filled at bar 3 at once');
+  assert.ok(forgetful.deferredMarks().length === 0, 'without the restore a restarted broker knows of no mark');
+});
+
 s('the same fill and liquidity verdict as a broker moved bar by bar', async () => {
   const lazy = counting();
   const a = await PaperBroker.open({ store: new MemoryPaperBrokerStore(), costModel, clock: { now: () => T0 }, storedBars: lazy.storedBars });
