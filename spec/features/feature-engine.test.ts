@@ -119,13 +119,17 @@ s('never sees the future: features of bar k do not depend on bars after k', () =
   }
 });
 
-s('snapshot/restore round-trips through JSON with identical subsequent output', () => {
+/** Three series interleaved (seed 77), so the per-series state is exercised; the v2 fixture was written from these. */
+function interleavedEvents() {
   const rnd = seededRandom(77);
-  // Interleave four series so the per-series state is exercised.
   const a = randomBars(rnd, 150, 'ES', '1m');
   const b = randomBars(rnd, 150, 'NQ', '1m');
   const c = randomBars(rnd, 150, 'ES', '5m');
-  const events = a.flatMap((x, i) => [x, b[i]!, c[i]!]);
+  return a.flatMap((x, i) => [x, b[i]!, c[i]!]);
+}
+
+s('snapshot/restore round-trips through JSON with identical subsequent output', () => {
+  const events = interleavedEvents();
   const whole = new FeatureEngine({ lookback: 10, atrPeriod: 7 });
   const expected = events.map((x) => whole.update(x));
   for (const cut of [5, 100, 333]) {
@@ -141,11 +145,7 @@ s('snapshot/restore round-trips through JSON with identical subsequent output', 
 s('continues exactly from a version 2 snapshot written before the windows were typed arrays', () => {
   // fixtures/feature-engine-v2-snapshot.json: the engine of commit f440ef2 (number[] rings, null
   // for "no ATR yet") after the first 333 of these events; the snapshot shape is unchanged since
-  const rnd = seededRandom(77);
-  const a = randomBars(rnd, 150, 'ES', '1m');
-  const b = randomBars(rnd, 150, 'NQ', '1m');
-  const c = randomBars(rnd, 150, 'ES', '5m');
-  const events = a.flatMap((x, i) => [x, b[i]!, c[i]!]);
+  const events = interleavedEvents();
   const whole = new FeatureEngine({ lookback: 10, atrPeriod: 7 });
   const expected = events.map((x) => whole.update(x)).slice(333);
   const old = JSON.parse(readFileSync(new URL('./fixtures/feature-engine-v2-snapshot.json', import.meta.url), 'utf8')) as FeatureEngineSnapshot;
