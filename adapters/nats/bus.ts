@@ -6,7 +6,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import { openBatchConsumer, type BatchConsumer } from './consume.ts';
-import { publishMany, type PublishItem, type PublishResult } from './publish.ts';
+import { type PublishItem, type PublishResult } from './publish.ts';
+import { publishMany } from './ordered-publish.ts';
 import { watchConnection } from './connection-watch.ts';
 import type { ConnectionWatch } from '../../actors/stage/ports.ts';
 

@@ -19,9 +19,6 @@ export type PublishItem = { subject: string; id: string; value: unknown };
 /** Why a publish failed, decided from the error's type (never its text). */
 export type PublishFailure = 'no-stream' | 'timeout' | 'permission' | 'api' | 'closed' | 'unknown';
 
-/** Publishes in flight at once in {@link publishMany}: enough to hide the round trip, small enough to bound memory. */
-export const PUBLISH_WINDOW = 256;
-
 const encoder = new TextEncoder();
 
 /**
@@ -42,56 +39,6 @@ export async function publishJson(js: JetStreamClient, subject: string, msgId: s
   } catch (err) {
     throw publishError(err, subject, msgId);
   }
-}
-
-/**
- * Publishes many items pipelined: up to {@link PUBLISH_WINDOW} publishes in flight, each slot
- * refilled as soon as its ack arrives. Publishes leave in item order on one connection, so the
- * stream stores them in that order. Results are in item order.
- *
- * All items are attempted; if any failed, the first failure (in item order) is thrown once all
- * have settled, so a caller retrying the whole batch relies on msgID dedupe for the ones that landed.
- *
- * @throws FakeoutError FAKEOUT_ERR_NATS_PUBLISH
- */
-export async function publishMany(js: JetStreamClient, items: readonly PublishItem[]): Promise<PublishResult[]> {
-  const results: PublishResult[] = new Array(items.length);
-  const failures: { index: number; error: FakeoutError }[] = [];
-  let next = 0;
-
-  // Each lane takes the next index synchronously, so publishes start in item order.
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      const item = items[index] as PublishItem;
-      try {
-        results[index] = await publishJson(js, item.subject, item.id, item.value);
-      } catch (err) {
-        failures.push({ index, error: err as FakeoutError });
-      }
-    }
-  };
-  // The first item alone, then the rest pipelined: a stream whose leader is still being elected
-  // answers some publishes and not others, and a pipelined batch would then land out of order
-  // (the failed items come after later ones when the batch is retried). Only a batch whose first
-  // publish was acked is pipelined; a leader dying within a batch can still reorder it (docs/operations.md).
-  if (items.length > 0) {
-    const first = items[0] as PublishItem;
-    next = 1;
-    results[0] = await publishJson(js, first.subject, first.id, first.value);
-  }
-  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, items.length - 1) }, lane));
-
-  if (failures.length > 0) {
-    failures.sort((a, b) => a.index - b.index);
-    const first = failures[0] as { index: number; error: FakeoutError };
-    throw new FakeoutError(
-      'FAKEOUT_ERR_NATS_PUBLISH',
-      `${failures.length} of ${items.length} publishes failed; first at item ${first.index}: ${first.error.message}`,
-      { cause: first.error, details: { ...first.error.info, failed: failures.length, total: items.length, index: first.index } },
-    );
-  }
-  return results;
 }
 
 /** Classifies a library error by type and wraps it. */

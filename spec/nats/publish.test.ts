@@ -83,7 +83,7 @@ s('a subject no stream captures fails with FAKEOUT_ERR_NATS_PUBLISH, reason no-s
   }
 });
 
-s('publishMany reports the first failing item after attempting all of them', async () => {
+s('publishMany stops at the first item that cannot be published: the items before it are stored, none after it', async () => {
   const items = [
     { subject: 'signals.AAPL', id: 'sig-ok-1', value: 1 },
     { subject: 'nowhere.at.all', id: 'bad', value: 2 },
@@ -95,9 +95,10 @@ s('publishMany reports the first failing item after attempting all of them', asy
   } catch (err) {
     assert.ok(isFakeoutError(err, 'FAKEOUT_ERR_NATS_PUBLISH'), String(err));
     assert.is(err.info.index, 1);
-    assert.is(err.info.failed, 1);
+    assert.is(err.info.total, 3);
+    assert.is(err.info.reason, 'no-stream');
   }
-  assert.is((await streamInfo(openJsm, 'SIGNALS')).messages, 2);
+  assert.is((await streamInfo(openJsm, 'SIGNALS')).messages, 1);
 });
 
 s.run();
