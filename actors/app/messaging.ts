@@ -167,7 +167,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       try {
         await applyTopology(nc, opts.topology, { replicas: config.streamReplicas });
         if (opts.governedSeed) governed = await ensureConfigBucket(nc, opts.governedSeed, config.streamReplicas);
-        if (opts.leaseTtlMs !== undefined) await ensureLeaseBucket(nc, opts.leaseTtlMs);
+        if (opts.leaseTtlMs !== undefined) await ensureLeaseBucket(nc, opts.leaseTtlMs, config.streamReplicas);
       } finally {
         await nc.close().catch(() => undefined);
       }

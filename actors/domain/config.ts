@@ -154,7 +154,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_NATS_PIPELINE_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `pipeline` NATS user (the stages); needed by roles all and pipeline' },
   { name: 'FAKEOUT_NATS_GATEWAY_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `gateway` NATS user (execution); needed by roles all and gateway' },
   { name: 'FAKEOUT_NATS_OPS_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the read-only `ops` NATS user; needed by roles all and ops' },
-  { name: 'FAKEOUT_STREAM_REPLICAS', default: '1', meaning: 'replicas of every JetStream stream and of the KV bucket `config` (1..5); 3 on a 3-node cluster (ops/cluster). More than the cluster has servers is refused at start; an existing stream with other replicas is scaled to them (docs/operations.md)' },
+  { name: 'FAKEOUT_STREAM_REPLICAS', default: '1', meaning: 'replicas of every JetStream stream and of the KV buckets `config` and `leases` (1..5); 3 on a 3-node cluster (ops/cluster). More than the cluster has servers is refused at start; an existing stream with other replicas is scaled to them (docs/operations.md)' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'Postgres connection string; unset runs embedded PGlite under FAKEOUT_DATA_DIR/pglite' },
   { name: 'HOST', default: '127.0.0.1', meaning: 'HTTP listen address (webhook, /actors, /metrics, /healthz)' },
   { name: 'PORT', default: '8080', meaning: 'HTTP port; 0 picks a free one' },

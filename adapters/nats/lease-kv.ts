@@ -42,16 +42,25 @@ export interface LeaseStore {
 
 const leaseKey = (account: string) => `gateway.${account}`;
 
-/** As `admin`: creates the bucket with `ttlMs` as its max_age, or sets it when the bucket has another. */
-export async function ensureLeaseBucket(adminNc: NatsConnection, ttlMs: number): Promise<void> {
+/**
+ * As `admin`: creates the bucket with `ttlMs` as its max_age and `replicas` (FAKEOUT_STREAM_REPLICAS,
+ * as for the streams and the config bucket: a lease on one node of a cluster would die with it and
+ * strand both gateways), or sets them when the bucket has others.
+ */
+export async function ensureLeaseBucket(adminNc: NatsConnection, ttlMs: number, replicas = 1): Promise<void> {
   try {
-    const kv = await new Kvm(adminNc).create(LEASE_BUCKET, { history: 1, ttl: ttlMs });
+    const kv = await new Kvm(adminNc).create(LEASE_BUCKET, { history: 1, ttl: ttlMs, replicas });
     const status = await kv.status();
-    if (status.ttl !== ttlMs) {
-      const jsm = await jetstreamManager(adminNc);
-      const info = await jsm.streams.info(`KV_${LEASE_BUCKET}`);
+    const jsm = await jetstreamManager(adminNc);
+    const { config } = await jsm.streams.info(`KV_${LEASE_BUCKET}`);
+    if (status.ttl !== ttlMs || config.num_replicas !== replicas) {
       // the duplicate window may not exceed max_age
-      await jsm.streams.update(info.config.name, { max_age: nanos(ttlMs), duplicate_window: Math.min(info.config.duplicate_window, nanos(ttlMs)) });
+      await jsm.streams.update(config.name, {
+        ...config,
+        max_age: nanos(ttlMs),
+        duplicate_window: Math.min(config.duplicate_window, nanos(ttlMs)),
+        num_replicas: replicas,
+      });
     }
   } catch (err) {
     throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `lease bucket ${LEASE_BUCKET}: could not create it or set its TTL: ${errorText(err)}`, {

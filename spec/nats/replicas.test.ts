@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JetStreamApiError } from '@nats-io/jetstream';
-import { applyTopology, ensureConfigBucket, jetstream, jetstreamManager, TOPOLOGY } from '../../adapters/nats/index.ts';
+import { applyTopology, ensureConfigBucket, ensureLeaseBucket, jetstream, jetstreamManager, TOPOLOGY } from '../../adapters/nats/index.ts';
 import { replicasRefusal } from '../../adapters/nats/replicas.ts';
 import { seedVersion } from '../../actors/config/governed.ts';
 import { loadConfig } from '../../actors/domain/config.ts';
@@ -53,19 +53,22 @@ s("the server's own placement refusals are worded with the variable too", () => 
   assert.is(replicasRefusal(other, 3, 'RAW'), undefined, 'any other refusal is left as it is');
 });
 
-s('a 3-node cluster: streams and the config bucket made with 1 replica are scaled to 3 in place; 5 is refused', async () => {
+s('a 3-node cluster: streams, the config bucket and the lease bucket made with 1 replica are scaled to 3 in place; 5 is refused', async () => {
   const c = await startTestCluster(3);
   try {
     const admin = await c.connect('admin');
     const jsm = await jetstreamManager(admin);
     await applyTopology(admin, TOPOLOGY, { replicas: 1 });
     await ensureConfigBucket(admin, seed, 1);
+    await ensureLeaseBucket(admin, 4_000, 1);
+    assert.is((await jsm.streams.info('KV_leases')).config.num_replicas, 1);
     await jetstream(await c.connect('pipeline')).publish('bars.BTC-PERP.1m', '{}', { msgID: 'kept' });
     assert.is((await jsm.streams.info('BARS')).config.num_replicas, 1);
 
     await applyTopology(admin, TOPOLOGY, { replicas: 3 });
     await ensureConfigBucket(admin, seed, 3);
-    for (const st of [...TOPOLOGY.streams.map((x) => x.name), 'KV_config']) {
+    await ensureLeaseBucket(admin, 4_000, 3);
+    for (const st of [...TOPOLOGY.streams.map((x) => x.name), 'KV_config', 'KV_leases']) {
       const info = await jsm.streams.info(st);
       assert.is(info.config.num_replicas, 3, `${st}: 3 replicas`);
     }
