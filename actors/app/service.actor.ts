@@ -12,6 +12,11 @@ export interface ServiceHooks {
   /** resolves with a reason if the service ends without being asked to */
   exited(): Promise<string>;
   stop(): Promise<void>;
+  /**
+   * For a service that goes `reconnecting` when NATS goes away (the ticker services): resolves
+   * once it may run again. Absent: a `reconnecting` service is back at once.
+   */
+  reconnected?: (() => Promise<void>) | undefined;
 }
 
 export function startServiceActor(name: string, hooks: ServiceHooks): StageActor {
@@ -32,6 +37,7 @@ export function startServiceActor(name: string, hooks: ServiceHooks): StageActor
     stopping = true;
     await hooks.stop();
   });
-  const machine = stageMachine.provide({ actors: { prepare: fromPromise<void>(() => hooks.start()), work, drain } });
+  const reconnect = fromPromise<void>(async () => await hooks.reconnected?.());
+  const machine = stageMachine.provide({ actors: { prepare: fromPromise<void>(() => hooks.start()), work, drain, reconnect } });
   return createActor(machine, { input: { stage: name } }).start();
 }

@@ -45,6 +45,7 @@ export function startAuditMirrorActor(deps: { bus: Bus; db: AnyDb; log: Logger; 
   let warned = false;
   return startTickerService('audit-mirror', {
     intervalMs: deps.intervalMs,
+    connection: deps.bus.connection,
     async tick() {
       const r = await mirrorOnce({ bus: deps.bus, db: deps.db, log: warned ? undefined : deps.log });
       warned = r.diverged;

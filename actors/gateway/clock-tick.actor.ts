@@ -4,7 +4,8 @@
  * The execution gateway expires live pending approvals by it; it never moves the data clock, so
  * replays decide as before (docs/execution.md, "The gateway clock").
  *
- * A supervised ticker service (actors/app/ticker.service.ts): a failed publish is a crash.
+ * A supervised ticker service (actors/app/ticker.service.ts): a failed publish is a crash, but
+ * NATS going away makes it `reconnecting` until the connection is back.
  */
 import type { Clock } from '../../adapters/time/clock.ts';
 import { startTickerService } from '../app/ticker.service.ts';
@@ -20,6 +21,7 @@ export const clockTick = (at: number): { subject: string; id: string; value: Clo
 export function startClockTickActor(deps: { bus: Bus; clock: Clock; intervalMs: number }): StageActor {
   return startTickerService('gateway-clock', {
     intervalMs: deps.intervalMs,
+    connection: deps.bus.connection,
     tick: async () => void (await deps.bus.publishMany([clockTick(deps.clock.now())])),
   });
 }

@@ -35,6 +35,7 @@ export function liveClockHorizonMs(timeframes: readonly Timeframe[], graceMs: nu
 export function startBarClockActor(deps: { bus: Bus; clock: Clock; intervalMs: number; horizonMs: number; partitions?: number }): StageActor {
   return startTickerService('bar-clock', {
     intervalMs: deps.intervalMs,
+    connection: deps.bus.connection,
     async tick() {
       const last = await deps.bus.lastMessage('RAW', LIVE_RAW_SUBJECT);
       // corrected time on both sides: the envelope's correctedAt (receivedAt if stored before stamping)

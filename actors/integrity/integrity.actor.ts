@@ -41,5 +41,5 @@ export async function integrityTick(deps: Omit<IntegrityActorDeps, 'intervalMs'>
 }
 
 export function startIntegrityActor(deps: IntegrityActorDeps): StageActor {
-  return startTickerService(INTEGRITY_ACTOR, { intervalMs: deps.intervalMs, tick: async () => void (await integrityTick(deps)) });
+  return startTickerService(INTEGRITY_ACTOR, { intervalMs: deps.intervalMs, connection: deps.bus.connection, tick: async () => void (await integrityTick(deps)) });
 }

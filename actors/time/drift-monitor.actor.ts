@@ -65,5 +65,5 @@ export function startDriftMonitorActor(deps: {
     // observers hear a verdict once it has been acted on (a trip is on ORDERS by then)
     deps.onVerdict?.(v);
   };
-  return startTickerService('drift-monitor', { intervalMs: deps.intervalMs, tick, immediate: true });
+  return startTickerService('drift-monitor', { intervalMs: deps.intervalMs, tick, immediate: true, connection: deps.bus.connection });
 }

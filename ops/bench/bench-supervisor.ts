@@ -31,7 +31,8 @@ export interface SupervisorBenchResult {
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function stagePaths(tree: SupervisionNode): string[] {
+/** The stage workers of the pipeline, execution and monitors groups (also (o)'s). */
+export function stagePaths(tree: SupervisionNode): string[] {
   return GROUPS.flatMap((g) => findNode(tree, g)?.children?.filter((c) => c.kind === 'worker').map((c) => c.path) ?? []);
 }
 

@@ -42,6 +42,7 @@ import { benchScoring, scoringRows, type ScoringBenchResult } from './bench-scor
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
 import { benchWebhook, soakRows, webhookRows } from './bench-webhook.ts';
 import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
+import { benchNatsRestart, natsRestartRows } from './bench-nats-restart.ts';
 import { benchPartitions } from './bench-partitions.ts';
 
 const DEFAULT_FILE = 'data/lean_spy_20131007_trade_tick.zip';
@@ -284,6 +285,7 @@ async function main(): Promise<void> {
   const backtestBars = positiveInt('BENCH_BACKTEST_BARS', 1_000_000);
   const webhookOpts = { rate: positiveInt('BENCH_WEBHOOK_RATE', 1_000), seconds: positiveInt('BENCH_WEBHOOK_SECONDS', 60), lanes: positiveInt('BENCH_WEBHOOK_SYMBOLS', 100) };
   const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
+  const restartRounds = positiveInt('BENCH_RESTART_ROUNDS', 3);
   const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
   const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)' };
   // BENCH_ONLY=<name>: one figure (or group) on its own, with the machine's load beside it.
@@ -296,6 +298,7 @@ async function main(): Promise<void> {
     },
     webhook: async () => webhookRows(await benchWebhook(cleanup, webhookOpts, say), fmt),
     supervisor: async () => supervisorRows(await benchSupervisor(cleanup, supervisorRounds, say), fmt, pct),
+    restart: async () => natsRestartRows(await benchNatsRestart(cleanup, restartRounds, say), fmt),
     soak: async () => soakRows(await benchWebhook(cleanup, soakOpts, say), soakOpts.replay, fmt),
     pipeline: async () => {
       const p = await runPipelines(file, cleanup);
@@ -338,6 +341,8 @@ async function main(): Promise<void> {
     await cleanup.runAll();
     const k = await benchSupervisor(cleanup, supervisorRounds, say);
     await cleanup.runAll();
+    const o = await benchNatsRestart(cleanup, restartRounds, say);
+    await cleanup.runAll();
     say(`(m) soak: ${soakOpts.rate} alerts/s for ${soakOpts.seconds} s plus a replay…`);
     const m = await benchWebhook(cleanup, soakOpts, say);
     const machine = machineInfo(p, loadBefore);
@@ -346,6 +351,7 @@ async function main(): Promise<void> {
     process.stdout.write(table(backtestRows(bt, c.barsPerSecond, fmt)) + '\n');
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
     process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');
+    process.stdout.write(table(natsRestartRows(o, fmt)) + '\n');
     process.stdout.write(table(soakRows(m, soakOpts.replay, fmt)) + '\n');
     const partitionRows = Number(process.env.BENCH_PARTITION_ROWS ?? 3000);
     if (partitionRows > 0) {
