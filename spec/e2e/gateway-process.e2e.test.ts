@@ -17,33 +17,27 @@
  * for a person at once. Their fills are worked by hand from the bars and the cost model, B's from
  * the gateway clock of the checkpoint the restarted process resumed from.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createAuthService } from '../../actors/auth/auth.service.ts';
-import { lockoutPolicy } from '../../actors/auth/lockout.ts';
 import { failedMsgId, failedSubject } from '../../actors/execution/order-messages.ts';
 import type { GatewayState } from '../../actors/gateway/gateway-state.ts';
 import { loadCheckpoint } from '../../adapters/db/index.ts';
 import { jetstream, streamMessages } from '../../adapters/nats/index.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
-import { REPO, writeFtxSlice } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { gatewayMachines } from '../helpers/machines.ts';
 import { natsPasswordEnv, startTestNats } from '../helpers/nats-server.ts';
-import { freePort, launch, type Running } from '../helpers/process.ts';
-import { expectedBars, expectedSignals } from './expected.ts';
+import { freePort, type Running } from '../helpers/process.ts';
+import { A_SYM, approveOver, enrolApprovers, killAll, startCli, twoSymbolSlices } from './gateway-rig.ts';
 
 const s = suite('gateway process killed mid-flow');
 const ROWS = 340;
-const A_SYM = 'BTC-PERP';
-const B_SYM = 'BTC/USDT';
-const PASSWORDS: Record<string, string> = { ann: 'ann-password-1', ben: 'ben-password-22' };
-const SEEDS: Record<string, Buffer> = {};
+let SEEDS: Record<string, Buffer> = {};
 const lastStep: Record<string, number> = {};
 
 /** A TOTP code of `user` nobody has used yet (a code is good once per user and step). */
@@ -87,28 +81,11 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
   let locker: pg.Client | undefined;
   try {
     // one slice, two symbols: `btc-perp_1m.csv` is BTC-PERP, freqtrade's `BTC_USDT-1m.csv` is BTC/USDT
-    const { rows } = writeFtxSlice(dir, ROWS, 'btc-perp_1m.csv');
-    const usdt = writeFtxSlice(dir, ROWS, 'BTC_USDT-1m.csv').path;
-    // the same rows under another header spelling: a replay is keyed by the file's bytes, so equal files would replay once
-    writeFileSync(usdt, readFileSync(usdt, 'utf8').replace(/^[^\n]*/, (h) => h.toUpperCase()));
-    const signals = expectedSignals(expectedBars(A_SYM, rows, ['1m']).values());
-    assert.ok(signals.length >= 3, 'the slice holds several signals');
+    const { rows, signals, files, A, B } = twoSymbolSlices(dir, ROWS);
     const lastSignalBar = (signals[signals.length - 1]!.openTime - rows[0]!.ts) / 60_000;
     assert.ok(ROWS - lastSignalBar > 20 + 5, 'bars enough after the last signal for the fill and the 20-bar time stop');
     const first = signals[0]!;
-    const A = `${first.id}:entry`;
-    const B = `${first.id.replace(A_SYM, B_SYM)}:entry`;
-
-    let enrolling = '';
-    const auth = createAuthService({
-      db, clock: { now: () => Date.now() }, lockout: lockoutPolicy(5, 900), operator: 'cli:test', secretsDir: join(dir, 'qr'),
-      random: (k) => (SEEDS[enrolling] = Buffer.alloc(k, enrolling === 'ann' ? 7 : 9)),
-    });
-    for (const name of Object.keys(PASSWORDS)) {
-      await auth.addUser(name, 'approver', PASSWORDS[name]);
-      enrolling = name;
-      await auth.enrollTotp(name);
-    }
+    SEEDS = await enrolApprovers(db, dir);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -121,29 +98,20 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
       FAKEOUT_BREAKER_ERROR_WINDOW: '1', FAKEOUT_BREAKER_ERROR_RATE: '0.5',
     };
     const gatewayEnv = { ...common, FAKEOUT_ROLE: 'gateway', FAKEOUT_DATA_DIR: join(dir, 'gateway'), FAKEOUT_REPLAY: 'none', PORT: String(port) };
-    const start = (env: Record<string, string>) => {
-      const p = launch(process.execPath, ['--import', 'tsx', join(REPO, 'actors/app/cli.ts'), 'start'], env);
-      procs.push(p);
-      return p;
-    };
+    const start = (env: Record<string, string>) => startCli(procs, env);
     const checkpoint = async (): Promise<Persisted> => {
       const cp = (await loadCheckpoint<GatewayState>(db, 'execution-gateway'))!;
       return { lastSeq: cp.lastSeq, state: cp.state, gate: cp.state.gate as Persisted['gate'], breaker: cp.state.breaker as Persisted['breaker'] };
     };
     const statusOf = async (coid: string) => (await db.selectFrom('orders').select('status').where('client_order_id', '=', coid).executeTakeFirst())?.status;
-    const approve = async (user: string, coid: string) => {
-      const res = await fetch(`${url}/api/orders/${encodeURIComponent(coid)}/approve`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: PASSWORDS[user], code: await freshCode(user) }),
-      });
-      return res.status;
-    };
+    const approve = async (user: string, coid: string) => approveOver(url, user, coid, await freshCode(user));
     const nc = await nats.connect('admin');
     const orders = async () => streamMessages(jetstream(nc), 'ORDERS');
 
     // ── the two processes; the pipeline replays both files once and stays up ──
     const g1 = start(gatewayEnv);
     await until('the gateway process', 60_000, async () => (await machines(url)) !== undefined, g1);
-    const pipeline = start({ ...common, FAKEOUT_ROLE: 'pipeline', FAKEOUT_DATA_DIR: join(dir, 'pipeline'), FAKEOUT_REPLAY: [join(dir, 'btc-perp_1m.csv'), join(dir, 'BTC_USDT-1m.csv')].join(','), PORT: String(await freePort()) });
+    const pipeline = start({ ...common, FAKEOUT_ROLE: 'pipeline', FAKEOUT_DATA_DIR: join(dir, 'pipeline'), FAKEOUT_REPLAY: files.join(','), PORT: String(await freePort()) });
     const skippedCount = async () => (await db.selectFrom('audit_log').select('seq').where('action', '=', 'intent.skipped').execute()).length;
     await until('every intent decided: A and B pending, the later signals skipped', 90_000, async () => (await skippedCount()) === 2 * (signals.length - 1) && (await statusOf(A)) === 'pending_approval' && (await statusOf(B)) === 'pending_approval', pipeline);
 
@@ -294,8 +262,7 @@ s('SIGKILL of the gateway process between the broker call and the commit, and wi
     for (const p of [pipeline, g3]) assert.is((await p.exited).code, 0, 'SIGTERM drains and exits 0');
   } finally {
     await locker?.end().catch(() => undefined);
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
+    await killAll(procs);
     await nats.cleanup();
     await t.cleanup();
     rmSync(dir, { recursive: true, force: true });

@@ -12,35 +12,28 @@
  * A and B are the same signal replayed under two symbols (BTC-PERP and BTC/USDT), so both wait for
  * a person at once; the later signals are skipped (working order, open position).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createAuthService } from '../../actors/auth/auth.service.ts';
-import { lockoutPolicy } from '../../actors/auth/lockout.ts';
 import type { GatewayState } from '../../actors/gateway/gateway-state.ts';
 import { loadCheckpoint } from '../../adapters/db/index.ts';
 import { jetstream, streamMessages } from '../../adapters/nats/index.ts';
 import { referenceCode, stepOf } from '../auth/reference-totp.ts';
-import { REPO, writeFtxSlice } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { gatewayMachines, heldWorkers, leaseState } from '../helpers/machines.ts';
 import { natsPasswordEnv, startTestNats } from '../helpers/nats-server.ts';
-import { freePort, launch, type Running } from '../helpers/process.ts';
-import { expectedBars, expectedSignals } from './expected.ts';
+import { freePort, type Running } from '../helpers/process.ts';
+import { approveOver, enrolApprovers, killAll, startCli, twoSymbolSlices } from './gateway-rig.ts';
 
 const s = suite('gateway standby takes over from a killed active gateway');
 const ROWS = 340;
-const A_SYM = 'BTC-PERP';
-const B_SYM = 'BTC/USDT';
 /** FAKEOUT_GATEWAY_LEASE_TTL of the test, seconds: renewal every 1 s */
 const TTL_S = 4;
 /** the documented worst case from a holder's death to a standby holding the lease: TTL + TTL/4 */
 const WORST_TAKEOVER_MS = TTL_S * 1000 + (TTL_S * 1000) / 4;
-const PASSWORDS: Record<string, string> = { ann: 'ann-password-1', ben: 'ben-password-22' };
-const SEEDS: Record<string, Buffer> = {};
 
 async function until(what: string, ms: number, check: () => Promise<boolean> | boolean, proc?: Running): Promise<void> {
   const deadline = Date.now() + ms;
@@ -59,36 +52,15 @@ s('SIGKILL of the active gateway inside a commit: the standby takes the lease wi
   const procs: Running[] = [];
   let locker: pg.Client | undefined;
   try {
-    const { rows } = writeFtxSlice(dir, ROWS, 'btc-perp_1m.csv');
-    const usdt = writeFtxSlice(dir, ROWS, 'BTC_USDT-1m.csv').path;
-    // the same rows under another header spelling: a replay is keyed by the file's bytes
-    writeFileSync(usdt, readFileSync(usdt, 'utf8').replace(/^[^\n]*/, (h) => h.toUpperCase()));
-    const signals = expectedSignals(expectedBars(A_SYM, rows, ['1m']).values());
-    assert.ok(signals.length >= 3, 'the slice holds several signals');
-    const A = `${signals[0]!.id}:entry`;
-    const B = `${signals[0]!.id.replace(A_SYM, B_SYM)}:entry`;
-
-    let enrolling = '';
-    const auth = createAuthService({
-      db, clock: { now: () => Date.now() }, lockout: lockoutPolicy(5, 900), operator: 'cli:test', secretsDir: join(dir, 'qr'),
-      random: (k) => (SEEDS[enrolling] = Buffer.alloc(k, enrolling === 'ann' ? 7 : 9)),
-    });
-    for (const name of Object.keys(PASSWORDS)) {
-      await auth.addUser(name, 'approver', PASSWORDS[name]);
-      enrolling = name;
-      await auth.enrollTotp(name);
-    }
+    const { signals, files, A, B } = twoSymbolSlices(dir, ROWS);
+    const SEEDS = await enrolApprovers(db, dir);
 
     const common = {
       NATS_URL: nats.url, ...natsPasswordEnv(nats.users), DATABASE_URL: t.url!, LOG_LEVEL: 'info', FAKEOUT_WEBHOOK_SECRET: 'gateway-standby-test',
       FAKEOUT_TIMEFRAMES: '1m', FAKEOUT_NOISE_BPS: '0', FAKEOUT_LOW_LIQ_MULTIPLIER: '1', FAKEOUT_SIGNAL_MAX_AGE: '86400', FAKEOUT_APPROVAL_TTL: '86400', FAKEOUT_CLOCK_TICK: '3600',
       FAKEOUT_GATED_TRADES: '2', FAKEOUT_GATEWAY_LEASE_TTL: String(TTL_S),
     };
-    const start = (env: Record<string, string>) => {
-      const p = launch(process.execPath, ['--import', 'tsx', join(REPO, 'actors/app/cli.ts'), 'start'], env);
-      procs.push(p);
-      return p;
-    };
+    const start = (env: Record<string, string>) => startCli(procs, env);
     const [port1, port2] = [await freePort(), await freePort()];
     const url1 = `http://127.0.0.1:${port1}`;
     const url2 = `http://127.0.0.1:${port2}`;
@@ -96,13 +68,7 @@ s('SIGKILL of the active gateway inside a commit: the standby takes the lease wi
     const checkpoint = async () => (await loadCheckpoint<GatewayState>(db, 'execution-gateway'))!;
     const approvedFills = async () => (checkpoint().then((cp) => (cp.state.gate as { context: { approvedFills: number } }).context.approvedFills));
     const statusOf = async (coid: string) => (await db.selectFrom('orders').select('status').where('client_order_id', '=', coid).executeTakeFirst())?.status;
-    const approve = async (url: string, user: string, coid: string) => {
-      const code = referenceCode(SEEDS[user]!, stepOf(Date.now()));
-      const res = await fetch(`${url}/api/orders/${encodeURIComponent(coid)}/approve`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: PASSWORDS[user], code }),
-      });
-      return res.status;
-    };
+    const approve = async (url: string, user: string, coid: string) => approveOver(url, user, coid, referenceCode(SEEDS[user]!, stepOf(Date.now())));
     /** the standby as GET /actors shows it: the lease machine waiting, no stage under it, no gate or breaker */
     const assertStandby = async (what: string) => {
       assert.is(await leaseState(url2), 'standby', `${what}: the second gateway waits in standby`);
@@ -120,7 +86,7 @@ s('SIGKILL of the active gateway inside a commit: the standby takes the lease wi
     await assertStandby('at start');
     assert.equal((await heldWorkers(url1)).sort(), ['audit-mirror', 'execution-gateway', 'gateway-clock', 'order-intake', 'slippage-monitor'], 'the active one runs every stage of the role');
 
-    const pipeline = start({ ...common, FAKEOUT_ROLE: 'pipeline', FAKEOUT_DATA_DIR: join(dir, 'pipeline'), FAKEOUT_REPLAY: [join(dir, 'btc-perp_1m.csv'), join(dir, 'BTC_USDT-1m.csv')].join(','), PORT: String(await freePort()) });
+    const pipeline = start({ ...common, FAKEOUT_ROLE: 'pipeline', FAKEOUT_DATA_DIR: join(dir, 'pipeline'), FAKEOUT_REPLAY: files.join(','), PORT: String(await freePort()) });
     const skipped = async () => (await db.selectFrom('audit_log').select('seq').where('action', '=', 'intent.skipped').execute()).length;
     await until('every intent decided: A and B pending, the later signals skipped', 120_000, async () => (await skipped()) === 2 * (signals.length - 1) && (await statusOf(A)) === 'pending_approval' && (await statusOf(B)) === 'pending_approval', pipeline);
 
@@ -186,8 +152,7 @@ s('SIGKILL of the active gateway inside a commit: the standby takes the lease wi
     for (const p of [pipeline, g2]) assert.is((await p.exited).code, 0, 'SIGTERM drains and exits 0');
   } finally {
     await locker?.end().catch(() => undefined);
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
+    await killAll(procs);
     await nats.cleanup();
     await t.cleanup();
     rmSync(dir, { recursive: true, force: true });
