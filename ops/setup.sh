@@ -3,6 +3,8 @@
 # missing, so running it twice is quick and harmless.
 #   - nats-server (Debian package) when it is not on PATH
 #   - chrony (Debian package) when chronyd is missing: the tests run their own chronyd as a loopback NTP server
+#   - prometheus (Debian package) when promtool is missing: npm test lints /metrics and the alert rules with it;
+#     the Prometheus server service that package starts is stopped and disabled (see below)
 #   - the npm dependencies, exactly as locked (npm ci), when node_modules is missing or stale
 #   - the patches in ops/patches/ to installed packages (each idempotent; README "Patched dependencies")
 set -euo pipefail
@@ -28,6 +30,7 @@ say "node $(node --version)"
 # what to do by hand. WHAT is the program that is missing, for the messages.
 apt_install() {
   local what=$1 pkg=$2 SUDO=""
+  shift 2 # the rest: extra apt-get install options (e.g. --no-install-recommends)
   say "$what missing; installing $pkg with apt-get"
   if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || die "$what is missing and this is not root; run: sudo apt-get install $pkg"
@@ -35,7 +38,7 @@ apt_install() {
   fi
   command -v apt-get >/dev/null 2>&1 || die "$what is missing and apt-get is not available; install $pkg and re-run."
   $SUDO apt-get update -qq || die "apt-get update failed; install $pkg by hand and re-run."
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$pkg" || die "apt-get install $pkg failed; install it by hand and re-run."
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" "$pkg" || die "apt-get install $pkg failed; install it by hand and re-run."
 }
 
 if command -v nats-server >/dev/null 2>&1; then
@@ -69,6 +72,26 @@ else
   apt_install chromium chromium
   command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || die "chromium still not on PATH after install."
   say "installed $(chromium --version 2>/dev/null | head -n1)"
+fi
+
+# promtool lints GET /metrics and ops/alerts.yml in npm test (spec/ops/promtool.test.ts); Debian ships it
+# in the prometheus package. --no-install-recommends keeps prometheus-node-exporter (a second service
+# on :9100) off the machine. Where systemd runs, the package's postinst enables and starts the
+# Prometheus server on :9090 with its own config: we only wanted promtool, so setup stops and
+# disables that one service right after installing it (only when setup installed it: a Prometheus
+# that was there before is the machine's, and setup does not touch it). Run Prometheus against
+# fakeout with ops/prometheus.yml instead (docs/operations.md "Prometheus").
+if command -v promtool >/dev/null 2>&1; then
+  say "promtool present: $(promtool --version 2>&1 | head -n1)"
+else
+  apt_install promtool prometheus --no-install-recommends
+  command -v promtool >/dev/null 2>&1 || die "promtool still not on PATH after installing prometheus."
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || say "could not stop prometheus.service; stop it by hand (systemctl disable --now prometheus)"
+    say "stopped and disabled the prometheus.service the package started (only promtool is needed)"
+  fi
+  say "installed $(promtool --version 2>&1 | head -n1)"
 fi
 
 # npm ci is the reproducible install; skip it when node_modules already matches the lock file.

@@ -37,6 +37,7 @@ import type { ExecutionWiring } from '../gateway/execution-wiring.ts';
 import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
 import { startClockTickActor } from '../gateway/clock-tick.actor.ts';
 import { startIntegrityActor } from '../integrity/integrity.actor.ts';
+import type { IntegrityResult } from '../integrity/integrity.service.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 
 /** The supervisors under the root, in start order (shutdown runs in reverse: intake first). */
@@ -68,6 +69,8 @@ export interface RoleContext {
   onAuditMirrored?(r: AuditMirrorReport): void;
   /** after the execution gateway's batch committed: its counts and machine states (metrics) */
   onGatewayCommitted?(r: GatewayCommitReport): void;
+  /** after each scheduled integrity run, passed or failed (metrics) */
+  onIntegrityRun?(r: IntegrityResult): void;
   /** the execution side's shared paper broker, parameters and live gateway state */
   execution: ExecutionWiring;
 }
@@ -189,7 +192,7 @@ export const ROLE_TABLE: readonly ActorEntry[] = Object.freeze([
     start: (c) => {
       const intervalMs = c.config.integrityEverySeconds * 1000;
       if (intervalMs === 0) return undefined;
-      return () => startIntegrityActor({ db: c.db, bus: c.bus('pipeline'), clock: c.clock, log: c.log, intervalMs });
+      return () => startIntegrityActor({ db: c.db, bus: c.bus('pipeline'), clock: c.clock, log: c.log, intervalMs, ...(c.onIntegrityRun ? { onRun: c.onIntegrityRun } : {}) });
     },
   },
   {

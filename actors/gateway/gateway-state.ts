@@ -136,20 +136,44 @@ export function positionMessage(o: BookOrder, trade: ClosedTrade | null): { kind
 export interface GatewayCommitReport {
   orders: Partial<Record<OrderStatusName, number>>;
   fills: { entry: number; exit: number };
+  /**
+   * breaker trips in the batch: by the breaker's own condition (`slippage`, `losses`, `drawdown`,
+   * `orderErrors`), and a trip published on `risk.trip.<source>` by its source (`clock`, `manual`…)
+   */
+  trips: Record<string, number>;
+  /** entry orders in `pending_approval` after the batch */
+  approvalsPending: number;
   gate: string;
   breaker: string;
 }
 
 /**
  * Counts a batch's outputs. Entry rows only: a close writes the entry's row and the exit's row
- * (both `closed`), and one trade must count once.
+ * (both `closed`), and one trade must count once. Trips are read from the batch's audit entries
+ * (the breaker's `tripped` notice and the gateway's `breaker.trip_requested` / `trip_malformed`),
+ * so they count only what was committed with the breaker's snapshot.
  */
-export function countOutputs(outputs: readonly GatewayOutput[]): Pick<GatewayCommitReport, 'orders' | 'fills'> {
+export function countOutputs(outputs: readonly GatewayOutput[]): Pick<GatewayCommitReport, 'orders' | 'fills' | 'trips'> {
   const orders: Partial<Record<OrderStatusName, number>> = {};
   const fills = { entry: 0, exit: 0 };
+  const trips: Record<string, number> = {};
+  const add = (reason: string) => void (trips[reason] = (trips[reason] ?? 0) + 1);
   for (const o of outputs) {
     if (o.kind === 'order' && o.row.leg === 'entry') orders[o.row.status] = (orders[o.row.status] ?? 0) + 1;
     if (o.kind === 'fill') fills[o.fill.leg] += 1;
+    if (o.kind !== 'audit') continue;
+    const { action, details } = o.entry;
+    // a published trip: its source, once (the breaker's `tripped` notice for it says `monitor`)
+    if (action === 'breaker.trip_requested' || action === 'breaker.trip_malformed') add(String(details['source']));
+    // the breaker's own conditions: each that tripped (two at the same moment count under each)
+    if (action === 'breaker.tripped' && Array.isArray(details['trips'])) {
+      for (const t of details['trips'] as { condition?: unknown }[]) if (t.condition !== 'monitor') add(String(t.condition));
+    }
   }
-  return { orders, fills };
+  return { orders, fills, trips };
+}
+
+/** Entry orders waiting for a person's approval. */
+export function approvalsPending(s: Readonly<GatewayState>): number {
+  return Object.values(s.orders).filter((o) => o.status === 'pending_approval').length;
 }

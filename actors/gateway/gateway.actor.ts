@@ -28,7 +28,7 @@ import type { OutboundMessage } from '../stage/ports.ts';
 import type { StageDefinition } from '../stage/stage.actor.ts';
 import type { GovernedVersion } from '../config/governed.ts';
 import { GatewayProcessor, type GatewayOutput, type GatewayParams, type GatewayState } from './gateway-processor.ts';
-import { countOutputs, GATEWAY_STAGE, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
+import { approvalsPending, countOutputs, GATEWAY_STAGE, type AuditNote, type GatewayCommitReport } from './gateway-state.ts';
 
 function decodeScore(value: unknown): ScoreMessage {
   const m = value as Partial<ScoreMessage> | null;
@@ -133,7 +133,7 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
       return p;
     },
     afterCommit(outputs) {
-      if (current !== undefined) deps.onCommitted?.({ ...countOutputs(outputs), gate: current.gateState, breaker: current.breakerState });
+      if (current !== undefined) deps.onCommitted?.({ ...countOutputs(outputs), approvalsPending: approvalsPending(current.state), gate: current.gateState, breaker: current.breakerState });
     },
     // POLICY: one message's effect, then the next message: the broker's answers and fills are
     // fed straight back, so each intent is decided knowing every result before it

@@ -11,7 +11,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { addressList, type AddressList } from '../../actors/domain/address-list.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import type { IngestOutcome, Metrics } from '../metrics/metrics.ts';
+import type { IngestOutcome, Metrics, WebhookOutcome } from '../metrics/metrics.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { constantTimeEqual } from './constant-time-equal.ts';
 import { sendError, toFakeoutError } from './errors.ts';
@@ -87,6 +87,23 @@ function outcomeOf(err: FakeoutError): IngestOutcome {
   return 'rejected';
 }
 
+/** How a refused request is counted in `fakeout_webhook_requests_total`, by its registry code (docs/errors.md). */
+const WEBHOOK_OUTCOME_OF_CODE: Readonly<Record<string, WebhookOutcome>> = Object.freeze({
+  FAKEOUT_ERR_WEBHOOK_UNAUTHORIZED: 'unauthorized',
+  FAKEOUT_ERR_WEBHOOK_FORBIDDEN: 'forbidden',
+  FAKEOUT_ERR_WEBHOOK_RATE_LIMITED: 'rate_limited',
+  FAKEOUT_ERR_WEBHOOK_TOO_LARGE: 'too_large',
+  FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE: 'unsupported_media_type',
+  FAKEOUT_ERR_WEBHOOK_NOT_JSON: 'not_json',
+  FAKEOUT_ERR_WEBHOOK_INVALID: 'invalid',
+  FAKEOUT_ERR_INGEST_UNAVAILABLE: 'unavailable',
+});
+
+/** The `fakeout_webhook_requests_total` outcome of a refused request: its code's, else `invalid` (4xx) or `error` (5xx). */
+export function webhookOutcomeOf(err: FakeoutError): WebhookOutcome {
+  return WEBHOOK_OUTCOME_OF_CODE[err.code] ?? (err.status >= 500 ? 'error' : 'invalid');
+}
+
 /** The allowlist matcher; a malformed entry stops the start, named like loadConfig names it. */
 function allowlistOf(entries: readonly string[]): AddressList {
   try {
@@ -151,6 +168,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   app.setErrorHandler((err, request, reply) => {
     const fe = toFakeoutError(err);
     count(outcomeOf(fe));
+    metrics.webhookRequests.inc({ outcome: webhookOutcomeOf(fe) });
     if (fe.info['flag'] === TIME_SKEW_FLAG) metrics.webhookTimeSkew.inc({ action: 'refused' });
     // A refused alert is an operator's business (a broken template, a leaked URL): say who sent
     // what was wrong. POLICY: never the body, never the secret; only the code, field and address.
@@ -179,6 +197,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const { secret: _secret, ...alert } = body;
     const result = await acceptAlert(alert, { remote: request.ip });
     count(result.duplicate ? 'duplicate' : 'accepted');
+    metrics.webhookRequests.inc({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
     const flags = result.flags ?? [];
     // POLICY: a skewed alert kept by FAKEOUT_WEBHOOK_SKEW_ACTION=flag is counted and logged, never silent
     if (flags.includes(TIME_SKEW_FLAG)) {

@@ -6,7 +6,8 @@
  * stage names, consumer names, machine state names), so the number of series stays bounded
  * however many symbols flow through.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.ts';
 
 /** Where an ingested event came from. */
 export const INGEST_SOURCES = ['replay', 'tradingview'] as const;
@@ -30,6 +31,27 @@ export type TimeSkewAction = (typeof TIME_SKEW_ACTIONS)[number];
 /** The drift monitor's judgment of one clock measurement (adapters/time/drift.ts). */
 export const CLOCK_VERDICTS = ['ok', 'warn', 'trip'] as const;
 export type ClockVerdict = (typeof CLOCK_VERDICTS)[number];
+
+/**
+ * Why the circuit breaker tripped, the `reason` of `fakeout_breaker_trips_total`: one of the
+ * breaker's own conditions (actors/risk/breaker-conditions.ts `TripCondition`, bar `monitor`), or
+ * for a trip published on `risk.trip.<source>` its source when it is one fakeout publishes
+ * (`clock`: the drift monitor, `integrity`: the integrity auditor, `manual`: a person's kill
+ * switch); any other source is `other`, so a publisher cannot grow the label set.
+ */
+export const BREAKER_TRIP_REASONS = ['slippage', 'losses', 'drawdown', 'orderErrors', 'clock', 'integrity', 'manual', 'other'] as const;
+export type BreakerTripReason = (typeof BREAKER_TRIP_REASONS)[number];
+
+/**
+ * What `POST /webhook/tradingview` answered, the `outcome` of `fakeout_webhook_requests_total`:
+ * finer than the ingest outcome (it tells a wrong secret from an oversized body from a wrong media
+ * type), one per HTTP request. `unavailable` is the 503 of a RAW stream that did not acknowledge,
+ * `error` any other server-side failure.
+ */
+export const WEBHOOK_OUTCOMES = [
+  'accepted', 'duplicate', 'unauthorized', 'forbidden', 'rate_limited', 'too_large', 'unsupported_media_type', 'not_json', 'invalid', 'unavailable', 'error',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 /** What a stage did with one message. */
 export const STAGE_OUTCOMES = ['processed', 'skipped', 'bad'] as const;
@@ -73,11 +95,11 @@ export interface Metrics {
   readonly auditMirror: Gauge<'figure'>;
   /** `fakeout_bar_events_total{outcome}`: outcome is a {@link BarEventOutcome}. No symbol label, see the POLICY above. */
   readonly barEvents: Counter<'outcome'>;
-  /** `fakeout_clock_offset_ms`: the latest clock offset the drift monitor measured (NTP time − system time). */
+  /** `fakeout_clock_offset_seconds`: the latest clock offset the drift monitor measured (NTP time − system time). */
   readonly clockOffset: Gauge<never>;
   /** `fakeout_clock_verdicts_total{verdict}`: the drift monitor's measurements by {@link ClockVerdict}. */
   readonly clockVerdicts: Counter<'verdict'>;
-  /** Records one drift-monitor judgment: the verdict counted, the offset (when one was measured) set. */
+  /** Records one drift-monitor judgment: the verdict counted, the offset (when one was measured, in ms) set in seconds. */
   recordClockVerdict(verdict: ClockVerdict, offsetMs: number | null): void;
   /** `fakeout_monitor_value{monitor}`: the figure a monitor judges (slippage ratio, low-liquidity share). */
   readonly monitorValue: Gauge<'monitor'>;
@@ -95,6 +117,29 @@ export interface Metrics {
   readonly gateState: Gauge<'state'>;
   /** `fakeout_breaker_state{state}`: 1 for the circuit breaker's current state; write it with {@link Metrics.setBreakerState}. */
   readonly breakerState: Gauge<'state'>;
+  /** `fakeout_breaker_trips_total{reason}`: breaker trips by {@link BreakerTripReason}, counted after the gateway's batch committed. */
+  readonly breakerTrips: Counter<'reason'>;
+  /** `fakeout_approvals_pending`: entry orders waiting for a person's approval, after each gateway batch. */
+  readonly approvalsPending: Gauge<never>;
+  /** `fakeout_slippage_ratio`: realised/modelled slippage over the breaker's window (the slippage monitor's figure). */
+  readonly slippageRatio: Gauge<never>;
+  /** `fakeout_low_liquidity_signals_ratio`: share of low-liquidity signals in the liquidity monitor's window. */
+  readonly lowLiquidityRatio: Gauge<never>;
+  /**
+   * `fakeout_integrity_failed`: 1 when the integrity auditor's last run failed, 0 when it passed or
+   * none ran yet (an unlabelled gauge starts at 0, so "ok = 1" would read as a failure before the first run).
+   */
+  readonly integrityFailed: Gauge<never>;
+  /** `fakeout_integrity_runs_total{result}`: integrity runs, `ok` or `failed`. */
+  readonly integrityRuns: Counter<'result'>;
+  /** `fakeout_integrity_problems`: problems the last integrity run found. */
+  readonly integrityProblems: Gauge<never>;
+  /** `fakeout_integrity_last_run_timestamp_seconds`: when the last integrity run ended (clock time, Unix seconds). */
+  readonly integrityLastRun: Gauge<never>;
+  /** Records one integrity run: ok, its problem count and its time (epoch ms). */
+  recordIntegrityRun(r: { ok: boolean; problems: number; at: number }): void;
+  /** `fakeout_webhook_requests_total{outcome}`: webhook requests by {@link WebhookOutcome}. */
+  readonly webhookRequests: Counter<'outcome'>;
   setGateState(state: string): void;
   setBreakerState(state: string): void;
   /** `fakeout_supervision_events_total{type}`: start, crash, restart, escalation… */
@@ -119,7 +164,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   // WHY own registry: tests and several in-process roles can each build one without
   // "metric already registered" clashes on prom-client's global registry.
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const registers = [registry];
 
   const actorRestarts = new Counter({
@@ -172,8 +217,8 @@ export function createMetrics(): Metrics {
     registers,
   });
   const clockOffset = new Gauge({
-    name: 'fakeout_clock_offset_ms',
-    help: 'The latest clock offset the drift monitor measured against FAKEOUT_NTP_SERVERS (NTP time minus system time), ms.',
+    name: 'fakeout_clock_offset_seconds',
+    help: 'The latest clock offset the drift monitor measured against FAKEOUT_NTP_SERVERS (NTP time minus system time), seconds.',
     registers,
   });
   const clockVerdicts = new Counter({
@@ -238,6 +283,57 @@ export function createMetrics(): Metrics {
     labelNames: ['figure'] as const,
     registers,
   });
+  const breakerTrips = new Counter({
+    name: 'fakeout_breaker_trips_total',
+    help: 'Circuit breaker trips by reason (slippage, losses, drawdown, orderErrors, clock, integrity, manual, other).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of BREAKER_TRIP_REASONS) breakerTrips.inc({ reason }, 0);
+  const approvalsPending = new Gauge<never>({
+    name: 'fakeout_approvals_pending',
+    help: "Entry orders waiting for a person's approval (pending_approval), after each committed gateway batch.",
+    registers,
+  });
+  const slippageRatio = new Gauge<never>({
+    name: 'fakeout_slippage_ratio',
+    help: "Realised over modelled slippage across the breaker's window of entry fills (the slippage monitor's figure; the breaker trips above FAKEOUT_BREAKER_SLIPPAGE_RATIO).",
+    registers,
+  });
+  const lowLiquidityRatio = new Gauge<never>({
+    name: 'fakeout_low_liquidity_signals_ratio',
+    help: "Share of low-liquidity signals among the liquidity monitor's window (alert above FAKEOUT_LIQUIDITY_ALERT_SHARE).",
+    registers,
+  });
+  const integrityFailed = new Gauge<never>({
+    name: 'fakeout_integrity_failed',
+    help: "1 when the integrity auditor's last run found RAW and raw_events disagreeing or the hash chain broken, 0 when it passed or none ran yet.",
+    registers,
+  });
+  const integrityRuns = new Counter({
+    name: 'fakeout_integrity_runs_total',
+    help: 'Integrity auditor runs by result (ok, failed).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const result of ['ok', 'failed']) integrityRuns.inc({ result }, 0);
+  const integrityProblems = new Gauge<never>({
+    name: 'fakeout_integrity_problems',
+    help: 'Problems the last integrity run found (0 when it passed).',
+    registers,
+  });
+  const integrityLastRun = new Gauge<never>({
+    name: 'fakeout_integrity_last_run_timestamp_seconds',
+    help: 'When the last integrity run ended, Unix time in seconds (the process clock).',
+    registers,
+  });
+  const webhookRequests = new Counter({
+    name: 'fakeout_webhook_requests_total',
+    help: 'Requests to POST /webhook/tradingview by outcome (accepted, duplicate, unauthorized, forbidden, rate_limited, too_large, unsupported_media_type, not_json, invalid, unavailable, error).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of WEBHOOK_OUTCOMES) webhookRequests.inc({ outcome }, 0);
   const supervisionEvents = new Counter({
     name: 'fakeout_supervision_events_total',
     help: 'Supervision events (start, crash, restart, escalation, ...).',
@@ -291,6 +387,21 @@ export function createMetrics(): Metrics {
     fills,
     gateState,
     breakerState,
+    breakerTrips,
+    approvalsPending,
+    slippageRatio,
+    lowLiquidityRatio,
+    integrityFailed,
+    integrityRuns,
+    integrityProblems,
+    integrityLastRun,
+    recordIntegrityRun: (r) => {
+      integrityFailed.set(r.ok ? 0 : 1);
+      integrityRuns.inc({ result: r.ok ? 'ok' : 'failed' });
+      integrityProblems.set(r.problems);
+      integrityLastRun.set(r.at / 1000);
+    },
+    webhookRequests,
     setGateState: oneHot(gateState),
     setBreakerState: oneHot(breakerState),
     actorRestarts,
@@ -305,7 +416,7 @@ export function createMetrics(): Metrics {
     clockVerdicts,
     recordClockVerdict: (verdict, offsetMs) => {
       clockVerdicts.inc({ verdict });
-      if (offsetMs !== null) clockOffset.set(offsetMs);
+      if (offsetMs !== null) clockOffset.set(offsetMs / 1000);
     },
     monitorValue,
     monitorAlert,

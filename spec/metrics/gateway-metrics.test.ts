@@ -32,19 +32,19 @@ function oneTrade() {
 
 s('a trade counts one entry order per status it entered and one fill per leg (the exit row is not a second close)', () => {
   const { out } = oneTrade();
-  assert.equal(countOutputs(out), { orders: { pending_approval: 1, sent: 1, filled: 1, closed: 1 }, fills: { entry: 1, exit: 1 } });
+  assert.equal(countOutputs(out), { orders: { pending_approval: 1, sent: 1, filled: 1, closed: 1 }, fills: { entry: 1, exit: 1 }, trips: {} });
 });
 
 s('after commit the stage reports the counts with the gate and breaker states', () => {
   const { stage, out, reports } = oneTrade();
   stage.afterCommit!(out);
-  assert.equal(reports, [{ orders: { pending_approval: 1, sent: 1, filled: 1, closed: 1 }, fills: { entry: 1, exit: 1 }, gate: 'gated', breaker: 'closed' }]);
+  assert.equal(reports, [{ orders: { pending_approval: 1, sent: 1, filled: 1, closed: 1 }, fills: { entry: 1, exit: 1 }, trips: {}, approvalsPending: 0, gate: 'gated', breaker: 'closed' }]);
 });
 
 s('GET /metrics shows the order and fill counters and the one-hot gate and breaker gauges', async () => {
   const metrics = createMetrics();
-  recordGatewayCommit(metrics, { orders: { pending_approval: 2, sent: 1 }, fills: { entry: 1, exit: 0 }, gate: 'gated', breaker: 'closed' });
-  recordGatewayCommit(metrics, { orders: { sent: 1, cancelled: 1 }, fills: { entry: 1, exit: 1 }, gate: 'paused', breaker: 'open' });
+  recordGatewayCommit(metrics, { orders: { pending_approval: 2, sent: 1 }, fills: { entry: 1, exit: 0 }, trips: {}, approvalsPending: 2, gate: 'gated', breaker: 'closed' });
+  recordGatewayCommit(metrics, { orders: { sent: 1, cancelled: 1 }, fills: { entry: 1, exit: 1 }, trips: { manual: 1 }, approvalsPending: 0, gate: 'paused', breaker: 'open' });
   const { app } = makeFixture({ metrics });
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   assert.is(res.statusCode, 200);

@@ -41,7 +41,7 @@ s('a clock verdict is counted by kind and its offset kept; a verdict without an 
   m.recordClockVerdict('warn', 250.5);
   m.recordClockVerdict('trip', null);
   const text = await m.render();
-  assert.match(text, '\nfakeout_clock_offset_ms 250.5\n');
+  assert.match(text, '\nfakeout_clock_offset_seconds 0.2505\n');
   assert.match(text, '\nfakeout_clock_verdicts_total{verdict="warn"} 1\n');
   assert.match(text, '\nfakeout_clock_verdicts_total{verdict="trip"} 1\n');
   assert.match(text, '\nfakeout_clock_verdicts_total{verdict="ok"} 0\n');
