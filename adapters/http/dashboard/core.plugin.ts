@@ -46,6 +46,8 @@ const core: FastifyPluginAsync<Pick<SessionOptions, 'db' | 'clock' | 'policy'>> 
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyHelmet, { global: false, contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } } });
 
+  app.decorateRequest('dashboardUser', null);
+  app.decorateRequest('dashboardSessionEnded', null);
   const session = resolveSession(opts);
   app.addHook('onRequest', async (request, reply) => {
     if (!isUi(request)) return;

@@ -124,7 +124,11 @@ export const sessionRoutes: FastifyPluginAsync<SessionOptions> = async (app, opt
   };
   const guard = makeGuard();
 
-  app.get('/csrf', async (_request, reply) => ({ token: reply.generateCsrf() }));
+  // Unguarded: the page asks it first, so it learns whether a session is open without a 401 (which the browser would log as an error).
+  app.get('/csrf', async (request, reply) => {
+    const u = request.dashboardUser;
+    return { token: reply.generateCsrf(), session: u == null ? null : { user: u.user, role: u.role, permissions: permissionsOf(u.role) } };
+  });
 
   app.post('/login', { preHandler: rateLimited }, async (request, reply) => {
     const { user, password } = parseLoginBody(request.body);
