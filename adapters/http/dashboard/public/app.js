@@ -30,7 +30,8 @@ async function api(path, { method = 'GET', body } = {}) {
     err.code = e.code;
     err.status = res.status;
     err.field = e.field;
-    if (res.status === 401 && !path.startsWith('/login')) showLogin(e.message);
+    // only a missing or ended session sends the user back to the login form (a wrong TOTP code is also a 401)
+    if (e.code === 'FAKEOUT_ERR_DASHBOARD_UNAUTHENTICATED') showLogin(e.message);
     throw err;
   }
   return data;
