@@ -115,9 +115,10 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   installErrorHandlers(app);
   // First: the dashboard's session core must be in place before any /ui/api plugin registers.
-  // `guard` is what every other dashboard API plugin takes (the dashboard contract).
+  // `guard` is what every other dashboard API plugin takes (the dashboard contract): register
+  // them below as `app.register(plugin, { prefix: '/ui/api', guard, ... })` when it is defined.
   const guard: Guard | undefined = opts.dashboard === undefined ? undefined : registerDashboard(app, opts.dashboard);
-  void guard;
+  void guard; // used by the DASH-DATA / INSPECT hunks the lead merges
   if (opts.acceptAlert) {
     app.register(webhookRoutes, {
       bodyLimit,

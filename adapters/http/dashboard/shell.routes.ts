@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
 import type { Action } from '../../../actors/auth/roles.ts';
+import { reportAssets } from '../../../actors/research/report-assets.ts';
 
 type Guard = (action: Action) => preHandlerAsyncHookHandler;
-import { reportAssets } from '../../../actors/research/report-assets.ts';
 
 export const PUBLIC_DIR = join(import.meta.dirname, 'public');
 
