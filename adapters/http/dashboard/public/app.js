@@ -37,10 +37,15 @@ async function api(path, { method = 'GET', body } = {}) {
   return data;
 }
 
-/** Server-sent events from /ui/api<path>: onEvent({ type, id, data }); returns close(). */
-function sse(path, onEvent) {
+/**
+ * Server-sent events from /ui/api<path>: onEvent({ type, id, data }) with `data` parsed as JSON
+ * when it is; returns close(). Unnamed events arrive as type 'message'; named ones only for the
+ * names in `events` (EventSource cannot listen to "every name").
+ */
+const DEFAULT_EVENTS = ['message', 'signal', 'transition', 'actor', 'update'];
+function sse(path, onEvent, { events = DEFAULT_EVENTS } = {}) {
   const es = new EventSource(`/ui/api${path}`, { withCredentials: true });
-  for (const type of ['signal', 'message']) {
+  for (const type of new Set(['message', ...events])) {
     es.addEventListener(type, (e) => {
       let data = e.data;
       try { data = JSON.parse(e.data); } catch { /* not JSON: passed as text */ }
