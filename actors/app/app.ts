@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { appendAudit, listMonitorStates, openDatabase, recentSignals, type Database } from '../../adapters/db/index.ts';
 import { insertConfigVersion } from '../../adapters/db/config.repo.ts';
-import { buildHttpServer } from '../../adapters/http/index.ts';
+import { buildHttpServer, type SignalsRoutesOptions } from '../../adapters/http/index.ts';
+import { dashboardOptions } from './dashboard-wiring.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
 import { configReader, followStream } from '../../adapters/nats/index.ts';
@@ -168,8 +169,27 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const acceptAlert = intake ? createAlertIntake({ bus: busOf('ingest'), clock, zone: config.exchangeZone, timeLimits, timeframes: config.timeframes, skewAction: config.webhookSkewAction }) : undefined;
   let supervisor!: Supervisor;
   const orders = hasOrderDecisions(role) ? orderDecisions(config, dataDir, clock, db, messaging) : undefined;
+  const signalsPort: SignalsRoutesOptions = {
+    recent: (q) => recentSignals(db, q),
+      // Only a process connected as `pipeline` may follow SIGNALS (nats.conf); others list from the database.
+      // Live signals come from the SIGNALS stream, as every hop does; the subject filter is by
+      // symbol token, and the symbol check drops another symbol with the same token.
+      follow: (q, onSignal, onEnd) =>
+        followStream(
+          messaging.bus('pipeline').js,
+          messaging.bus('pipeline').jsm,
+          { stream: 'SIGNALS', ...(q.symbol === undefined ? {} : { filter: `signals.${symbolToken(q.symbol)}` }), ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }) },
+          (m) => {
+            const signal = m.value as Signal;
+            if (q.symbol === undefined || signal?.symbol === q.symbol) onSignal(m.seq, signal);
+          },
+          onEnd,
+        ),
+  };
+  const dashboard = dashboardOptions(config, clock, db, orders?.session);
   const startHttp = () => {
     const server = buildHttpServer({
+      dashboard: { ...dashboard, signals: signalsPort },
       logger: log.child({ actor: 'http' }),
       bodyLimit: config.webhookBodyLimit,
       webhookSecret,
@@ -184,23 +204,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
-      signals: {
-        recent: (q) => recentSignals(db, q),
-        // Only a process connected as `pipeline` may follow SIGNALS (nats.conf); others list from the database.
-        // Live signals come from the SIGNALS stream, as every hop does; the subject filter is by
-        // symbol token, and the symbol check drops another symbol with the same token.
-        follow: (q, onSignal, onEnd) =>
-          followStream(
-            messaging.bus('pipeline').js,
-            messaging.bus('pipeline').jsm,
-            { stream: 'SIGNALS', ...(q.symbol === undefined ? {} : { filter: `signals.${symbolToken(q.symbol)}` }), ...(q.afterSeq === undefined ? {} : { afterSeq: q.afterSeq }) },
-            (m) => {
-              const signal = m.value as Signal;
-              if (q.symbol === undefined || signal?.symbol === q.symbol) onSignal(m.seq, signal);
-            },
-            onEnd,
-          ),
-      },
+      signals: signalsPort,
     });
     let closed = false;
     let onClose: (reason: string) => void = () => undefined;

@@ -8,12 +8,14 @@
  * signals on (see `npm start` in package.json and docs/operations.md).
  */
 import { systemClock } from '../../adapters/time/clock.ts';
+import { resolve } from 'node:path';
 import { createLogger } from '../../adapters/log/index.ts';
 import { FakeoutError, isFakeoutError } from '../domain/errors.ts';
 import { loadConfig } from '../domain/config.ts';
 import { FORMAT_NAMES, isFormatName, isValidSymbol } from '../ingest/formats/index.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
 import { startApp, type App } from './app.ts';
+import { ensureFirstAdmin, type FirstAdmin } from './dashboard-wiring.ts';
 import { parseCommandArgs, usageError, usageText, type CommandSyntax } from './cli-args.ts';
 import { AUTH_COMMANDS, auditTail, auditVerify, totpEnroll, usersAdd, withAuthDatabase } from './cli-auth.ts';
 import { INTEGRITY_COMMANDS, runIntegrityVerify } from './integrity-command.ts';
@@ -166,6 +168,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   // Only the roles that ingest serve the webhook (a gateway process answers 404 there): say what this process serves.
   const webhook = hasWebhookIntake(config.role);
   if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics${webhook ? `  POST ${url}/webhook/tradingview` : ''}\n`);
+  if (url && keepServing) process.stderr.write(firstLoginText(url, await ensureFirstAdmin(config, systemClock, app.database.db, resolve(config.dataDir))));
   await app.waitForIdle();
   if (stopping) return;
   process.stdout.write(formatSummary(await readSummary(app.database.db)));
@@ -177,6 +180,23 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   const failed = outcomes.filter((o) => o.failure !== undefined);
   for (const f of failed) process.stderr.write(`fakeout: replay of ${f.file} failed: ${f.failure}\n`);
   if (failed.length > 0) process.exitCode = 1;
+}
+
+/**
+ * The dashboard URL and how to log in the first time. POLICY: a generated password goes to the
+ * terminal once and nowhere else (not the JSON log): only its scrypt hash is stored.
+ */
+export function firstLoginText(url: string, first: FirstAdmin): string {
+  const lines = [`dashboard: ${url}/ui/`];
+  if (first.created && first.source === 'generated') {
+    lines.push(`  first login: user ${first.user}, password ${first.password}`);
+    lines.push('  (generated now and shown only this once; set FAKEOUT_ADMIN_PASSWORD before the first start to choose it; add more users with `fakeout users add`)');
+  } else if (first.created) {
+    lines.push(`  first login: user ${first.user} with the password in FAKEOUT_ADMIN_PASSWORD`);
+  } else {
+    lines.push('  log in with a user of `fakeout users add NAME --role ROLE --password-env VAR`');
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function replayRequest(args: readonly string[]): ReplayRequest {

@@ -101,11 +101,16 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
     return result;
   }
 
-  /** user → lock → password → role, inside `trx`; a wrong password counts towards the lock. */
-  async function authenticate(trx: Db, body: unknown, action: Action, refuse: (r: Refusal) => Promise<Refusal>): Promise<Authenticated | Refusal> {
-    const name = text(body, 'user', 'FAKEOUT_ERR_AUTH_INVALID', 64);
+  /**
+   * user → lock → password → role, inside `trx`; a wrong password counts towards the lock.
+   * With `session` (a dashboard session, adapters/http/dashboard/) the user is the session's and
+   * the password was checked at login: the lock and the role are still checked now, so a lock or
+   * a role change applies to an open session at once.
+   */
+  async function authenticate(trx: Db, body: unknown, action: Action, refuse: (r: Refusal) => Promise<Refusal>, session?: { user: string }): Promise<Authenticated | Refusal> {
+    const name = session === undefined ? text(body, 'user', 'FAKEOUT_ERR_AUTH_INVALID', 64) : session.user;
     if (isRefusal(name)) return refuse(name);
-    const password = text(body, 'password', 'FAKEOUT_ERR_AUTH_INVALID', MAX_PASSWORD);
+    const password = session === undefined ? text(body, 'password', 'FAKEOUT_ERR_AUTH_INVALID', MAX_PASSWORD) : undefined;
     if (isRefusal(password)) return refuse(password);
     const wrong = (why: string) => refuse({ code: 'FAKEOUT_ERR_AUTH_PASSWORD_WRONG', message: 'wrong user or password', details: { field: 'password', why } });
     const user = await getUser(trx, name);
@@ -119,7 +124,7 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
         details: { field: 'user', lockedUntil: state.lockedUntil },
       });
     }
-    if (user.password_hash === null || !(await verifyPassword(password, user.password_hash))) {
+    if (password !== undefined && (user.password_hash === null || !(await verifyPassword(password, user.password_hash)))) {
       if (state !== undefined) {
         const next = recordFailure(state, at, deps.lockout);
         await saveAuthState(trx, name, { ...state, failures: [...next.failures], lockedUntil: next.lockedUntil });
@@ -161,8 +166,8 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   }
 
   /** Orders waiting for a person, oldest first, for a user who may view. */
-  async function listPending(body: unknown): Promise<OrderRecord[]> {
-    await decideThenCommit('view', 'orders', (body as { user?: unknown } | null)?.user, (trx, refuse) => authenticate(trx, body, 'view', refuse));
+  async function listPending(body: unknown, session?: { user: string }): Promise<OrderRecord[]> {
+    await decideThenCommit('view', 'orders', session?.user ?? (body as { user?: unknown } | null)?.user, (trx, refuse) => authenticate(trx, body, 'view', refuse, session));
     return listOrdersByStatus(db, ORDER_STATUS.pendingApproval);
   }
 
@@ -178,11 +183,11 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   }
 
   /** `POST /api/orders/:id/approve` with `{ user, password, code }`. */
-  async function approve(clientOrderId: string, body: unknown): Promise<Decision> {
+  async function approve(clientOrderId: string, body: unknown, session?: { user: string }): Promise<Decision> {
     const subject = `order:${clientOrderId.slice(0, 256)}`;
-    const name = (body as { user?: unknown } | null)?.user;
+    const name = session?.user ?? (body as { user?: unknown } | null)?.user;
     const granted = await decideThenCommit('orders.approve', subject, name, async (trx, refuse) => {
-      const who = await authenticate(trx, body, 'orders.approve', refuse);
+      const who = await authenticate(trx, body, 'orders.approve', refuse, session);
       if (isRefusal(who)) return who;
       const order = await pendingOrder(trx, clientOrderId, refuse);
       if (isRefusal(order)) return order;
@@ -206,10 +211,10 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   }
 
   /** `POST /api/orders/:id/reject` with `{ user, password, reason }` (no TOTP: a rejection sends nothing). */
-  async function reject(clientOrderId: string, body: unknown): Promise<Decision> {
+  async function reject(clientOrderId: string, body: unknown, session?: { user: string }): Promise<Decision> {
     const subject = `order:${clientOrderId.slice(0, 256)}`;
-    const granted = await decideThenCommit('orders.reject', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
-      const who = await authenticate(trx, body, 'orders.reject', refuse);
+    const granted = await decideThenCommit('orders.reject', subject, session?.user ?? (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
+      const who = await authenticate(trx, body, 'orders.reject', refuse, session);
       if (isRefusal(who)) return who;
       const order = await pendingOrder(trx, clientOrderId, refuse);
       if (isRefusal(order)) return order;
@@ -228,10 +233,10 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
   }
 
   /** `POST /api/breaker/reset` with `{ user, password, code }`: the gateway decides what it does. */
-  async function resetBreaker(body: unknown): Promise<{ reset: 'requested'; published: true; user: string; at: number }> {
+  async function resetBreaker(body: unknown, session?: { user: string }): Promise<{ reset: 'requested'; published: true; user: string; at: number }> {
     const subject = 'breaker';
-    const granted = await decideThenCommit('breaker.reset', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
-      const who = await authenticate(trx, body, 'breaker.reset', refuse);
+    const granted = await decideThenCommit('breaker.reset', subject, session?.user ?? (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
+      const who = await authenticate(trx, body, 'breaker.reset', refuse, session);
       if (isRefusal(who)) return who;
       const early = deps.breaker === undefined ? undefined : resetRefusal(await deps.breaker(trx));
       if (early !== undefined) return refuse(early);
@@ -255,10 +260,10 @@ export function createApprovalsService(deps: ApprovalsServiceDeps) {
    * approver or admin with their password; no TOTP code (stopping must be easy, resuming is what
    * needs 2FA). Publishes `risk.trip.manual`; the gateway trips at its clock and audits it.
    */
-  async function tripBreaker(body: unknown): Promise<{ trip: 'requested'; published: true; user: string; at: number }> {
+  async function tripBreaker(body: unknown, session?: { user: string }): Promise<{ trip: 'requested'; published: true; user: string; at: number }> {
     const subject = 'breaker';
-    const granted = await decideThenCommit('breaker.trip', subject, (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
-      const who = await authenticate(trx, body, 'breaker.trip', refuse);
+    const granted = await decideThenCommit('breaker.trip', subject, session?.user ?? (body as { user?: unknown } | null)?.user, async (trx, refuse) => {
+      const who = await authenticate(trx, body, 'breaker.trip', refuse, session);
       if (isRefusal(who)) return who;
       const reason = text(body, 'reason', 'FAKEOUT_ERR_BREAKER_INVALID', MAX_REASON);
       if (isRefusal(reason)) return refuse(reason);

@@ -127,6 +127,12 @@ export interface Config {
   authMaxFailures: number;
   /** how long a lock lasts, and how far back failures count */
   authLockSeconds: number;
+  /** the first admin's dashboard password (`npm start` creates user `admin` when no admin exists); unset: generated and shown once */
+  adminPassword: string | undefined;
+  /** dashboard sessions: absolute lifetime, idle timeout, logins a minute per address and per user */
+  dashboardSessionHours: number;
+  dashboardIdleMinutes: number;
+  dashboardLoginRate: number;
   /** config governance (docs/config.md): trading-desk days, hours and zone; a proposal's lifetime */
   deskDays: string;
   deskHours: string;
@@ -225,6 +231,10 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_BROKER_SECRETS_FILE', default: '(unset: the paper broker needs none)', meaning: 'JSON file of broker credentials, mode 0600 (refused if group or others may read it); loaded only by roles all and gateway; every read is audited' },
   { name: 'FAKEOUT_AUTH_MAX_FAILURES', default: '5', meaning: 'failed approvals (wrong or reused TOTP codes) within FAKEOUT_AUTH_LOCK_SECONDS that lock the user (docs/security.md)' },
   { name: 'FAKEOUT_AUTH_LOCK_SECONDS', default: '900', meaning: 'how long a locked user stays locked, and how far back failed approvals count' },
+  { name: 'FAKEOUT_ADMIN_PASSWORD', default: '(unset: generated)', meaning: 'the password (12+ characters) of user `admin`, which `npm start` / `fakeout start` creates when no admin exists; unset: a password is generated and printed once on that start (docs/operations.md "Dashboard")' },
+  { name: 'FAKEOUT_DASHBOARD_SESSION_HOURS', default: '12', meaning: 'a dashboard session ends this many hours after login (0 < h ≤ 168)' },
+  { name: 'FAKEOUT_DASHBOARD_IDLE_MINUTES', default: '30', meaning: 'a dashboard session ends after this many minutes without a request (1..1440)' },
+  { name: 'FAKEOUT_DASHBOARD_LOGIN_RATE', default: '10', meaning: 'dashboard logins a minute allowed per client address and, separately, per user name (1..1000); over it: 429' },
   { name: 'FAKEOUT_DESK_DAYS', default: 'Mon-Fri', meaning: 'trading-desk days (`Mon-Fri`, `Sun-Thu`, `Mon,Wed`): inside desk hours one admin may apply a config change alone, outside them a second, different approver is needed (docs/config.md)' },
   { name: 'FAKEOUT_DESK_HOURS', default: '08:00-18:00', meaning: 'trading-desk hours `HH:MM-HH:MM`, local time in FAKEOUT_DESK_TZ, end exclusive' },
   { name: 'FAKEOUT_DESK_TZ', default: 'UTC', meaning: 'IANA time zone of the desk hours (DST-correct), e.g. `America/New_York`' },
@@ -401,11 +411,21 @@ export function loadConfig(env: Env): Readonly<Config> {
     brokerSecretsFile: text(env, 'FAKEOUT_BROKER_SECRETS_FILE'),
     authMaxFailures: num(env, 'FAKEOUT_AUTH_MAX_FAILURES', 5, isInt(1, 100), 'an integer 1..100'),
     authLockSeconds: num(env, 'FAKEOUT_AUTH_LOCK_SECONDS', 900, isInt(1, 86400), 'whole seconds 1..86400'),
+    adminPassword: adminPassword(text(env, 'FAKEOUT_ADMIN_PASSWORD')),
+    dashboardSessionHours: num(env, 'FAKEOUT_DASHBOARD_SESSION_HOURS', 12, (n) => n > 0 && n <= 168, 'a number of hours in (0, 168]'),
+    dashboardIdleMinutes: num(env, 'FAKEOUT_DASHBOARD_IDLE_MINUTES', 30, isInt(1, 1440), 'whole minutes 1..1440'),
+    dashboardLoginRate: num(env, 'FAKEOUT_DASHBOARD_LOGIN_RATE', 10, isInt(1, 1000), 'an integer 1..1000'),
     ...deskConfig(env),
     configProposalTtlHours: num(env, 'FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS', 24, (n) => n > 0 && n <= 720, 'a number of hours in (0, 720]'),
     gatewayLeaseTtlSeconds: num(env, 'FAKEOUT_GATEWAY_LEASE_TTL', 10, (n) => n === 0 || isInt(2, 600)(n), 'whole seconds 2..600, or 0 (no lease)'),
     gatewayAccount: account(text(env, 'FAKEOUT_GATEWAY_ACCOUNT') ?? 'paper'),
   } satisfies Config);
+}
+
+/** FAKEOUT_ADMIN_PASSWORD: the auth service's password rule (12..1024 characters), checked at start rather than at the first login. */
+function adminPassword(value: string | undefined): string | undefined {
+  if (value !== undefined && (value.length < 12 || value.length > 1024)) fail('FAKEOUT_ADMIN_PASSWORD', `expected 12 to 1024 characters, got ${value.length}`);
+  return value;
 }
 
 /** The configured password of one NATS user (NATS_URL deployments), by the variable nats.conf reads too. */

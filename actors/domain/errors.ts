@@ -74,6 +74,11 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_CONFIG_PROPOSAL_UNKNOWN: { status: 404, meaning: 'no config proposal with that id, or no applied config version with that number' },
   FAKEOUT_ERR_CONFIG_PROPOSAL_CLOSED: { status: 409, meaning: 'the config proposal is no longer open (applied, rejected or expired), or the version it was made against is no longer current; nothing changed' },
   FAKEOUT_ERR_CONFIG_SELF_APPROVAL: { status: 403, meaning: 'the person approving a config change is the one who proposed it (or already approved it) and a second, different person is required; nothing changed' },
+  FAKEOUT_ERR_DASHBOARD_UNAUTHENTICATED: { status: 401, meaning: 'a dashboard API call without a live session: not logged in, logged out, or the session expired or sat idle too long' },
+  FAKEOUT_ERR_DASHBOARD_CSRF: { status: 403, meaning: 'a state-changing dashboard API call without a valid CSRF token (header x-csrf-token); nothing changed' },
+  FAKEOUT_ERR_DASHBOARD_RATE_LIMITED: { status: 429, meaning: 'too many dashboard logins from one address or for one user; Retry-After says when to try again' },
+  FAKEOUT_ERR_DASHBOARD_INVALID: { status: 400, meaning: 'a dashboard API request body or query is malformed; the message names the field' },
+  FAKEOUT_ERR_DASHBOARD_UNAVAILABLE: { status: 503, meaning: 'this process does not serve that dashboard action (approvals and config decisions need a process with the gateway NATS user: roles all and gateway)' },
   FAKEOUT_ERR_CONFIG_UNAVAILABLE: { status: 503, meaning: 'the config bucket could not be read or written (NATS down, or no admin credentials in this process); nothing was applied' },
 } as const);
 

@@ -19,3 +19,5 @@ export * from './audit-log.repo.ts';
 export * from './monitors.repo.ts';
 export * from './integrity.repo.ts';
 export * from './config.repo.ts';
+export * from './dashboard-sessions.repo.ts';
+export * from './dashboard-live.repo.ts';

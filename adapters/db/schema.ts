@@ -296,6 +296,17 @@ export interface ConfigProposalsTable {
   updated_at: number;
 }
 
+/** A dashboard session (migration 0008); only the sha256 of its id is stored. */
+export interface DashboardSessionsTable {
+  id_sha256: string;
+  user_name: string;
+  /** epoch ms, from the injected clock */
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  remote: string | null;
+}
+
 export interface Schema {
   raw_events: RawEventsTable;
   bars: BarsTable;
@@ -317,6 +328,7 @@ export interface Schema {
   integrity_progress: IntegrityProgressTable;
   config_versions: ConfigVersionsTable;
   config_proposals: ConfigProposalsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
 
 export type RawEventRow = Selectable<RawEventsTable>;

@@ -18,6 +18,9 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'FAKEOUT_ERR_WEBHOOK_NOT_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'FAKEOUT_ERR_WEBHOOK_NOT_JSON',
+  // @fastify/csrf-protection on the dashboard's state-changing routes (adapters/http/dashboard/core.plugin.ts)
+  FST_CSRF_MISSING_SECRET: 'FAKEOUT_ERR_DASHBOARD_CSRF',
+  FST_CSRF_INVALID_TOKEN: 'FAKEOUT_ERR_DASHBOARD_CSRF',
 });
 
 function fastifyCode(err: unknown): string | undefined {
@@ -55,6 +58,8 @@ function messageFor(code: ErrorCode): string {
       return 'the request body is over the size limit';
     case 'FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE':
       return 'Content-Type must be application/json or text/plain';
+    case 'FAKEOUT_ERR_DASHBOARD_CSRF':
+      return 'missing or invalid CSRF token: send the token of GET /ui/api/csrf in the x-csrf-token header';
     default:
       return 'the request body is not valid JSON';
   }

@@ -17,6 +17,7 @@ import { ordersRoutes, type OrdersRoutesOptions } from './orders.routes.ts';
 import { configRoutes, type ConfigRoutesOptions } from './config.routes.ts';
 import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
+import { registerDashboard, type DashboardOptions, type Guard } from './dashboard/index.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
 /** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
@@ -56,6 +57,8 @@ export interface HttpServerOptions {
   config?: ConfigRoutesOptions;
   /** The monitors' states for `GET /api/monitors`; absent: no such route. */
   monitors?: MonitorsRoutesOptions;
+  /** The web dashboard under /ui (adapters/http/dashboard/, docs/operations.md "Dashboard"); absent: no /ui routes. */
+  dashboard?: DashboardOptions;
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -111,6 +114,11 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
       });
 
   installErrorHandlers(app);
+  // First: the dashboard's session core must be in place before any /ui/api plugin registers.
+  // `guard` is what every other dashboard API plugin takes (the dashboard contract): register
+  // them below as `app.register(plugin, { prefix: '/ui/api', guard, ... })` when it is defined.
+  const guard: Guard | undefined = opts.dashboard === undefined ? undefined : registerDashboard(app, opts.dashboard);
+  void guard; // used by the DASH-DATA / INSPECT hunks the lead merges
   if (opts.acceptAlert) {
     app.register(webhookRoutes, {
       bodyLimit,

@@ -101,6 +101,10 @@ const FIELD_OF: Readonly<Record<string, keyof Config>> = {
   FAKEOUT_DESK_HOURS: 'deskHours',
   FAKEOUT_DESK_TZ: 'deskZone',
   FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS: 'configProposalTtlHours',
+  FAKEOUT_ADMIN_PASSWORD: 'adminPassword',
+  FAKEOUT_DASHBOARD_SESSION_HOURS: 'dashboardSessionHours',
+  FAKEOUT_DASHBOARD_IDLE_MINUTES: 'dashboardIdleMinutes',
+  FAKEOUT_DASHBOARD_LOGIN_RATE: 'dashboardLoginRate',
 };
 
 /** A valid value different from the default, to show that loadConfig reads the variable. */
@@ -189,6 +193,10 @@ const NON_DEFAULT: Readonly<Record<string, string>> = {
   FAKEOUT_DESK_HOURS: '07:30-16:00',
   FAKEOUT_DESK_TZ: 'Asia/Dubai',
   FAKEOUT_CONFIG_PROPOSAL_TTL_HOURS: '6',
+  FAKEOUT_ADMIN_PASSWORD: 'first-admin-password',
+  FAKEOUT_DASHBOARD_SESSION_HOURS: '8',
+  FAKEOUT_DASHBOARD_IDLE_MINUTES: '15',
+  FAKEOUT_DASHBOARD_LOGIN_RATE: '5',
 };
 
 /** What a variable needs beside it to be valid (FAKEOUT_PARTITION splits role pipeline only). */
@@ -293,7 +301,7 @@ s('the empty-environment defaults, spelled out', () => {
   assert.is(c.authMaxFailures, 5);
   assert.is(c.authLockSeconds, 900);
   assert.equal([c.gatewayLeaseTtlSeconds, c.gatewayAccount], [10, 'paper']);
-  for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret', 'brokerSecretsFile'] as const) {
+  for (const k of ['natsUrl', 'natsAdminPassword', 'natsIngestPassword', 'natsPipelinePassword', 'natsGatewayPassword', 'natsOpsPassword', 'databaseUrl', 'webhookSecret', 'brokerSecretsFile', 'adminPassword'] as const) {
     assert.is(c[k], undefined, k);
   }
 });

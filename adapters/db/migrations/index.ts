@@ -11,6 +11,7 @@ import * as m0004 from './0004_monitors.ts';
 import * as m0005 from './0005_integrity.ts';
 import * as m0006 from './0006_config.ts';
 import * as m0007 from './0007_regime.ts';
+import * as m0008 from './0008_dashboard_sessions.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_integrity': m0005,
   '0006_config': m0006,
   '0007_regime': m0007,
+  '0008_dashboard_sessions': m0008,
 });
