@@ -17,7 +17,7 @@ import type { ConfigReader } from '../stage/ports.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
 import { CorrectedClock, systemClock, type Clock } from '../../adapters/time/index.ts';
-import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
+import { Supervisor, systemDeps, TransitionLog, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
 import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
@@ -180,6 +180,16 @@ export async function startApp(opts: StartOptions): Promise<App> {
       actorsTree: () => fullTree(),
       metrics,
       monitors: { list: () => listMonitorStates(db) },
+      actorsDashboard: {
+        tree: () => transitions.view(fullTree()),
+        transitions,
+        fault: {
+          tree: () => supervisor.tree(),
+          inject: (path, reason) => supervisor.injectFault(path, reason),
+          now: () => clock.now(),
+          audit: (entry) => appendAudit(db, entry),
+        },
+      },
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
@@ -263,7 +273,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
     return out;
   };
 
+  // What the Actors tab shows per actor; on the supervisor's clock, as the events' `at` are.
+  const transitions = new TransitionLog({ now: () => supervisorDeps.clock.now() });
   const listener = (e: SupervisionEvent) => {
+    transitions.record(e);
     metrics.supervisionEvents.inc({ type: e.type });
     const actor = e.path.split('/').pop() ?? e.path;
     if (e.type === 'restarted') metrics.actorRestarts.inc({ actor });
@@ -272,7 +285,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     else log.info(line, `supervision: ${e.type}`);
     opts.onSupervision?.(e);
   };
-  const supervisorDeps = systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason), faultTimeoutMs: opts.faultTimeoutMs });
+  const supervisorDeps = systemDeps(listener, {
+    onRootFailure: (reason: string) => opts.onFatal?.(reason),
+    faultTimeoutMs: opts.faultTimeoutMs,
+    onIncarnation: (path, actor) => transitions.watch(path, actor),
+  });
   // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
   const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
   let lease: LeasedExecution | undefined;

@@ -17,6 +17,7 @@ import { ordersRoutes, type OrdersRoutesOptions } from './orders.routes.ts';
 import { configRoutes, type ConfigRoutesOptions } from './config.routes.ts';
 import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
+import { dashboardActorsRoutes, type DashboardActorsOptions } from './dashboard/actors.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
 /** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
@@ -56,6 +57,13 @@ export interface HttpServerOptions {
   config?: ConfigRoutesOptions;
   /** The monitors' states for `GET /api/monitors`; absent: no such route. */
   monitors?: MonitorsRoutesOptions;
+  /**
+   * The Actors tab's API under `/ui/api` (adapters/http/dashboard/actors.routes.ts). Registered
+   * only together with {@link dashboardGuard}: never a dashboard route without its role check.
+   */
+  actorsDashboard?: Omit<DashboardActorsOptions, 'guard'>;
+  /** The dashboard's `guard(action)` (the dashboard contract; DASH-CORE's registerDashboard returns it). */
+  dashboardGuard?: DashboardActorsOptions['guard'];
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -132,5 +140,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   if (opts.orders !== undefined) app.register(ordersRoutes, opts.orders);
   if (opts.config !== undefined) app.register(configRoutes, opts.config);
   if (opts.monitors !== undefined) app.register(monitorsRoutes, opts.monitors);
+  if (opts.actorsDashboard !== undefined && opts.dashboardGuard !== undefined) {
+    app.register(dashboardActorsRoutes, { prefix: '/ui/api', guard: opts.dashboardGuard, ...opts.actorsDashboard });
+  }
   return app;
 }
