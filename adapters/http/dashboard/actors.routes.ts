@@ -2,8 +2,9 @@
  * The Actors tab's API (dashboard contract, #10), registered under `/ui/api`:
  * - `GET /actors`: the supervision tree with each actor's machine state, status, restarts,
  *   uptime of its current incarnation and recent transitions (supervision/transition-log.ts);
- * - `GET /actors/stream`: every transition from now on as server-sent events (`event:
- *   transition`, `id:` its sequence, `data:` the transition as JSON). A client that reconnects
+ * - `GET /actors/stream`: every transition from now on as server-sent events (
+ *   no `event:` line, so the browser's default `message` type, which the shell's ctx.sse hears;
+ *   `id:` its sequence, `data:` the transition as JSON). A client that reconnects
  *   with `Last-Event-ID` first gets what it missed, as far back as the log keeps;
  * - `POST /actors/:id/fault`: an admin crashes one actor (actors-fault.ts), audited first.
  * Every route carries the contract's guard.
@@ -30,7 +31,7 @@ const LAST_EVENT_ID = /^\d{1,16}$/;
 
 /** One transition as a server-sent event (JSON has no raw newlines: one `data:` line). */
 export function transitionEvent(t: ActorTransition): string {
-  return `id: ${t.seq}\nevent: transition\ndata: ${JSON.stringify(t)}\n\n`;
+  return `id: ${t.seq}\ndata: ${JSON.stringify(t)}\n\n`;
 }
 
 /** Who is asking: the session's user (set by the dashboard's session hook before the guard). */
