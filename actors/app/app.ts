@@ -191,7 +191,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
         },
       },
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
-      health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
+      health: async () => ({
+        ok: messaging.isConnected(),
+        // the embedded server's monitoring endpoints (loopback only; README "NATS monitoring")
+        details: { nats: messaging.isConnected(), ...(messaging.embedded?.monitorUrl === undefined ? {} : { natsMonitor: messaging.embedded.monitorUrl }) },
+      }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
       signals: {
         recent: (q) => recentSignals(db, q),
