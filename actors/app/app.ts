@@ -10,6 +10,7 @@ import { insertConfigVersion } from '../../adapters/db/config.repo.ts';
 import { buildHttpServer } from '../../adapters/http/index.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
+import { startInspectorRelay, type InspectorRelay } from '../../adapters/inspect/inspector-relay.ts';
 import { configReader, followStream } from '../../adapters/nats/index.ts';
 import { diffParams, governedFromConfig, seedVersion } from '../config/governed.ts';
 import type { NatsUser } from '../domain/identities.ts';
@@ -77,6 +78,8 @@ export interface App {
   readonly dataDirLock: DataDirLock;
   /** `http://host:port` once the HTTP worker listens (role all) */
   httpUrl(): string | undefined;
+  /** the Stately inspector relay when FAKEOUT_INSPECT / `--inspect` is on (README "Stately inspector") */
+  readonly inspector: { url: string; viewerUrl: string } | undefined;
   tree(): SupervisionNode;
   /**
    * resolves when the replay is finished and every stage consumer has nothing pending; rejects
@@ -145,6 +148,18 @@ export async function startApp(opts: StartOptions): Promise<App> {
     await database.close();
     dataDirLock.release();
     throw err;
+  }
+  let inspector: InspectorRelay | undefined;
+  if (config.inspect) {
+    try {
+      inspector = await startInspectorRelay({ port: config.inspectPort });
+    } catch (err) {
+      await messaging.close();
+      await database.close();
+      dataDirLock.release();
+      throw err;
+    }
+    log.info({ inspector: inspector.url, viewer: inspector.viewerUrl }, 'Stately inspector relay (loopback only): open the viewer URL in a browser');
   }
   const stageMetrics = {
     observeBatch(stage: string, seconds: number, c: { processed: number; skipped: number; bad: number }) {
@@ -292,7 +307,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const supervisorDeps = systemDeps(listener, {
     onRootFailure: (reason: string) => opts.onFatal?.(reason),
     faultTimeoutMs: opts.faultTimeoutMs,
-    onIncarnation: (path, actor) => transitions.watch(path, actor),
+    onIncarnation: (path, actor) => {
+      transitions.watch(path, actor);
+      inspector?.attach(actor);
+    },
   });
   // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
   const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
@@ -318,6 +336,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     await untilStarted(supervisor, clock, 60_000);
   } catch (err) {
     await supervisor.stop().catch(() => undefined);
+    await inspector?.stop();
     await messaging.close();
     await database.close();
     dataDirLock.release();
@@ -369,6 +388,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     supervisor,
     dataDirLock,
     httpUrl: () => httpUrl,
+    inspector: inspector === undefined ? undefined : { url: inspector.url, viewerUrl: inspector.viewerUrl },
     tree: () => fullTree(),
     waitForIdle,
     async stop() {
@@ -376,6 +396,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       stopped = true;
       try {
         await supervisor.stop();
+        await inspector?.stop();
         await messaging.close();
         await database.close();
       } finally {
