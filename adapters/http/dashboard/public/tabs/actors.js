@@ -58,8 +58,8 @@ function transitionText(t) {
   const parts = [t.kind];
   if (t.restarts !== undefined) parts.push(`#${t.restarts}`);
   if (t.delayMs !== undefined) parts.push(`after ${t.delayMs} ms`);
-  if (t.reason) parts.push(`: ${t.reason}`);
-  return parts.join(' ');
+  const text = parts.join(' ');
+  return t.reason ? `${text}: ${t.reason}` : text;
 }
 
 function walk(node, out = []) {
