@@ -15,6 +15,7 @@ import { FakeoutError } from '../../actors/domain/errors.ts';
 import { Supervisor, TransitionLog, type SupervisionEvent, type SupervisorSpec } from '../../supervision/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { harness } from '../supervision/supervision-fixtures.ts';
+import { makeFixture } from '../http/http-fixture.ts';
 
 const s = suite('dashboard actors routes');
 
@@ -258,6 +259,27 @@ s('the stream sends each transition live, and a reconnect with Last-Event-ID get
     const bad = await w.app.inject({ method: 'GET', url: '/ui/api/actors/stream', headers: { ...viewer, 'last-event-id': 'x' } });
     assert.is(bad.statusCode, 400);
     assert.is(bad.json().error.code, 'FAKEOUT_ERR_API_INVALID_QUERY');
+  } finally {
+    await w.close();
+  }
+});
+
+s('buildHttpServer serves the Actors API under /ui/api only when given the dashboard guard; GET /actors stays as it was', async () => {
+  const w = await world();
+  const actorsDashboard = { tree: () => w.log.view(w.root.tree()), transitions: w.log, fault: { tree: () => w.root.tree(), inject: () => false, now: () => 0, audit: async () => undefined } };
+  try {
+    const without = makeFixture({ actorsDashboard, actorsTree: () => w.root.tree() });
+    assert.is((await without.app.inject({ method: 'GET', url: '/ui/api/actors', headers: viewer })).statusCode, 404, 'no guard, no route');
+    const plain = await without.app.inject({ method: 'GET', url: '/actors' });
+    assert.is(plain.statusCode, 200);
+    assert.is(plain.json().transitions, undefined, 'GET /actors is the plain tree');
+    await without.app.close();
+    const withGuard = makeFixture({ actorsDashboard, dashboardGuard: testGuard });
+    assert.is((await withGuard.app.inject({ method: 'GET', url: '/ui/api/actors' })).statusCode, 401);
+    const res = await withGuard.app.inject({ method: 'GET', url: '/ui/api/actors', headers: viewer });
+    assert.is(res.statusCode, 200);
+    assert.ok(Array.isArray(res.json().transitions));
+    await withGuard.app.close();
   } finally {
     await w.close();
   }
