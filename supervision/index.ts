@@ -13,3 +13,5 @@ export type { ChildExit, RestartCandidate } from './restart-strategy.ts';
 export { restartGroup, shouldRestart } from './restart-strategy.ts';
 export { classifySnapshot, describeReason } from './worker-runtime.ts';
 export { validateSupervisorSpec } from './validate-spec.ts';
+export type { ActorTransition, ActorView, TransitionLogOptions } from './transition-log.ts';
+export { TransitionLog } from './transition-log.ts';

@@ -3,6 +3,7 @@
  * plus the capabilities it needs injected (time, timers, randomness), so the core stays
  * deterministic and tests drive time with a fake scheduler.
  */
+import type { AnyActorRef } from 'xstate';
 import type { Strategy } from './child-spec.ts';
 import type { FakeoutError } from '../actors/domain/errors.ts';
 
@@ -62,4 +63,11 @@ export interface SupervisorDeps {
   onRootFailure?: (reason: string, error: FakeoutError) => void;
   /** how long `injectFault` waits for the actor to crash by itself before forcing it; default 1000 */
   faultTimeoutMs?: number;
+  /**
+   * Called with each new incarnation of a worker (its path and its actor), after `start()` made
+   * it and before the supervisor starts it: observers (the transition log, the Stately
+   * inspector) attach to every actor at one seam instead of at each `createActor`. A throw is
+   * ignored: observing must never keep an actor from starting.
+   */
+  onIncarnation?: (path: string, actor: AnyActorRef) => void;
 }

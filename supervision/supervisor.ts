@@ -45,6 +45,11 @@ interface Slot {
 
 const DEFAULT_FAULT_TIMEOUT_MS = 1000;
 
+function incarnationHook(deps: SupervisorDeps, path: string): ((actor: AnyActorRef) => void) | undefined {
+  const hook = deps.onIncarnation;
+  return hook === undefined ? undefined : (actor) => hook(path, actor);
+}
+
 export class Supervisor {
   readonly id: string;
   /** ids from the root joined by '/' */
@@ -73,7 +78,7 @@ export class Supervisor {
       id: child.id,
       path: `${this.path}/${child.id}`,
       restart: child.restart ?? 'permanent',
-      runtime: isSupervisorSpec(child) ? new Supervisor(child, deps, this.path) : new WorkerRuntime(child, deps.schedule),
+      runtime: isSupervisorSpec(child) ? new Supervisor(child, deps, this.path) : new WorkerRuntime(child, deps.schedule, incarnationHook(deps, `${this.path}/${child.id}`)),
       status: 'stopped' as NodeStatus,
       restarts: 0,
       epoch: 0,

@@ -12,7 +12,7 @@ import type { SupervisionEvent, SupervisorDeps } from './supervision-event.ts';
  */
 export function systemDeps(
   listener: (e: SupervisionEvent) => void,
-  options: { onRootFailure?: (reason: string, error: FakeoutError) => void; faultTimeoutMs?: number } = {},
+  options: { onRootFailure?: (reason: string, error: FakeoutError) => void; faultTimeoutMs?: number; onIncarnation?: SupervisorDeps['onIncarnation'] } = {},
 ): SupervisorDeps {
   return {
     clock: { now: () => Date.now() },
@@ -24,5 +24,6 @@ export function systemDeps(
     listener,
     ...(options.onRootFailure ? { onRootFailure: options.onRootFailure } : {}),
     ...(options.faultTimeoutMs !== undefined ? { faultTimeoutMs: options.faultTimeoutMs } : {}),
+    ...(options.onIncarnation ? { onIncarnation: options.onIncarnation } : {}),
   };
 }

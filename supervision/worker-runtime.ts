@@ -77,6 +77,7 @@ export class WorkerRuntime {
   constructor(
     readonly spec: WorkerSpec,
     private readonly schedule: SupervisorDeps['schedule'],
+    private readonly onIncarnation?: (actor: AnyActorRef) => void,
   ) {}
 
   /** The current incarnation's actor, or undefined while none is alive. */
@@ -98,6 +99,11 @@ export class WorkerRuntime {
   async launch(onExit: (exit: ChildExit) => void): Promise<void> {
     const actor = await this.spec.start();
     this.last = actor;
+    try {
+      this.onIncarnation?.(actor);
+    } catch {
+      // an observer that fails (inspector, transition log) must not turn into a crash of the actor
+    }
     let settled = false;
     let sub: Subscription | undefined;
     const incarnation: Incarnation = {

@@ -11,6 +11,7 @@ import { buildHttpServer, type SignalsRoutesOptions } from '../../adapters/http/
 import { dashboardOptions } from './dashboard-wiring.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
+import { startInspectorRelay, type InspectorRelay } from '../../adapters/inspect/inspector-relay.ts';
 import { configReader, followStream } from '../../adapters/nats/index.ts';
 import { diffParams, governedFromConfig, seedVersion } from '../config/governed.ts';
 import type { NatsUser } from '../domain/identities.ts';
@@ -18,7 +19,7 @@ import type { ConfigReader } from '../stage/ports.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import { BREAKER_TRIP_REASONS, createMetrics, type BreakerTripReason, type Metrics } from '../../adapters/metrics/index.ts';
 import { CorrectedClock, systemClock, type Clock } from '../../adapters/time/index.ts';
-import { Supervisor, systemDeps, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
+import { Supervisor, systemDeps, TransitionLog, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
 import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
@@ -79,6 +80,8 @@ export interface App {
   readonly dataDirLock: DataDirLock;
   /** `http://host:port` once the HTTP worker listens (role all) */
   httpUrl(): string | undefined;
+  /** the Stately inspector relay when FAKEOUT_INSPECT / `--inspect` is on (README "Stately inspector") */
+  readonly inspector: { url: string; viewerUrl: string } | undefined;
   tree(): SupervisionNode;
   /**
    * resolves when the replay is finished and every stage consumer has nothing pending; rejects
@@ -148,6 +151,18 @@ export async function startApp(opts: StartOptions): Promise<App> {
     dataDirLock.release();
     throw err;
   }
+  let inspector: InspectorRelay | undefined;
+  if (config.inspect) {
+    try {
+      inspector = await startInspectorRelay({ port: config.inspectPort });
+    } catch (err) {
+      await messaging.close();
+      await database.close();
+      dataDirLock.release();
+      throw err;
+    }
+    log.info({ inspector: inspector.url, viewer: inspector.viewerUrl }, 'Stately inspector relay (loopback only): open the viewer URL in a browser');
+  }
   const stageMetrics = {
     observeBatch(stage: string, seconds: number, c: { processed: number; skipped: number; bad: number }) {
       metrics.stageDuration.observe({ stage }, seconds);
@@ -201,8 +216,22 @@ export async function startApp(opts: StartOptions): Promise<App> {
       actorsTree: () => fullTree(),
       metrics,
       monitors: { list: () => listMonitorStates(db) },
+      actorsDashboard: {
+        tree: () => transitions.view(fullTree()),
+        transitions,
+        fault: {
+          tree: () => supervisor.tree(),
+          inject: (path, reason) => supervisor.injectFault(path, reason),
+          now: () => clock.now(),
+          audit: (entry) => appendAudit(db, entry),
+        },
+      },
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
-      health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
+      health: async () => ({
+        ok: messaging.isConnected(),
+        // the embedded server's monitoring endpoints (loopback only; README "NATS monitoring")
+        details: { nats: messaging.isConnected(), ...(messaging.embedded?.monitorUrl === undefined ? {} : { natsMonitor: messaging.embedded.monitorUrl }) },
+      }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
       signals: signalsPort,
     });
@@ -269,7 +298,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
     return out;
   };
 
+  // What the Actors tab shows per actor; on the supervisor's clock, as the events' `at` are.
+  const transitions = new TransitionLog({ now: () => supervisorDeps.clock.now() });
   const listener = (e: SupervisionEvent) => {
+    transitions.record(e);
     metrics.supervisionEvents.inc({ type: e.type });
     const actor = e.path.split('/').pop() ?? e.path;
     if (e.type === 'restarted') metrics.actorRestarts.inc({ actor });
@@ -278,7 +310,14 @@ export async function startApp(opts: StartOptions): Promise<App> {
     else log.info(line, `supervision: ${e.type}`);
     opts.onSupervision?.(e);
   };
-  const supervisorDeps = systemDeps(listener, { onRootFailure: (reason: string) => opts.onFatal?.(reason), faultTimeoutMs: opts.faultTimeoutMs });
+  const supervisorDeps = systemDeps(listener, {
+    onRootFailure: (reason: string) => opts.onFatal?.(reason),
+    faultTimeoutMs: opts.faultTimeoutMs,
+    onIncarnation: (path, actor) => {
+      transitions.watch(path, actor);
+      inspector?.attach(actor);
+    },
+  });
   // Every process serves /actors, /metrics and /healthz; the webhook only where the role ingests.
   const workers: TreeWorker[] = [{ ...HTTP_WORKER, start: startHttp }];
   let lease: LeasedExecution | undefined;
@@ -303,6 +342,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     await untilStarted(supervisor, clock, 60_000);
   } catch (err) {
     await supervisor.stop().catch(() => undefined);
+    await inspector?.stop();
     await messaging.close();
     await database.close();
     dataDirLock.release();
@@ -354,6 +394,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     supervisor,
     dataDirLock,
     httpUrl: () => httpUrl,
+    inspector: inspector === undefined ? undefined : { url: inspector.url, viewerUrl: inspector.viewerUrl },
     tree: () => fullTree(),
     waitForIdle,
     async stop() {
@@ -361,6 +402,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       stopped = true;
       try {
         await supervisor.stop();
+        await inspector?.stop();
         await messaging.close();
         await database.close();
       } finally {

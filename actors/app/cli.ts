@@ -36,7 +36,9 @@ import { formatSummary, readSummary } from './summary.ts';
 export const COMMANDS = Object.freeze({
   start: {
     summary: 'the main job: replay FAKEOUT_REPLAY, print the summary, serve the webhook until SIGINT/SIGTERM',
-    flags: {},
+    flags: {
+      inspect: { help: 'relay every actor to the Stately inspector (as FAKEOUT_INSPECT=true); the viewer URL is printed at start' },
+    },
     positionals: [],
   },
   replay: {
@@ -169,6 +171,7 @@ async function runPipeline(replay: ReplayRequest[] | undefined, keepServing: boo
   const webhook = hasWebhookIntake(config.role);
   if (url) process.stderr.write(`fakeout is up: ${url}/actors  ${url}/metrics${webhook ? `  POST ${url}/webhook/tradingview` : ''}\n`);
   if (url && keepServing) process.stderr.write(firstLoginText(url, await ensureFirstAdmin(config, systemClock, app.database.db, resolve(config.dataDir))));
+  if (app.inspector) process.stderr.write(`Stately inspector: open ${app.inspector.viewerUrl} (events on ${app.inspector.url})\n`);
   await app.waitForIdle();
   if (stopping) return;
   process.stdout.write(formatSummary(await readSummary(app.database.db)));
@@ -262,9 +265,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const { cmd: command, args: rest } = commandOf(argv);
   const io = { env, out: (line: string) => process.stdout.write(`${line}\n`) };
   switch (command) {
-    case 'start':
-      parseCommandArgs('start', rest, COMMANDS.start);
-      return runPipeline(undefined, true, env);
+    case 'start': {
+      const { flags } = parseCommandArgs('start', rest, COMMANDS.start);
+      return runPipeline(undefined, true, flags.inspect === undefined ? env : { ...env, FAKEOUT_INSPECT: 'true' });
+    }
     case 'replay':
       return runPipeline([replayRequest(rest)], false, env);
     case 'actors': {

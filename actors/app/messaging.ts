@@ -34,6 +34,9 @@ export const NATS_CONF = resolve(fileURLToPath(new URL('../../nats.conf', import
 export class EmbeddedNats {
   private proc: NatsServerProcess | undefined;
   private port = 0;
+  /** kept across restarts like the client port: a dashboard or scraper pointed at it keeps working */
+  private monitorPort: number;
+  private monitor: string | undefined;
   private users: Record<NatsUser, NatsCredentials> | undefined;
 
   constructor(
@@ -41,7 +44,16 @@ export class EmbeddedNats {
     private readonly log: Logger,
     /** this process's lock on dataDir: it lets the server start stop an orphan of a killed fakeout */
     private readonly lock: DataDirLock,
-  ) {}
+    /** FAKEOUT_NATS_MONITOR_PORT: the monitoring port on 127.0.0.1; 0 = a free one */
+    monitorPort = 0,
+  ) {
+    this.monitorPort = monitorPort;
+  }
+
+  /** `http://127.0.0.1:<port>` of the server's monitoring endpoints (/varz, /jsz, /connz) once started */
+  get monitorUrl(): string | undefined {
+    return this.monitor;
+  }
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
@@ -61,13 +73,17 @@ export class EmbeddedNats {
       dataDir: this.dataDir,
       configFile: NATS_CONF,
       port: this.port,
+      monitorPort: this.monitorPort,
       users: this.users,
       dataDirLock: this.lock,
     });
     this.port = this.proc.port;
+    this.monitor = this.proc.monitorUrl;
+    if (this.monitor !== undefined) this.monitorPort = Number(new URL(this.monitor).port);
     this.users = this.proc.users;
     this.proc.onExit(() => (this.exited = true));
     this.log.info({ actor: 'nats-server', url: this.url, pid: this.proc.pid }, 'embedded nats-server running');
+    if (this.monitor !== undefined) this.log.info({ actor: 'nats-server', monitor: this.monitor, endpoints: ['/varz', '/jsz', '/connz'] }, 'nats-server monitoring (loopback only)');
   }
 
   private exited = false;
@@ -150,7 +166,7 @@ export async function openMessaging(config: Readonly<Config>, dataDir: string, l
       );
     }
   } else {
-    embedded = new EmbeddedNats(dataDir, log, opts.lock);
+    embedded = new EmbeddedNats(dataDir, log, opts.lock, config.natsMonitorPort);
     await embedded.ensure();
     servers = embedded.url;
   }

@@ -30,6 +30,8 @@ export const ACTIONS = Object.freeze([
   'config.change',
   /** add users, change roles, enrol TOTP */
   'users.manage',
+  /** crash an actor on purpose from the dashboard (a drill of the supervisor; audited before it is done) */
+  'actors.fault',
 ] as const);
 export type Action = (typeof ACTIONS)[number];
 
@@ -50,6 +52,7 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = Object.fre
   'config.approve': Object.freeze(['approver', 'admin'] as const),
   'config.change': Object.freeze(['admin'] as const),
   'users.manage': Object.freeze(['admin'] as const),
+  'actors.fault': Object.freeze(['admin'] as const),
 });
 
 export function isRole(value: unknown): value is Role {

@@ -51,6 +51,12 @@ export interface Config {
   barClockTickSeconds: number;
   /** seconds between scheduled integrity runs (actors/integrity/); 0 = off */
   integrityEverySeconds: number;
+  /** the embedded nats-server's HTTP monitoring port on 127.0.0.1 (/varz, /jsz, /connz); 0 = a free one */
+  natsMonitorPort: number;
+  /** relay every actor's inspection events to the Stately inspector (`fakeout start --inspect`) */
+  inspect: boolean;
+  /** the inspector relay's port on 127.0.0.1 (WebSocket + viewer page); 0 = a free one */
+  inspectPort: number;
   /** live intake: a live bar is closed by the clock this long after its end, ms */
   barCloseGraceMs: number;
   lookback: number;
@@ -161,6 +167,9 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_NATS_GATEWAY_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the `gateway` NATS user (execution); needed by roles all and gateway' },
   { name: 'FAKEOUT_NATS_OPS_PASSWORD', default: '(unset)', meaning: 'with NATS_URL: password of the read-only `ops` NATS user; needed by roles all and ops' },
   { name: 'FAKEOUT_STREAM_REPLICAS', default: '1', meaning: 'replicas of every JetStream stream and of the KV buckets `config` and `leases` (1..5); 3 on a 3-node cluster (ops/cluster). More than the cluster has servers is refused at start; an existing stream with other replicas is scaled to them (docs/operations.md)' },
+  { name: 'FAKEOUT_NATS_MONITOR_PORT', default: '0', meaning: 'embedded nats-server only: its HTTP monitoring port (`/varz`, `/jsz`, `/connz`, `/healthz`), on 127.0.0.1 only; 0 picks a free one. The URL is logged at start and shown by `GET /healthz` (README "NATS monitoring")' },
+  { name: 'FAKEOUT_INSPECT', default: 'false', meaning: '`true` relays every supervised actor\'s XState inspection events to the Stately inspector, as `fakeout start --inspect` does (README "Stately inspector")' },
+  { name: 'FAKEOUT_INSPECT_PORT', default: '0', meaning: 'with the inspector on: the port of its relay on 127.0.0.1 (WebSocket and the viewer page); 0 picks a free one, printed at start' },
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'Postgres connection string; unset runs embedded PGlite under FAKEOUT_DATA_DIR/pglite' },
   { name: 'HOST', default: '127.0.0.1', meaning: 'HTTP listen address (webhook, /actors, /metrics, /healthz)' },
   { name: 'PORT', default: '8080', meaning: 'HTTP port; 0 picks a free one' },
@@ -306,6 +315,13 @@ function addresses(name: string, raw: string | undefined): readonly string[] | u
   }
 }
 
+/** An on/off variable: `true` or `false` (any case); unset is off. */
+function switchOf(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  return fail(name, `expected true or false, got ${JSON.stringify(raw)}`);
+}
+
 /** proxy-addr's named ranges, accepted beside addresses in FAKEOUT_TRUST_PROXY. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -380,6 +396,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     timeframes: Object.freeze(tfs as Timeframe[]),
     barClockTickSeconds: num(env, 'FAKEOUT_BAR_CLOCK_TICK', 5, isInt(0, 3600), 'an integer number of seconds 0..3600 (0 = off)'),
     integrityEverySeconds: num(env, 'FAKEOUT_INTEGRITY_EVERY', 3600, isInt(0, 604800), 'an integer number of seconds 0..604800 (0 = off)'),
+    natsMonitorPort: num(env, 'FAKEOUT_NATS_MONITOR_PORT', 0, isInt(0, 65535), 'an integer port 0..65535 (0 = a free one)'),
+    inspect: switchOf('FAKEOUT_INSPECT', text(env, 'FAKEOUT_INSPECT')),
+    inspectPort: num(env, 'FAKEOUT_INSPECT_PORT', 0, isInt(0, 65535), 'an integer port 0..65535 (0 = a free one)'),
     barCloseGraceMs: num(env, 'FAKEOUT_BAR_CLOSE_GRACE', 2000, isInt(0, 600000), 'an integer number of ms 0..600000'),
     lookback: num(env, 'FAKEOUT_LOOKBACK', 20, isInt(2, 1000), 'an integer 2..1000'),
     atrPeriod: num(env, 'FAKEOUT_ATR_PERIOD', 14, isInt(1, 1000), 'an integer 1..1000'),

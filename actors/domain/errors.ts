@@ -29,6 +29,7 @@ export const ERROR_CODES = Object.freeze({
   FAKEOUT_ERR_DB_APPEND_ONLY: { status: 500, meaning: 'an UPDATE or DELETE was attempted on an append-only table' },
   FAKEOUT_ERR_SUPERVISOR_INTENSITY: { status: 500, meaning: 'a supervisor exceeded its restart intensity and gave up' },
   FAKEOUT_ERR_SUPERVISOR_UNKNOWN_CHILD: { status: 404, meaning: 'no actor at that supervision path' },
+  FAKEOUT_ERR_SUPERVISOR_NOT_RUNNING: { status: 409, meaning: 'a fault was asked for an actor that is not running right now (restarting, stopped or failed); nothing was injected' },
   FAKEOUT_ERR_STAGE_FAULT: { status: 500, meaning: 'a fault was injected into an actor' },
   FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE: { status: 415, meaning: 'the webhook Content-Type is neither application/json nor text/plain' },
   FAKEOUT_ERR_HTTP_NOT_FOUND: { status: 404, meaning: 'no HTTP route for that method and path' },

@@ -18,6 +18,7 @@ import { configRoutes, type ConfigRoutesOptions } from './config.routes.ts';
 import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
 import { registerDashboard, type DashboardOptions, type Guard } from './dashboard/index.ts';
+import { dashboardActorsRoutes, type DashboardActorsOptions } from './dashboard/actors.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
 /** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
@@ -59,6 +60,13 @@ export interface HttpServerOptions {
   monitors?: MonitorsRoutesOptions;
   /** The web dashboard under /ui (adapters/http/dashboard/, docs/operations.md "Dashboard"); absent: no /ui routes. */
   dashboard?: DashboardOptions;
+  /**
+   * The Actors tab's API under `/ui/api` (adapters/http/dashboard/actors.routes.ts). Registered
+   * only together with {@link dashboardGuard}: never a dashboard route without its role check.
+   */
+  actorsDashboard?: Omit<DashboardActorsOptions, 'guard'>;
+  /** A `guard(action)` for the tab APIs when {@link dashboard} (the session core, whose guard wins) is absent: tests only. */
+  dashboardGuard?: DashboardActorsOptions['guard'];
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -118,7 +126,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   // `guard` is what every other dashboard API plugin takes (the dashboard contract): register
   // them below as `app.register(plugin, { prefix: '/ui/api', guard, ... })` when it is defined.
   const guard: Guard | undefined = opts.dashboard === undefined ? undefined : registerDashboard(app, opts.dashboard);
-  void guard; // used by the DASH-DATA / INSPECT hunks the lead merges
+  // the session guard, or (tests of a single tab's API without the session core) a given one
+  const tabGuard = guard ?? opts.dashboardGuard;
   if (opts.acceptAlert) {
     app.register(webhookRoutes, {
       bodyLimit,
@@ -140,5 +149,8 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   if (opts.orders !== undefined) app.register(ordersRoutes, opts.orders);
   if (opts.config !== undefined) app.register(configRoutes, opts.config);
   if (opts.monitors !== undefined) app.register(monitorsRoutes, opts.monitors);
+  if (opts.actorsDashboard !== undefined && tabGuard !== undefined) {
+    app.register(dashboardActorsRoutes, { prefix: '/ui/api', guard: tabGuard, ...opts.actorsDashboard });
+  }
   return app;
 }

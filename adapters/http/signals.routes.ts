@@ -97,7 +97,8 @@ export const signalsRoutes: FastifyPluginAsync<SignalsRoutesOptions> = async (ap
   });
 };
 
-function startStream(reply: FastifyReply): void {
+/** Hijacks `reply` and writes the headers of a server-sent event stream (shared by every SSE route). */
+export function startStream(reply: FastifyReply): void {
   // Hijacked: fastify no longer answers for this request; the stream is written by hand.
   reply.hijack();
   reply.raw.writeHead(200, {

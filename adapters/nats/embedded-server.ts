@@ -29,6 +29,12 @@ export type StartNatsServerOptions = {
   port?: number;
   /** listen address, default 127.0.0.1 */
   host?: string;
+  /**
+   * serve nats-server's HTTP monitoring (/varz, /jsz, /connz, /healthz) on this port; 0 = a free
+   * one; undefined = none. It listens on `host` (nats-server's http_host defaults to it), so the
+   * embedded default, 127.0.0.1, keeps it on the loopback.
+   */
+  monitorPort?: number;
   /** the executable, default `nats-server` on PATH */
   binary?: string;
   /**
@@ -57,6 +63,8 @@ export type NatsClusterNode = { serverName: string; clusterName: string; routePo
 export type NatsServerProcess = {
   url: string;
   port: number;
+  /** `http://host:port` of the monitoring endpoints, when `monitorPort` was given */
+  monitorUrl: string | undefined;
   pid: number;
   /** the passwords generated for this start; they exist only in memory and in the child's env */
   users: Record<NatsUser, NatsCredentials>;
@@ -86,6 +94,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   const configFile = resolve(opts.configFile);
   // -1 asks nats-server for a random free port; it reports the one it bound in the ports file.
   const port = opts.port === undefined || opts.port === 0 ? -1 : opts.port;
+  const monitorArgs = opts.monitorPort === undefined ? [] : ['-m', String(opts.monitorPort === 0 ? -1 : opts.monitorPort)];
   mkdirSync(storeDir, { recursive: true });
   if (opts.dataDirLock) {
     await stopOrphanedServer(storeDir, opts.dataDirLock);
@@ -123,7 +132,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   try {
     child = spawn(
       binary,
-      ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir, ...clusterArgs(host, opts.cluster)],
+      ['-c', configFile, '-a', host, '-p', String(port), '-sd', storeDir, '--ports_file_dir', storeDir, ...monitorArgs, ...clusterArgs(host, opts.cluster)],
       // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and
       // the server must outlive the pipeline's drain; we stop it last, ourselves.
       { env, stdio: ['ignore', logFd, logFd], detached: true },
@@ -171,7 +180,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
   };
 
   try {
-    const boundPort = await waitForReady({
+    const bound = await waitForReady({
       storeDir,
       pid,
       host,
@@ -180,8 +189,9 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
       timeoutMs: opts.readyTimeoutMs ?? 10_000,
     });
     return {
-      url: `nats://${host}:${boundPort}`,
-      port: boundPort,
+      url: `nats://${host}:${bound.port}`,
+      port: bound.port,
+      monitorUrl: bound.monitorUrl,
       pid,
       users,
       onExit(cb) {
@@ -252,15 +262,16 @@ async function waitForReady(args: {
   creds: NatsCredentials;
   exited: ExitState;
   timeoutMs: number;
-}): Promise<number> {
+}): Promise<{ port: number; monitorUrl: string | undefined }> {
   const deadline = Date.now() + args.timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (args.exited.code !== undefined) {
       throw new Error(`nats-server exited early with code ${String(args.exited.code)}`);
     }
-    const port = readPortsFile(args.storeDir, args.pid);
-    if (port !== undefined) {
+    const ports = readPortsFile(args.storeDir, args.pid);
+    const port = ports?.port;
+    if (ports !== undefined && port !== undefined) {
       try {
         const nc = await connect({
           servers: `nats://${args.host}:${port}`,
@@ -273,7 +284,7 @@ async function waitForReady(args: {
         try {
           // jetstreamManager() checks the API ($JS.API.INFO) by default: JetStream is up.
           await jetstreamManager(nc, { timeout: 1_000 });
-          return port;
+          return { port, monitorUrl: ports.monitorUrl };
         } finally {
           await nc.close();
         }
@@ -286,14 +297,17 @@ async function waitForReady(args: {
   throw new Error(`timed out after ${args.timeoutMs} ms${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
 }
 
-/** nats-server writes `<exe>_<pid>.ports` once it listens: `{"nats":["nats://127.0.0.1:4222"]}`. */
-function readPortsFile(dir: string, pid: number): number | undefined {
+/**
+ * nats-server writes `<exe>_<pid>.ports` once it listens:
+ * `{"nats":["nats://127.0.0.1:4222"],"monitoring":["http://127.0.0.1:8222"]}`.
+ */
+function readPortsFile(dir: string, pid: number): { port: number; monitorUrl: string | undefined } | undefined {
   const name = readdirSync(dir).find((f) => f.endsWith(`_${pid}.ports`));
   if (name === undefined) return undefined;
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { nats?: string[] };
+    const parsed = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { nats?: string[]; monitoring?: string[] };
     const url = parsed.nats?.[0];
-    return url === undefined ? undefined : Number(new URL(url).port);
+    return url === undefined ? undefined : { port: Number(new URL(url).port), monitorUrl: parsed.monitoring?.[0] };
   } catch {
     return undefined; // half-written: try again on the next poll
   }
