@@ -34,6 +34,13 @@ function filtered<T extends 'signals' | 'scores', O>(q: SelectQueryBuilder<Schem
 
 const localTime = (column: string, zone: string) => sql`(to_timestamp(${sql.ref(column)} / 1000.0) AT TIME ZONE ${zone})`;
 
+/** The start of the `period` holding epoch-ms `column`, as local wall time text `YYYY-MM-DDTHH:MI` in `zone` (sorts as time). */
+export const periodBucket = (column: string, period: PnlPeriod, zone: string) =>
+  sql<string>`to_char(date_trunc(${period}, ${localTime(column, zone)}), 'YYYY-MM-DD"T"HH24:MI')`;
+
+/** The text a period bucket's keyset cursor must look like. */
+export const BUCKET_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+
 /** Signals per (ISO weekday, hour) of their bar's open in `zone`. At most 168 rows. */
 export async function signalHeatmapRows(db: Db, zone: string, f: SignalFilter): Promise<HeatmapRow[]> {
   return withDbErrors('analytics heatmap', async () => {
@@ -105,7 +112,7 @@ export async function pnlRows(db: Db, period: PnlPeriod, zone: string, f: Signal
     let inner = db
       .selectFrom('positions')
       .select([
-        sql<string>`to_char(date_trunc(${period}, ${localTime('closed_at', zone)}), 'YYYY-MM-DD"T"HH24:MI')`.as('bucket'),
+        periodBucket('closed_at', period, zone).as('bucket'),
         sql<number>`count(*)::int`.as('trades'),
         sql<number>`(count(*) filter (where pnl > 0))::int`.as('wins'),
         sql<number>`coalesce(sum(pnl), 0)::float8`.as('pnl'),

@@ -13,7 +13,7 @@ import { listConfigVersions } from '../../db/config.repo.ts';
 import type { Db } from '../../db/schema.ts';
 import { breakdownLines, heatmapGrid, histogramBins, MAX_BINS, pnlLines } from './analytics-figures.ts';
 import {
-  BREAKDOWN_BY, breakdownRows, PNL_PERIODS, pnlRows, scoreHistogramRows, signalHeatmapRows, signalPage,
+  BREAKDOWN_BY, breakdownRows, BUCKET_TEXT, PNL_PERIODS, pnlRows, scoreHistogramRows, signalHeatmapRows, signalPage,
 } from './analytics-queries.ts';
 import {
   DEFAULT_PAGE, FILTER_FIELDS, invalidQuery, JSON_TYPE, MAX_PAGE, QueryReader, readCursor, readFilter, type DashboardGuard,
@@ -76,7 +76,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     const period = r.oneOf('period', PNL_PERIODS, 'day');
     const zone = r.zone('tz');
     const before = r.text('before');
-    if (before !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(before)) throw invalidQuery('before', 'expected the `next` value of the previous page');
+    if (before !== undefined && !BUCKET_TEXT.test(before)) throw invalidQuery('before', 'expected the `next` value of the previous page');
     const limit = r.int('limit', 1, MAX_PAGE, DEFAULT_PAGE);
     const filter = readFilter(r);
     // one more than asked tells whether another page exists without a count(*) over everything
