@@ -27,7 +27,8 @@ import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
-import { openMessaging, type Messaging } from './messaging.ts';
+import { NATS_CONF, openMessaging, type Messaging } from './messaging.ts';
+import type { ClockFigure, LiveFigures } from '../../adapters/http/dashboard/monitor.routes.ts';
 import { orderDecisions } from './order-decisions.ts';
 import { entriesFor, hasOrderDecisions, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
@@ -155,8 +156,13 @@ export async function startApp(opts: StartOptions): Promise<App> {
     },
     setPending(consumer: string, pending: number) {
       metrics.consumerPending.set({ consumer }, pending);
+      pendingByConsumer.set(consumer, pending);
     },
   };
+  // the dashboard's System monitor: live figures only this process knows (adapters/http/dashboard/monitor.routes.ts)
+  const pendingByConsumer = new Map<string, number>();
+  let lastDrift: ClockFigure | null = null;
+  const liveFigures = (): LiveFigures => ({ consumers: [...pendingByConsumer].map(([consumer, pending]) => ({ consumer, pending })), clock: lastDrift });
 
   let httpUrl: string | undefined;
   const intake = hasWebhookIntake(role);
@@ -180,6 +186,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
       actorsTree: () => fullTree(),
       metrics,
       monitors: { list: () => listMonitorStates(db) },
+      dashboardAnalytics: { db, defaultTriggerScore: config.triggerScore },
+      dashboardMonitor: { db, listMonitors: () => listMonitorStates(db), thresholds: { slippageRatio: config.breakerSlippageRatio, lowLiquidityShare: config.liquidityAlertShare }, live: liveFigures },
+      dashboardSecurity: { db, natsConfPath: NATS_CONF },
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
       health: async () => ({ ok: messaging.isConnected(), details: { nats: messaging.isConnected() } }),
       ...(orders === undefined ? {} : { orders, config: orders.config }),
@@ -235,7 +244,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
     onGatewayCommitted: (r) => recordGatewayCommit(metrics, r),
-    onDriftVerdict: (v) => metrics.recordClockVerdict(v.kind, v.figures.offsetMs),
+    onDriftVerdict: (v) => {
+      metrics.recordClockVerdict(v.kind, v.figures.offsetMs);
+      const f = v.figures;
+      lastDrift = { verdict: v.kind, offsetMs: f.offsetMs, sinceLastGoodMs: f.sinceLastGoodMs, warnMs: f.warnMs, tripMs: f.tripMs, at: clock.now() };
+    },
     onAuditMirrored: (r) => {
       metrics.auditMirror.set({ figure: 'last_seq' }, r.lastSeq);
       metrics.auditMirror.set({ figure: 'lag' }, r.lag);

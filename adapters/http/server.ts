@@ -17,6 +17,10 @@ import { ordersRoutes, type OrdersRoutesOptions } from './orders.routes.ts';
 import { configRoutes, type ConfigRoutesOptions } from './config.routes.ts';
 import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
+import type { DashboardGuard } from './dashboard/analytics-query.ts';
+import { analyticsRoutes, type AnalyticsRoutesOptions } from './dashboard/analytics.routes.ts';
+import { monitorRoutes, type MonitorRoutesOptions } from './dashboard/monitor.routes.ts';
+import { securityRoutes, type SecurityRoutesOptions } from './dashboard/security.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
 /** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
@@ -56,6 +60,17 @@ export interface HttpServerOptions {
   config?: ConfigRoutesOptions;
   /** The monitors' states for `GET /api/monitors`; absent: no such route. */
   monitors?: MonitorsRoutesOptions;
+  /**
+   * The dashboard's role check (the session plugin's, docs/operations.md "Dashboard"). POLICY: the
+   * dashboard read APIs below are registered only with it: no dashboard route is ever unguarded.
+   */
+  dashboardGuard?: DashboardGuard;
+  /** The Analytics tab's API (`/ui/api/analytics/*`); needs `dashboardGuard`. */
+  dashboardAnalytics?: Omit<AnalyticsRoutesOptions, 'guard'>;
+  /** The System monitor tab's API (`/ui/api/monitor/*`); needs `dashboardGuard`. */
+  dashboardMonitor?: Omit<MonitorRoutesOptions, 'guard'>;
+  /** The Security & risk tab's API (`/ui/api/security/*`); needs `dashboardGuard`. */
+  dashboardSecurity?: Omit<SecurityRoutesOptions, 'guard'>;
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -132,5 +147,11 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   if (opts.orders !== undefined) app.register(ordersRoutes, opts.orders);
   if (opts.config !== undefined) app.register(configRoutes, opts.config);
   if (opts.monitors !== undefined) app.register(monitorsRoutes, opts.monitors);
+  const guard = opts.dashboardGuard;
+  if (guard !== undefined) {
+    if (opts.dashboardAnalytics !== undefined) app.register(analyticsRoutes, { ...opts.dashboardAnalytics, guard, prefix: '/ui/api' });
+    if (opts.dashboardMonitor !== undefined) app.register(monitorRoutes, { ...opts.dashboardMonitor, guard, prefix: '/ui/api' });
+    if (opts.dashboardSecurity !== undefined) app.register(securityRoutes, { ...opts.dashboardSecurity, guard, prefix: '/ui/api' });
+  }
   return app;
 }
