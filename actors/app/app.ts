@@ -30,7 +30,8 @@ import type { IntegrityResult } from '../integrity/integrity.service.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
-import { openMessaging, type Messaging } from './messaging.ts';
+import { NATS_CONF, openMessaging, type Messaging } from './messaging.ts';
+import type { ClockFigure, LiveFigures } from '../../adapters/http/dashboard/monitor.routes.ts';
 import { orderDecisions } from './order-decisions.ts';
 import { entriesFor, hasOrderDecisions, hasWebhookIntake, runsExecution, HTTP_WORKER, topologyFor, usersFor, workerPolicy, type RoleContext } from './roles.ts';
 import { startServiceActor } from './service.actor.ts';
@@ -172,8 +173,13 @@ export async function startApp(opts: StartOptions): Promise<App> {
     },
     setPending(consumer: string, pending: number) {
       metrics.consumerPending.set({ consumer }, pending);
+      pendingByConsumer.set(consumer, pending);
     },
   };
+  // the dashboard's System monitor: live figures only this process knows (adapters/http/dashboard/monitor.routes.ts)
+  const pendingByConsumer = new Map<string, number>();
+  let lastDrift: ClockFigure | null = null;
+  const liveFigures = (): LiveFigures => ({ consumers: [...pendingByConsumer].map(([consumer, pending]) => ({ consumer, pending })), clock: lastDrift });
 
   let httpUrl: string | undefined;
   const intake = hasWebhookIntake(role);
@@ -226,6 +232,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
           audit: (entry) => appendAudit(db, entry),
         },
       },
+      dashboardAnalytics: { db, defaultTriggerScore: config.triggerScore },
+      dashboardMonitor: { db, listMonitors: () => listMonitorStates(db), thresholds: { slippageRatio: config.breakerSlippageRatio, lowLiquidityShare: config.liquidityAlertShare }, live: liveFigures },
+      dashboardSecurity: { db, natsConfPath: NATS_CONF },
       beforeMetrics: () => recordActorStates(metrics, fullTree()),
       health: async () => ({
         ok: messaging.isConnected(),
@@ -269,7 +278,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     brokerVault,
     onMonitorCommitted: (outputs) => recordMonitorOutputs(metrics, outputs),
     onGatewayCommitted: (r) => recordGatewayCommit(metrics, r),
-    onDriftVerdict: (v) => metrics.recordClockVerdict(v.kind, v.figures.offsetMs),
+    onDriftVerdict: (v) => {
+      metrics.recordClockVerdict(v.kind, v.figures.offsetMs);
+      const f = v.figures;
+      lastDrift = { verdict: v.kind, offsetMs: f.offsetMs, sinceLastGoodMs: f.sinceLastGoodMs, warnMs: f.warnMs, tripMs: f.tripMs, at: clock.now() };
+    },
     onIntegrityRun: (r) => recordIntegrityRun(metrics, r),
     onAuditMirrored: (r) => {
       metrics.auditMirror.set({ figure: 'last_seq' }, r.lastSeq);

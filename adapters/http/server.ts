@@ -19,6 +19,10 @@ import { signalsRoutes, type SignalsRoutesOptions } from './signals.routes.ts';
 import { SECRET_HEADER, webhookRoutes } from './webhook.routes.ts';
 import { registerDashboard, type DashboardOptions, type Guard } from './dashboard/index.ts';
 import { dashboardActorsRoutes, type DashboardActorsOptions } from './dashboard/actors.routes.ts';
+import type { DashboardGuard } from './dashboard/analytics-query.ts';
+import { analyticsRoutes, type AnalyticsRoutesOptions } from './dashboard/analytics.routes.ts';
+import { monitorRoutes, type MonitorRoutesOptions } from './dashboard/monitor.routes.ts';
+import { securityRoutes, type SecurityRoutesOptions } from './dashboard/security.routes.ts';
 import type { AcceptAlert } from './webhook.routes.ts';
 
 /** 16 KiB: a TradingView alert message is a few hundred bytes; anything near this is not one. */
@@ -67,6 +71,12 @@ export interface HttpServerOptions {
   actorsDashboard?: Omit<DashboardActorsOptions, 'guard'>;
   /** A `guard(action)` for the tab APIs when {@link dashboard} (the session core, whose guard wins) is absent: tests only. */
   dashboardGuard?: DashboardActorsOptions['guard'];
+  /** The Analytics tab's API (`/ui/api/analytics/*`); needs a guard. */
+  dashboardAnalytics?: Omit<AnalyticsRoutesOptions, 'guard'>;
+  /** The System monitor tab's API (`/ui/api/monitor/*`); needs a guard. */
+  dashboardMonitor?: Omit<MonitorRoutesOptions, 'guard'>;
+  /** The Security & risk tab's API (`/ui/api/security/*`); needs a guard. */
+  dashboardSecurity?: Omit<SecurityRoutesOptions, 'guard'>;
   /** Probe for `GET /healthz`; absent means always healthy. */
   health?: () => Promise<HealthReport>;
   /**
@@ -149,8 +159,12 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   if (opts.orders !== undefined) app.register(ordersRoutes, opts.orders);
   if (opts.config !== undefined) app.register(configRoutes, opts.config);
   if (opts.monitors !== undefined) app.register(monitorsRoutes, opts.monitors);
-  if (opts.actorsDashboard !== undefined && tabGuard !== undefined) {
-    app.register(dashboardActorsRoutes, { prefix: '/ui/api', guard: tabGuard, ...opts.actorsDashboard });
+  // POLICY: the tab APIs are registered only with a guard: no dashboard route is ever unguarded.
+  if (tabGuard !== undefined) {
+    if (opts.actorsDashboard !== undefined) app.register(dashboardActorsRoutes, { prefix: '/ui/api', guard: tabGuard, ...opts.actorsDashboard });
+    if (opts.dashboardAnalytics !== undefined) app.register(analyticsRoutes, { ...opts.dashboardAnalytics, guard: tabGuard, prefix: '/ui/api' });
+    if (opts.dashboardMonitor !== undefined) app.register(monitorRoutes, { ...opts.dashboardMonitor, guard: tabGuard, prefix: '/ui/api' });
+    if (opts.dashboardSecurity !== undefined) app.register(securityRoutes, { ...opts.dashboardSecurity, guard: tabGuard, prefix: '/ui/api' });
   }
   return app;
 }
