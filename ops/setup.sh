@@ -100,6 +100,9 @@ want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
   say "npm dependencies up to date"
 else
+  # npm ci empties node_modules first: through a symlink (a git worktree sharing another
+  # checkout's install) that would empty the other checkout's install under it.
+  [[ -L node_modules ]] && die "node_modules is a symlink to $(readlink node_modules): run ops/setup.sh in the checkout that owns it, or replace the link with a directory"
   say "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
