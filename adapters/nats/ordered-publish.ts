@@ -8,15 +8,19 @@
  * each publish in flight carries a precondition the server checks in order:
  *
  * - **chain** (a stream this client writes alone, the common case): each publish carries
- *   `Nats-Expected-Last-Sequence` = the sequence the stream must have reached just before it. If an
- *   earlier publish of the batch was not stored, every later one in flight to that stream is
- *   refused (`wrong last sequence`, 10071) instead of stored out of turn. The sequences come from
- *   the acks of this client's previous publishes, so a steady writer pays no extra round trip.
- * - **per subject** (a stream that someone else writes too — the webhook beside a replay, two
+ *   `Nats-Expected-Last-Msg-Id` = the msgID of the publish before it. If an earlier publish of the
+ *   batch was not stored, every later one in flight to that stream is refused (`wrong last msg
+ *   ID`, 10070) instead of stored out of turn. (Not `Nats-Expected-Last-Sequence`: a foreign
+ *   message landing between two of ours shifts the sequence by one, so the item after a refused
+ *   one would match again and land first; msgIDs never match by accident. The partition e2e test
+ *   caught exactly that.) The ids come from this client's previous publishes, so a steady writer
+ *   pays no extra round trip.
+ * - **one at a time** (a stream that someone else writes too — the webhook beside a replay, two
  *   partition processes on one stream — so the predicted sequence keeps missing): at most one
- *   publish in flight per subject; different subjects stay pipelined. A subject (one symbol's
- *   series) is the unit whose order the stages rely on. After {@link CONTENTION_BACKOFF_MS} the
- *   stream tries the chain again.
+ *   publish of this client in flight to that stream; other streams stay pipelined. Not per
+ *   subject: the stages rely on the order across a symbol's subjects too (its 1m and 15m bars
+ *   feed one feature engine; the gateway's fills and order results), which the partition e2e
+ *   test caught. After {@link CONTENTION_BACKOFF_MS} the stream tries the chain again.
  *
  * Whatever the mode, a publish that fails, and any item whose order it cannot vouch for (an
  * unknown subject, a stream whose last sequence is unknown after a failure or a duplicate), is
@@ -32,12 +36,12 @@ import { publishError, type PublishItem, type PublishResult } from './publish.ts
 export const PUBLISH_WINDOW = 256;
 /** How long a stream written by someone else stays in per-subject mode before the chain is tried again. */
 export const CONTENTION_BACKOFF_MS = 5_000;
-/** nats-server's "wrong last sequence" (JSStreamWrongLastSequenceErrF). */
-const WRONG_LAST_SEQUENCE = 10071;
+/** nats-server's "wrong last msg ID" (JSStreamWrongLastMsgIDErrF). */
+const WRONG_LAST_MSG_ID = 10070;
 
 interface StreamChain {
-  /** the stream's last sequence as this client last knew it for sure; undefined: unknown */
-  last: number | undefined;
+  /** the msgID of the stream's last message as this client last knew it for sure; undefined: unknown */
+  lastId: string | undefined;
   /** until when the stream is in per-subject mode (epoch ms); 0: chain mode */
   perSubjectUntil: number;
 }
@@ -61,28 +65,28 @@ const encoder = new TextEncoder();
 
 type Outcome = { ok: true; result: PublishResult; stream: string } | { ok: false; error: FakeoutError; wrongLast: boolean };
 
-async function send(js: JetStreamClient, item: PublishItem, expectLast: number | undefined): Promise<Outcome> {
+async function send(js: JetStreamClient, item: PublishItem, expectLastId: string | undefined): Promise<Outcome> {
   try {
-    const opts = expectLast === undefined ? { msgID: item.id } : { msgID: item.id, expect: { lastSequence: expectLast } };
+    const opts = expectLastId === undefined ? { msgID: item.id } : { msgID: item.id, expect: { lastMsgID: expectLastId } };
     const ack = await js.publish(item.subject, encoder.encode(JSON.stringify(item.value)), opts);
     return { ok: true, result: { seq: ack.seq, duplicate: ack.duplicate }, stream: ack.stream };
   } catch (err) {
-    const wrongLast = err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+    const wrongLast = err instanceof JetStreamApiError && err.code === WRONG_LAST_MSG_ID;
     return { ok: false, error: publishError(err, item.subject, item.id), wrongLast };
   }
 }
 
 function chainOf(chains: PublishChains, stream: string): StreamChain {
   let c = chains.streams.get(stream);
-  if (!c) chains.streams.set(stream, (c = { last: undefined, perSubjectUntil: 0 }));
+  if (!c) chains.streams.set(stream, (c = { lastId: undefined, perSubjectUntil: 0 }));
   return c;
 }
 
-/** An ack teaches the stream of its subject and, when not a duplicate, the stream's last sequence. */
-function learn(chains: PublishChains, subject: string, o: Extract<Outcome, { ok: true }>): void {
-  chains.streamOf.set(subject, o.stream);
-  // a duplicate's seq is the first copy's, not the stream's last
-  chainOf(chains, o.stream).last = o.result.duplicate ? undefined : o.result.seq;
+/** An ack teaches the stream of its subject and, when not a duplicate, the stream's last message. */
+function learn(chains: PublishChains, item: PublishItem, o: Extract<Outcome, { ok: true }>): void {
+  chains.streamOf.set(item.subject, o.stream);
+  // a duplicate was stored long ago: the stream's last message is some other one
+  chainOf(chains, o.stream).lastId = o.result.duplicate ? undefined : item.id;
 }
 
 /**
@@ -107,7 +111,7 @@ export async function publishMany(js: JetStreamClient, items: readonly PublishIt
           details: { ...o.error.info, index: stop, total: items.length },
         });
       }
-      learn(chains, item.subject, o);
+      learn(chains, item, o);
       results[stop] = o.result;
     }
     from = stop + 1;
@@ -130,18 +134,18 @@ async function pipelinedRun(
 ): Promise<number> {
   let next = from;
   let halt = items.length;
-  /** per stream in chain mode: the last sequence the next publish must expect */
-  const expect = new Map<string, number>();
+  /** per stream in chain mode: the msgID the next publish must find last on the stream (the previous one sent) */
+  const expect = new Map<string, string>();
   /** streams that saw a failure or a duplicate in this pass: their predictions no longer hold */
   const troubled = new Set<string>();
-  /** per-subject mode: the settlement of the subject's publish in flight (true: stored) */
+  /** one-at-a-time mode: the settlement of the stream's publish in flight (true: stored) */
   const inFlight = new Map<string, Promise<boolean>>();
 
   const fail = (index: number, stream: string | undefined): void => {
     if (index < halt) halt = index;
     if (stream !== undefined) {
       troubled.add(stream);
-      chainOf(chains, stream).last = undefined;
+      chainOf(chains, stream).lastId = undefined;
     }
   };
 
@@ -161,35 +165,34 @@ async function pipelinedRun(
       }
       if (chain.perSubjectUntil > at) {
         next++;
-        const prev = inFlight.get(item.subject);
+        const prev = inFlight.get(stream);
         let settle!: (stored: boolean) => void;
-        inFlight.set(item.subject, new Promise<boolean>((r) => (settle = r)));
+        inFlight.set(stream, new Promise<boolean>((r) => (settle = r)));
         if (prev !== undefined && !(await prev)) {
-          fail(index, undefined); // an earlier item of this subject failed: this one must wait for it
+          fail(index, undefined); // an earlier item of this stream failed: this one must wait for it
           settle(false);
           continue;
         }
         const o = await send(js, item, undefined);
         if (o.ok) {
           results[index] = o.result;
-          // a hint for when the chain is tried again: right if no one else wrote meanwhile
-          if (!o.result.duplicate) chain.last = Math.max(chain.last ?? 0, o.result.seq);
+          // a hint for when the chain is tried again (one in flight: this is the newest): right if no one else wrote meanwhile
+          if (!o.result.duplicate) chain.lastId = item.id;
         } else fail(index, stream);
         settle(o.ok);
         continue;
       }
       // chain mode
-      const expected = expect.get(stream) ?? (troubled.has(stream) ? undefined : chain.last);
+      const expected = expect.get(stream) ?? (troubled.has(stream) ? undefined : chain.lastId);
       if (expected === undefined) {
         halt = index; // the stream's last sequence is unknown: alone, to learn it
         return;
       }
       next++;
-      expect.set(stream, expected + 1);
+      expect.set(stream, item.id);
       const o = await send(js, item, expected);
       if (o.ok && !o.result.duplicate) {
         results[index] = o.result;
-        if (!troubled.has(stream)) chain.last = Math.max(chain.last ?? 0, o.result.seq);
       } else if (o.ok) {
         results[index] = o.result; // stored long ago: the stream did not move, so the next expectation misses
         fail(index + 1, stream);
@@ -201,5 +204,7 @@ async function pipelinedRun(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(PUBLISH_WINDOW, items.length - from)) }, lane));
+  // a chain that held to the end: its last message is the last one this pass sent
+  for (const [stream, id] of expect) if (!troubled.has(stream)) chainOf(chains, stream).lastId = id;
   return halt;
 }

@@ -113,7 +113,7 @@ s('publishes lost in the middle of a pipelined batch are refused after, not stor
   assert.equal(await storedIds(name), expected);
 });
 
-s('a stream someone else writes too goes per subject and still stores each subject in order', async () => {
+s('a stream someone else writes too goes one publish at a time and still stores each subject in order', async () => {
   const { name, prefix } = await freshStream();
   const other = jetstream(await t.connect());
   await publishMany(js, itemsOn(`${prefix}.A`, 'warm', 5));
@@ -122,8 +122,8 @@ s('a stream someone else writes too goes per subject and still stores each subje
   const theirs = publishMany(other, itemsOn(`${prefix}.X`, 'x', 400));
   const ours = publishMany(js, [...itemsOn(`${prefix}.A`, 'a', 400)]);
   await Promise.all([theirs, ours]);
-  assert.ok((chainsOf(js).streams.get(name)?.perSubjectUntil ?? 0) > Date.now(), 'the stream is in per-subject mode');
-  // a lost publish of one subject in per-subject mode holds back only that subject's later items
+  assert.ok((chainsOf(js).streams.get(name)?.perSubjectUntil ?? 0) > Date.now(), 'the stream is in one-at-a-time mode');
+  // a lost publish in one-at-a-time mode holds back the items after it
   const lostOnce = new Set(['b-50']);
   const { client } = lossy(js, (id) => lostOnce.delete(id));
   Object.assign(chainsOf(client), chainsOf(js));
