@@ -25,7 +25,7 @@ const parse = (v: string): V => {
 
 /**
  * Does `version` satisfy `range`? Only the comparators the lock file uses (`>=v`, `^v`, `N.*`,
- * `N.x`, joined by `||`); anything else throws, so a new form cannot pass unread.
+ * `N.x`, a bare major `N`, joined by `||`); anything else throws, so a new form cannot pass unread.
  */
 function satisfies(version: V, range: string): boolean {
   return range.split('||').some((alt) => {
@@ -36,6 +36,7 @@ function satisfies(version: V, range: string): boolean {
       return version[0] === lo[0] && cmp(version, lo) >= 0;
     }
     if (/^\d+\.[x*]$/.test(a)) return version[0] === Number(a.split('.')[0]);
+    if (/^\d+$/.test(a)) return version[0] === Number(a); // a bare major: any N.x.y
     throw new Error(`range form not understood: ${range}`);
   });
 }

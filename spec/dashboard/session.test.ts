@@ -50,12 +50,12 @@ s('a login sets an HttpOnly SameSite=Strict cookie under /ui, stores only its sh
   assert.is(body.user, 'ann');
   assert.is(body.role, 'approver');
   assert.ok(body.permissions.includes('orders.approve') && !body.permissions.includes('users.manage'));
-  const line = setCookies(res).get('fakeout_session')!;
+  const line = setCookies(res).get('fakeout-session')!;
   assert.match(line, /HttpOnly/);
   assert.match(line, /SameSite=Strict/);
   assert.match(line, /Path=\/ui/);
   assert.not.match(line, /Secure/, 'plain http: no Secure flag (the browser would drop the cookie)');
-  const id = a.cookies.get('fakeout_session')!;
+  const id = a.cookies.get('fakeout-session')!;
   assert.is(Buffer.from(id, 'base64url').length, 32, '32 random bytes');
   const rows = await f.db.database.db.selectFrom('dashboard_sessions').selectAll().execute();
   assert.is(rows.length, 1);
@@ -77,7 +77,7 @@ s('behind an https proxy (trusted X-Forwarded-Proto) the session cookie is Secur
     await a.fetchCsrf();
     const res = await a.request('POST', '/ui/api/login', { user: 'vic', password: PASSWORDS.vic }, { headers: { 'x-forwarded-proto': 'https' } });
     assert.is(res.statusCode, 200);
-    assert.match(setCookies(res).get('fakeout_session')!, /Secure/);
+    assert.match(setCookies(res).get('fakeout-session')!, /Secure/);
   } finally {
     await f.cleanup();
   }
@@ -91,7 +91,7 @@ s('a wrong password is refused with one answer, audited with the reason, and cou
   const unknown = await a.login('nobody', 'whatever-password');
   assert.is(unknown.statusCode, 401);
   assert.is(code(unknown).message, code(res).message, 'unknown user and wrong password look the same');
-  assert.not.ok(setCookies(res).has('fakeout_session'));
+  assert.not.ok(setCookies(res).has('fakeout-session'));
   const refused = (await tailAudit(f.db.database.db, 10)).filter((e) => e.action === 'session.login_refused' && e.at === f.clock.t);
   assert.equal(refused.map((e) => [e.actor, e.details['why']]), [['ann', 'wrong password'], ['nobody', 'unknown user']]);
   const state = await f.db.database.db.selectFrom('auth_state').select('failures').where('user_name', '=', 'ann').executeTakeFirstOrThrow();
@@ -134,12 +134,12 @@ s('a session ends at its absolute expiry and after the idle timeout (401 saying 
 
 s('logout ends the session (row deleted, cookie cleared, audited); the old cookie is refused', async ({ f }) => {
   const a = await loggedIn(f.app, 'ann');
-  const old = a.cookies.get('fakeout_session')!;
+  const old = a.cookies.get('fakeout-session')!;
   const res = await a.request('POST', '/ui/api/logout');
   assert.is(res.statusCode, 200);
-  assert.not.ok(a.cookies.has('fakeout_session'));
+  assert.not.ok(a.cookies.has('fakeout-session'));
   assert.is((await f.db.database.db.selectFrom('dashboard_sessions').selectAll().execute()).length, 0);
-  const replay = await f.app.inject({ method: 'GET', url: '/ui/api/me', headers: { cookie: `fakeout_session=${old}` } });
+  const replay = await f.app.inject({ method: 'GET', url: '/ui/api/me', headers: { cookie: `fakeout-session=${old}` } });
   assert.is(replay.statusCode, 401);
   assert.ok((await tailAudit(f.db.database.db, 3)).some((e) => e.action === 'session.logout' && e.actor === 'ann' && e.at === f.clock.t));
 });

@@ -1,6 +1,6 @@
 /**
  * Dashboard sessions, installed into the dashboard's (encapsulated) fastify context:
- * - every request: the `fakeout_session` cookie is looked up (by its sha256) and judged; a live
+ * - every request: the `fakeout-session` cookie is looked up (by its sha256) and judged; a live
  *   session sets `request.dashboardUser` (the role read from `users` now, so a role change applies
  *   at once), an expired or idle one is deleted;
  * - `GET /api/csrf` the CSRF token for the page (before login); `POST /api/login` `{ user, password }`
@@ -36,7 +36,7 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'fakeout_session';
+export const SESSION_COOKIE = 'fakeout-session';
 /** The cookies live under /ui only: the rest of the HTTP API (webhook, /api) never sees them. */
 export const COOKIE_PATH = '/ui';
 
