@@ -17,16 +17,15 @@ import { diffParams, governedFromConfig, seedVersion } from '../config/governed.
 import type { NatsUser } from '../domain/identities.ts';
 import type { ConfigReader } from '../stage/ports.ts';
 import type { Logger } from '../../adapters/log/index.ts';
-import { BREAKER_TRIP_REASONS, createMetrics, type BreakerTripReason, type Metrics } from '../../adapters/metrics/index.ts';
+import { createMetrics, type Metrics } from '../../adapters/metrics/index.ts';
+import { recordGatewayCommit, recordIntegrityRun, recordMonitorOutputs } from './app-metrics.ts';
+export { recordGatewayCommit, recordIntegrityRun, recordMonitorOutputs, tripReasonLabel } from './app-metrics.ts';
 import { CorrectedClock, systemClock, type Clock } from '../../adapters/time/index.ts';
 import { Supervisor, systemDeps, TransitionLog, type SupervisionEvent, type SupervisionNode } from '../../supervision/index.ts';
 import type { Config } from '../domain/config.ts';
 import { symbolToken, type Signal } from '../domain/messages.ts';
 import { createAlertIntake } from '../ingest/alert-intake.ts';
 import type { ReplayProgress, ReplayRequest } from '../ingest/replay.actor.ts';
-import type { MonitorOutput } from '../monitors/monitors.actor.ts';
-import type { GatewayCommitReport } from '../gateway/gateway-state.ts';
-import type { IntegrityResult } from '../integrity/integrity.service.ts';
 import { timeLimitsFromConfig } from '../ingest/plausibility.ts';
 import { validateScoringParams } from '../scoring/score.ts';
 import { startStageActor } from '../stage/stage.actor.ts';
@@ -466,50 +465,6 @@ function openBrokerVault(config: Readonly<Config>, db: Database['db'], clock: Cl
   return openVault(resolve(config.brokerSecretsFile), async (r) => {
     await appendAudit(db, { at: clock.now(), actor: r.reader, action: 'secret.read', subject: `secret:${r.name}`, details: { file: r.file } });
   });
-}
-
-/** A trip's condition or source as a `fakeout_breaker_trips_total` reason: an unknown source is `other` (bounded labels). */
-export function tripReasonLabel(reason: string): BreakerTripReason {
-  return (BREAKER_TRIP_REASONS as readonly string[]).includes(reason) ? (reason as BreakerTripReason) : 'other';
-}
-
-/**
- * A committed gateway batch as Prometheus series. Per-fill slippage is not observed here: the
- * slippage monitor observes `fakeout_fill_slippage_bps` for every fill on ORDERS already.
- */
-export function recordGatewayCommit(metrics: Metrics, r: GatewayCommitReport): void {
-  for (const [status, n] of Object.entries(r.orders)) if (n) metrics.orders.inc({ status }, n);
-  for (const leg of ['entry', 'exit'] as const) if (r.fills[leg]) metrics.fills.inc({ leg }, r.fills[leg]);
-  for (const [reason, n] of Object.entries(r.trips)) if (n) metrics.breakerTrips.inc({ reason: tripReasonLabel(reason) }, n);
-  metrics.approvalsPending.set(r.approvalsPending);
-  metrics.setGateState(r.gate);
-  metrics.setBreakerState(r.breaker);
-}
-
-/** One integrity run (passed or failed) as Prometheus series. */
-export function recordIntegrityRun(metrics: Metrics, r: IntegrityResult): void {
-  metrics.recordIntegrityRun({ ok: r.ok, problems: r.problems.length, at: r.at });
-}
-
-/**
- * The monitors' figures, tags and per-fill slippage as Prometheus series; the slippage and
- * liquidity monitors' figures also under their own names, the ones the alert rules use.
- */
-export function recordMonitorOutputs(metrics: Metrics, outputs: readonly MonitorOutput[]): void {
-  for (const o of outputs) {
-    if (o.kind === 'tag') metrics.signalLiquidity.inc({ liquidity: o.tag.low ? 'low' : 'normal' });
-    else if (o.kind === 'fill') {
-      metrics.fillSlippage.observe({ kind: 'modelled' }, o.modelledBps);
-      if (o.realisedBps !== null) metrics.fillSlippage.observe({ kind: 'realised' }, o.realisedBps);
-    } else if (o.kind === 'state') {
-      if (o.value !== null) {
-        metrics.monitorValue.set({ monitor: o.monitor }, o.value);
-        if (o.monitor === 'slippage') metrics.slippageRatio.set(o.value);
-        if (o.monitor === 'liquidity') metrics.lowLiquidityRatio.set(o.value);
-      }
-      metrics.monitorAlert.set({ monitor: o.monitor }, o.state === 'alert' ? 1 : 0);
-    }
-  }
 }
 
 /**
