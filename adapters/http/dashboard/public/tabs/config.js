@@ -1,16 +1,6 @@
 // The Config tab: the governed strategy and risk parameters (docs/config.md) with validation,
 // proposals with their approvals (TOTP) and rejections, and the history of applied versions.
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') el.className = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v);
-  }
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
-const utc = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+import { h, utc } from './dom.js';
 const changesText = (c) => Object.entries(c).map(([k, v]) => `${k} = ${v}`).join(', ');
 
 export async function mount(el, ctx) {

@@ -1,21 +1,11 @@
 // The Live tab: the signal feed (server-sent events, no reload), a candlestick chart of the chosen
 // symbol and timeframe from stored bars with signals, entries and exits marked (lightweight-charts,
 // served under /ui/vendor), the orders waiting for approval with TOTP entry, gate and breaker.
+import { h, utc } from './dom.js';
 const LWC = window.LightweightCharts;
 const COLOURS = { up: '#26a69a', down: '#ef5350', signal: '#1e88e5', long: '#2e7d32', short: '#c62828', exit: '#6d4c41' };
 
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') el.className = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v);
-  }
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
 
-const utc = (ms) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 const sec = (ms) => Math.floor(ms / 1000);
 
 export async function mount(el, ctx) {
