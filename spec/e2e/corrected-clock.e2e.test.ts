@@ -57,8 +57,9 @@ s('the offset the drift monitor accepts stamps webhook envelopes; a skewed bar i
     assert.is(env.correctedAt, Math.round(env.receivedAt + env.clockOffsetMs!));
     assert.is(env.origin.timenow, Date.parse(iso(before)));
 
-    // the 1m bar of the next minute ends over a minute after now: beyond 60 s of skew
-    const open = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+    // the 1m bar two minutes on ends at least two minutes after now: beyond 60 s of skew even with
+    // the +250 ms offset (the next minute's bar was within it when posted in a minute's last 250 ms)
+    const open = Math.floor(Date.now() / 60_000) * 60_000 + 120_000;
     const skewed = await post({ symbol: 'CLKF', interval: '1', time: iso(open), open: 10, high: 11, low: 9, close: 10.5 });
     assert.is(skewed.status, 202);
     assert.equal(skewed.json.flags, ['time_skew']);
