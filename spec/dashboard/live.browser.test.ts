@@ -199,6 +199,25 @@ s('every tab renders (Live and Config with data, no console errors) and is saved
       assert.ok((await ann.locator('#config-history tr').count()) >= 1, 'the seeded version');
     }
     await ann.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    // A table whose body does not sit under its header is unreadable (a layout class once turned
+    // the monitor's tables into two side-by-side columns): each first body cell starts at its header's left edge, below it.
+    const misplaced = await ann.evaluate(() => [...document.querySelectorAll('#tab table')].flatMap((t) => {
+      const th = t.querySelector('thead th');
+      const td = t.querySelector('tbody tr > :first-child');
+      if (!th || !td) return [];
+      const a = th.getBoundingClientRect();
+      const b = td.getBoundingClientRect();
+      return Math.abs(a.left - b.left) <= 1 && b.top >= a.bottom - 1 ? [] : [`${th.textContent} (${a.left},${a.bottom}) vs ${td.textContent} (${b.left},${b.top})`];
+    }));
+    assert.equal(misplaced, [], `${id}: every table's body under its header`);
+    // A JS value rendered as text ("null", "undefined", "NaN") is a rendering bug, not data.
+    const stray = await ann.evaluate(() => {
+      const out: string[] = [];
+      const walk = document.createTreeWalker(document.querySelector('#tab')!, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) if (/^(null|undefined|NaN|\[object Object\])$/.test((n.textContent ?? '').trim())) out.push(n.parentElement?.tagName ?? '?');
+      return out;
+    });
+    assert.equal(stray, [], `${id}: no stray null/undefined/NaN text`);
     await ann.screenshot({ path: join(SHOTS, `dashboard-${id}.png`), fullPage: true });
   }
   assert.equal(ctx.errors, []);

@@ -42,7 +42,7 @@ export function section(title, ...children) {
 
 /** A table from column specs `[label, row => text]`. */
 export function table(columns, rows) {
-  return h('table', { class: 'grid' },
+  return h('table', { class: 'data' },
     h('thead', {}, h('tr', {}, columns.map(([label]) => h('th', {}, label)))),
     h('tbody', {}, rows.length === 0
       ? h('tr', {}, h('td', { colSpan: columns.length }, 'nothing yet'))

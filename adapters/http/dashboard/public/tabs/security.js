@@ -31,10 +31,10 @@ export async function mount(el, ctx) {
   async function loadIntegrity() {
     try {
       const m = await ctx.api('/security/integrity');
-      integrity.replaceChildren(
+      integrity.replaceChildren(...[
         m.last === null ? h('p', {}, 'the auditor has not run yet') : h('p', { class: m.last.ok ? 'ok' : 'bad' }, `${m.last.ok ? 'verified' : 'FAILED'} at ${time(m.last.at)}: ${JSON.stringify(m.last.details).slice(0, 300)}`),
         m.progress === null ? null : h('p', {}, `raw_events verified through seq ${m.progress.lastSeq} (${time(m.progress.verifiedAt)})`),
-      );
+      ].filter((el) => el !== null)); // replaceChildren(null) would show the text "null"
     } catch (err) { integrity.replaceChildren(notice(err)); }
   }
 
