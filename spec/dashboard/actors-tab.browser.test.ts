@@ -127,6 +127,11 @@ s('renders the tree with states, statuses, uptime and restarts, without console 
     assert.is(await row.locator('.actor-restarts').textContent(), '0 restarts');
     assert.match((await row.locator('.actor-uptime').textContent()) ?? '', /^\d+ s$/);
     assert.is(await page.locator('button.fault').count(), 0);
+    // the recent transitions are there at once (from the tree), newest first, not empty until something moves
+    const seqs = (await page.locator('#actors-recent tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-seq')))));
+    assert.ok(seqs.length > 0, 'recent transitions shown on load');
+    assert.equal(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
+    assert.match((await page.locator('#actors-recent').textContent()) ?? '', 'fakeout/pipeline/bar-builder');
     assert.equal(problems, []);
   });
 });
@@ -144,6 +149,8 @@ s('an admin injects a fault after confirming; the tab shows the crash and the re
     const recent = (await page.locator('#actors-recent').textContent()) ?? '';
     assert.match(recent, 'crashed: fault injected: injected from the dashboard by test-admin');
     assert.match(recent, 'restarted #1');
+    const seqs = await page.locator('#actors-recent tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-seq')));
+    assert.is(new Set(seqs).size, seqs.length, 'no transition listed twice (first read and stream overlap)');
     assert.equal(problems, []);
   });
 });

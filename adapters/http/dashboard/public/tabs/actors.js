@@ -154,8 +154,21 @@ export async function mount(el, ctx) {
     }
   }
 
+  let lastSeq = 0; // the newest transition shown: the stream and the first read may overlap
+  const recentRow = (t, cls) => h('tr', { class: cls, 'data-seq': t.seq }, h('td', {}, clock(t.at)), h('td', {}, t.path), h('td', {}, transitionText(t)));
+
+  /** The table starts with what the tree already knows (the newest first), not empty until something moves. */
+  function prefillRecent() {
+    const all = tree ? walk(tree).flatMap((n) => n.transitions ?? []) : [];
+    all.sort((a, b) => b.seq - a.seq);
+    recentBody.replaceChildren(...all.slice(0, KEEP_RECENT).map((t) => recentRow(t, '')));
+    lastSeq = all[0]?.seq ?? 0;
+  }
+
   function onTransition(t) {
-    recentBody.prepend(h('tr', { class: 'new' }, h('td', {}, clock(t.at)), h('td', {}, t.path), h('td', {}, transitionText(t))));
+    if (t.seq <= lastSeq) return;
+    lastSeq = t.seq;
+    recentBody.prepend(recentRow(t, 'new'));
     while (recentBody.children.length > KEEP_RECENT) recentBody.lastChild.remove();
     const node = tree ? walk(tree).find((n) => n.path === t.path) : undefined;
     if (node) {
@@ -166,6 +179,7 @@ export async function mount(el, ctx) {
   }
 
   await refresh();
+  prefillRecent();
   const closeStream = ctx.sse('/actors/stream', (e) => {
     status.textContent = 'live';
     status.className = 'ok';
