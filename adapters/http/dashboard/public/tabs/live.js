@@ -7,6 +7,12 @@ const COLOURS = { up: '#26a69a', down: '#ef5350', signal: '#1e88e5', long: '#2e7
 
 
 const sec = (ms) => Math.floor(ms / 1000);
+const REFRESH_AFTER_MS = 250;
+/** A computed price (stop, target) to two decimals more than the entry has, the exact value in its title. */
+const price = (x, entry) => {
+  const decimals = (String(entry).split('.')[1] ?? '').length;
+  return h('td', { title: String(x) }, Number(x).toFixed(Math.min(8, decimals + 2)));
+};
 
 export async function mount(el, ctx) {
   const stateEl = h('div', { id: 'live-state' }, 'loading…');
@@ -39,21 +45,11 @@ export async function mount(el, ctx) {
   const row = (s, fresh) => {
     const tr = h('tr', { 'data-id': s.id, class: fresh ? 'new' : '' },
       h('td', {}, utc(s.openTime)), h('td', {}, s.symbol), h('td', {}, s.timeframe), h('td', {}, s.direction),
-      h('td', {}, s.score), h('td', {}, s.entry), h('td', {}, s.stop), h('td', {}, s.target));
+      h('td', {}, s.score), h('td', {}, s.entry), price(s.stop, s.entry), price(s.target, s.entry));
     return tr;
   };
   const { signals } = await ctx.api('/signals?limit=50');
   for (const s of signals) { seen.add(s.id); feedBody.append(row(s, false)); }
-  const closeFeed = ctx.sse('/signals/stream', (e) => {
-    if (e.type !== 'signal' || seen.has(e.data.id)) return;
-    seen.add(e.data.id);
-    feedBody.prepend(row(e.data, true));
-    while (feedBody.children.length > 200) feedBody.lastChild.remove();
-    feedStatus.textContent = `live, last at ${new Date().toISOString().slice(11, 19)} UTC`;
-    void refreshChart();
-    void refreshOrders();
-  });
-  feedStatus.textContent = 'live';
 
   // --- chart ---------------------------------------------------------------------------------
   const { series } = await ctx.api('/series');
@@ -145,11 +141,33 @@ export async function mount(el, ctx) {
     await refreshState();
   };
   await refreshOrders();
+
+  // Subscribed only now that every refresh above exists: a signal arriving while the chart loaded
+  // once called refreshOrders before its declaration (a replay sends hundreds a second). A burst of
+  // signals costs one chart and one orders refresh per REFRESH_AFTER_MS, not one per signal.
+  let refreshQueued = null;
+  const refreshSoon = () => {
+    refreshQueued ??= setTimeout(() => {
+      refreshQueued = null;
+      void refreshChart().catch(() => undefined);
+      void refreshOrders().catch(() => undefined);
+    }, REFRESH_AFTER_MS);
+  };
+  const closeFeed = ctx.sse('/signals/stream', (e) => {
+    if (e.type !== 'signal' || seen.has(e.data.id)) return;
+    seen.add(e.data.id);
+    feedBody.prepend(row(e.data, true));
+    while (feedBody.children.length > 200) feedBody.lastChild.remove();
+    feedStatus.textContent = `live, last at ${new Date().toISOString().slice(11, 19)} UTC`;
+    refreshSoon();
+  });
+  feedStatus.textContent = 'live';
   // Orders and the gate move without a signal (an approval filled, an order expired): poll them.
   const timer = setInterval(() => { void refreshOrders().catch(() => undefined); }, 2000);
 
   return () => {
     clearInterval(timer);
+    if (refreshQueued !== null) clearTimeout(refreshQueued);
     closeFeed();
     if (chart) chart.remove();
   };
