@@ -68,6 +68,9 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
       orders: {
         approve: (id, body, session) => service.approve(id, body, session),
         reject: (id, body, session) => service.reject(id, body, session),
+        // the same calls (checks, audit, publish) as POST /api/breaker/*, the user the session's
+        tripBreaker: (body, session) => service.tripBreaker(body, session),
+        resetBreaker: (body, session) => service.resetBreaker(body, session),
       },
       config: {
         propose: (body, session) => governanceAs(session).propose(asUser(body, session)),
