@@ -198,6 +198,15 @@ s('a CSRF token is bound to its session: with the same secret cookie but another
   assert.is((await ann.login('ann', PASSWORDS.ann)).statusCode, 200);
   assert.is((await ann.request('POST', '/ui/api/breaker/trip', { reason: 'new session' })).statusCode, 202);
   assert.is((await ann.request('POST', '/ui/api/breaker/trip', { reason: 'stale' }, { csrf: csrfBefore })).statusCode, 403, 'the old session\'s token');
+  // sessions that end (past the 12 h lifetime): a POST with its token still reaches the guard (401,
+  // log in again; not a CSRF 403), and the token of GET /csrf, whose answer clears the cookie, logs in
+  f.clock.t += 13 * 3_600_000;
+  const over = await tom.request('POST', '/ui/api/breaker/trip', { reason: 'late' });
+  assert.equal([over.statusCode, code(over).code], [401, 'FAKEOUT_ERR_DASHBOARD_UNAUTHENTICATED']);
+  await ann.fetchCsrf();
+  assert.not.ok(ann.cookies.has('fakeout-session'), 'the ended session\'s cookie is cleared');
+  assert.is((await ann.login('ann', PASSWORDS.ann)).statusCode, 200);
+  assert.equal(f.calls.map((c) => (c.body as { reason: string }).reason), ['mine', 'mine too', 'new session']);
 });
 
 s('the guard answers 403 for a role that may not, and passes the session user to the service', async ({ f }) => {

@@ -127,7 +127,9 @@ export const sessionRoutes: FastifyPluginAsync<SessionOptions> = async (app, opt
   // Unguarded: the page asks it first, so it learns whether a session is open without a 401 (which the browser would log as an error).
   app.get('/csrf', async (request, reply) => {
     const u = request.dashboardUser;
-    return { token: reply.generateCsrf({ userInfo: csrfUserInfo(request) }), session: u == null ? null : { user: u.user, role: u.role, permissions: permissionsOf(u.role) } };
+    // a session that just ended has its cookie cleared in this answer: the token is for no session
+    const userInfo = request.dashboardSessionEnded === null ? csrfUserInfo(request) : csrfBinding(undefined);
+    return { token: reply.generateCsrf({ userInfo }), session: u == null ? null : { user: u.user, role: u.role, permissions: permissionsOf(u.role) } };
   });
 
   app.post('/login', { preHandler: rateLimited }, async (request, reply) => {
