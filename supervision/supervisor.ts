@@ -198,10 +198,15 @@ export class Supervisor {
     };
   }
 
+  /**
+   * The runtime at full supervision path `path`. WHY this.path and not this.id: a supervisor built
+   * under another tree (the gateway's held stages, actors/app/gateway-lease.ts) names its children
+   * by their full path, as its tree() reports them; at the root the two are the same.
+   */
   private resolve(path: string): WorkerRuntime | Supervisor {
-    const [head, ...rest] = path.split('/');
-    let target: WorkerRuntime | Supervisor | undefined = head === this.id ? this : undefined;
-    for (const id of rest) {
+    const rest = path === this.path ? [] : path.startsWith(`${this.path}/`) ? path.slice(this.path.length + 1).split('/') : undefined;
+    let target: WorkerRuntime | Supervisor | undefined = rest === undefined ? undefined : this;
+    for (const id of rest ?? []) {
       target = target instanceof Supervisor ? target.slots.find((s) => s.id === id)?.runtime : undefined;
     }
     if (target) return target;

@@ -12,7 +12,7 @@ import { dashboardOptions } from './dashboard-wiring.ts';
 import { openVault, type Vault } from '../../adapters/secrets/index.ts';
 import { acquireDataDirLock, type DataDirLock } from '../../adapters/lock/index.ts';
 import { startInspectorRelay, type InspectorRelay } from '../../adapters/inspect/inspector-relay.ts';
-import { configReader, followStream } from '../../adapters/nats/index.ts';
+import { configReader, followStream, leaseStore } from '../../adapters/nats/index.ts';
 import { diffParams, governedFromConfig, seedVersion } from '../config/governed.ts';
 import type { NatsUser } from '../domain/identities.ts';
 import type { ConfigReader } from '../stage/ports.ts';
@@ -38,7 +38,7 @@ import { partitionedBus } from './partition-bus.ts';
 import { buildTree, type TreeWorker } from './tree.ts';
 import { loadWebhookSecret } from './webhook-secret.ts';
 import { createExecutionWiring, withMachines } from '../gateway/execution-wiring.ts';
-import { leasedExecution, usesGatewayLease, type LeasedExecution } from './gateway-lease.ts';
+import { faultSeam, leasedExecution, usesGatewayLease, type LeasedExecution } from './gateway-lease.ts';
 
 export interface StartOptions {
   config: Readonly<Config>;
@@ -225,8 +225,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
         tree: () => transitions.view(fullTree()),
         transitions,
         fault: {
-          tree: () => supervisor.tree(),
-          inject: (path, reason) => supervisor.injectFault(path, reason),
+          // the held stages of a gateway under its lease too (they run under a supervisor of their own)
+          ...faultSeam(() => supervisor, () => lease),
           now: () => clock.now(),
           audit: (entry) => appendAudit(db, entry),
         },
@@ -335,7 +335,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
   let lease: LeasedExecution | undefined;
   if (usesGatewayLease(config)) {
     lease = leasedExecution({
-      config, dataDir, clock, log, gatewayNc: messaging.connection('gateway'), supervisorDeps,
+      config, dataDir, clock, log, store: leaseStore(messaging.connection('gateway'), config.gatewayAccount), supervisorDeps,
       heldWorkers: () => {
         execution = createExecutionWiring(config, db, clock, opts.simulatedApprover);
         return roleWorkers({ ...ctx, execution });

@@ -5,15 +5,14 @@
  * admin of `npm start` (docs/operations.md, "Dashboard").
  */
 import { randomBytes } from 'node:crypto';
-import { chartMarkers, chartSeries, latestBars, listConfigProposals, listConfigVersions, listOrdersByStatus, loadCheckpoint, recentOrders, type Database } from '../../adapters/db/index.ts';
+import { chartMarkers, chartSeries, latestBars, listConfigProposals, listConfigVersions, listOrdersByStatus, recentOrders, type Database } from '../../adapters/db/index.ts';
 import type { DashboardOptions } from '../../adapters/http/dashboard/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { createAuthService } from '../auth/auth.service.ts';
 import { lockoutPolicy } from '../auth/lockout.ts';
-import { breakerView } from '../auth/reset-readiness.ts';
 import type { Config } from '../domain/config.ts';
 import { ORDER_STATUS } from '../execution/order-messages.ts';
-import { GATEWAY_STAGE, type GatewayState } from '../gateway/gateway-state.ts';
+import { committedGateway, pendingView } from './gateway-view.ts';
 import type { SessionDecisionPorts } from './order-decisions.ts';
 
 type Db = Database['db'];
@@ -30,18 +29,10 @@ export function dashboardOptions(config: Readonly<Config>, clock: Clock, db: Db,
       bars: (symbol, timeframe, limit) => latestBars(db, symbol, timeframe, limit),
       markers: (q) => chartMarkers(db, q),
       series: () => chartSeries(db),
-      pending: async () =>
-        (await listOrdersByStatus(db, ORDER_STATUS.pendingApproval, 100)).map((o) => ({
-          clientOrderId: o.clientOrderId, signalId: o.signalId, symbol: o.symbol, side: o.side, qty: o.qty, decisionPrice: o.decisionPrice, createdAt: o.createdAt,
-        })),
+      pending: async () => (await listOrdersByStatus(db, ORDER_STATUS.pendingApproval, 100)).map(pendingView),
       recentOrders: (limit) => recentOrders(db, limit),
       // the gate and breaker as the execution gateway last committed them (its checkpoint)
-      state: async () => {
-        const cp = await loadCheckpoint<GatewayState>(db, GATEWAY_STAGE);
-        const gate = (cp?.state.gate as { value?: unknown } | null | undefined)?.value;
-        const pending = await listOrdersByStatus(db, ORDER_STATUS.pendingApproval, 1000);
-        return { gate: typeof gate === 'string' ? gate : 'gated', breaker: breakerView(cp?.state.breaker, cp?.state.clock ?? 0), pending: pending.length };
-      },
+      state: async () => ({ ...(await committedGateway(db)), pending: (await listOrdersByStatus(db, ORDER_STATUS.pendingApproval, 1000)).length }),
       decisions: decisions?.orders,
     },
     config: {

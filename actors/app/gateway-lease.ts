@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { leaseStore, type NatsConnection } from '../../adapters/nats/index.ts';
+import type { LeaseStore } from '../../adapters/nats/index.ts';
 import type { Logger } from '../../adapters/log/index.ts';
 import type { Clock } from '../../adapters/time/index.ts';
 import { Supervisor, type SupervisionNode, type SupervisorDeps } from '../../supervision/index.ts';
@@ -29,6 +29,11 @@ export interface LeasedExecution {
   worker: TreeWorker;
   /** the root tree with the held groups as the lease worker's children while they run */
   decorate(root: SupervisionNode): SupervisionNode;
+  /**
+   * `Supervisor.injectFault` for a path under the lease worker (a held stage, as decorate shows
+   * it): false while no held stages run; undefined for any other path (the root supervisor's).
+   */
+  injectFault(path: string, reason: string): boolean | undefined;
 }
 
 export interface LeasedExecutionOptions {
@@ -36,8 +41,8 @@ export interface LeasedExecutionOptions {
   dataDir: string;
   clock: Clock;
   log: Logger;
-  /** the `gateway` user's connection (the only user that may write the lease) */
-  gatewayNc: NatsConnection;
+  /** the KV lease, over the `gateway` user's connection (the only user that may write it): adapters/nats leaseStore */
+  store: LeaseStore;
   /** the root supervisor's deps (events, clock, timers), shared by the held supervisor */
   supervisorDeps: SupervisorDeps;
   /** the role's workers, built afresh for each acquisition (a fresh paper broker reads the book the other holder left) */
@@ -71,21 +76,40 @@ export function leasedExecution(opts: LeasedExecutionOptions): LeasedExecution {
     shutdownMs: 60_000,
     start: () =>
       startLeaseActor({
-        store: leaseStore(opts.gatewayNc, config.gatewayAccount), name, holder, ttlMs: config.gatewayLeaseTtlSeconds * 1000, clock: opts.clock, log, held,
+        store: opts.store, name, holder, ttlMs: config.gatewayLeaseTtlSeconds * 1000, clock: opts.clock, log, held,
         hardFence: (reason) => {
           log.fatal({ actor: LEASE_WORKER_ID, lease: name, reason }, 'gateway lease lost and the stages did not stop in time: exiting (hard fence)');
           process.exit(1);
         },
       }),
   };
+  const leasePath = `${LEASE_PARENT}/${LEASE_WORKER_ID}`;
   const decorate = (root: SupervisionNode): SupervisionNode => {
     const sup = current;
     if (sup === undefined) return root;
     const visit = (n: SupervisionNode): SupervisionNode => {
-      if (n.kind === 'worker' && n.path === `${LEASE_PARENT}/${LEASE_WORKER_ID}`) return { ...n, children: sup.tree().children ?? [] };
+      if (n.kind === 'worker' && n.path === leasePath) return { ...n, children: sup.tree().children ?? [] };
       return n.children ? { ...n, children: n.children.map(visit) } : n;
     };
     return visit(root);
   };
-  return { worker, decorate };
+  // WHY here: the held stages run under their own supervisor, which the root one cannot reach
+  // (to it the lease worker is one worker); its paths are the ones decorate shows.
+  const injectFault = (path: string, reason: string): boolean | undefined => {
+    if (!path.startsWith(`${leasePath}/`)) return undefined;
+    return current === undefined ? false : current.injectFault(path, reason);
+  };
+  return { worker, decorate, injectFault };
+}
+
+/**
+ * What the Actors tab's fault injection reaches (adapters/http/dashboard/actors-fault.ts): the
+ * root tree with the held stages, and each path to the supervisor that runs it. Getters, because
+ * the composition root creates the supervisor and the lease after the HTTP options.
+ */
+export function faultSeam(root: () => Pick<Supervisor, 'tree' | 'injectFault'>, lease: () => LeasedExecution | undefined) {
+  return {
+    tree: (): SupervisionNode => lease()?.decorate(root().tree()) ?? root().tree(),
+    inject: (path: string, reason: string): boolean => lease()?.injectFault(path, reason) ?? root().injectFault(path, reason),
+  };
 }

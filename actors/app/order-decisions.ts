@@ -4,9 +4,7 @@
  * its `gateway` NATS connection, which alone may publish on ORDERS.
  */
 import { resolve } from 'node:path';
-import { loadCheckpoint, type Database } from '../../adapters/db/index.ts';
-import { breakerView } from '../auth/reset-readiness.ts';
-import { GATEWAY_STAGE, type GatewayState } from '../gateway/gateway-state.ts';
+import type { Database } from '../../adapters/db/index.ts';
 import type { OrdersRoutesOptions } from '../../adapters/http/index.ts';
 import { configReader, publishJson, writeConfigVersion } from '../../adapters/nats/index.ts';
 import type { ConfigRoutesOptions } from '../../adapters/http/index.ts';
@@ -18,6 +16,7 @@ import { createApprovalsService } from '../auth/approvals.service.ts';
 import { createAuthService } from '../auth/auth.service.ts';
 import { lockoutPolicy } from '../auth/lockout.ts';
 import type { Config } from '../domain/config.ts';
+import { committedGateway, pendingView } from './gateway-view.ts';
 import type { Messaging } from './messaging.ts';
 
 /** The dashboard's decisions: the same services, the user named by the dashboard session (no password in the body). */
@@ -33,10 +32,7 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
   const js = messaging.bus('gateway').js;
   const expiry = { approvalTtlMs: config.approvalTtlSeconds * 1000, signalMaxAgeMs: config.signalMaxAgeSeconds * 1000 };
   // the breaker as the execution gateway last committed it (its checkpoint, same database)
-  const breaker = async (trx: Database['db']) => {
-    const cp = await loadCheckpoint<GatewayState>(trx, GATEWAY_STAGE);
-    return breakerView(cp?.state.breaker, cp?.state.clock ?? 0);
-  };
+  const breaker = async (trx: Database['db']) => (await committedGateway(trx)).breaker;
   const service = createApprovalsService({ db, clock, lockout, auth, expiry, breaker, publish: (subject, id, value) => publishJson(js, subject, id, value) });
   const governed = configReader(messaging.connection('gateway'));
   const governanceWith = (approvals: Parameters<typeof createConfigService>[0]['approvals']) => createConfigService({
@@ -56,10 +52,7 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
   const asUser = (body: unknown, session: { user: string }) => ({ ...(body as Record<string, unknown>), user: session.user });
   return {
     config: { propose: governance.propose, approve: governance.approve, reject: governance.reject },
-    listPending: async (credentials: { user: string; password: string }) =>
-      (await service.listPending(credentials)).map((o) => ({
-        clientOrderId: o.clientOrderId, signalId: o.signalId, symbol: o.symbol, side: o.side, qty: o.qty, decisionPrice: o.decisionPrice, createdAt: o.createdAt,
-      })),
+    listPending: async (credentials: { user: string; password: string }) => (await service.listPending(credentials)).map(pendingView),
     approve: service.approve,
     reject: service.reject,
     resetBreaker: service.resetBreaker,
@@ -68,6 +61,9 @@ export function orderDecisions(config: Readonly<Config>, dataDir: string, clock:
       orders: {
         approve: (id, body, session) => service.approve(id, body, session),
         reject: (id, body, session) => service.reject(id, body, session),
+        // the same calls (checks, audit, publish) as POST /api/breaker/*, the user the session's
+        tripBreaker: (body, session) => service.tripBreaker(body, session),
+        resetBreaker: (body, session) => service.resetBreaker(body, session),
       },
       config: {
         propose: (body, session) => governanceAs(session).propose(asUser(body, session)),

@@ -12,12 +12,13 @@ export interface ErrorResponse {
 }
 
 // WHY a table: fastify reports body-parsing failures with its own codes before any handler runs;
-// these are the ones a webhook sender can cause, each given the fakeout code a client can act on.
+// each is given the fakeout code a client can act on. They are the generic HTTP codes: the
+// webhook route turns them into its own (webhook.routes.ts, `asWebhookError`).
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = Object.freeze({
-  FST_ERR_CTP_BODY_TOO_LARGE: 'FAKEOUT_ERR_WEBHOOK_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'FAKEOUT_ERR_WEBHOOK_NOT_JSON',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'FAKEOUT_ERR_WEBHOOK_NOT_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'FAKEOUT_ERR_HTTP_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'FAKEOUT_ERR_HTTP_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'FAKEOUT_ERR_HTTP_NOT_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'FAKEOUT_ERR_HTTP_NOT_JSON',
   // @fastify/csrf-protection on the dashboard's state-changing routes (adapters/http/dashboard/core.plugin.ts)
   FST_CSRF_MISSING_SECRET: 'FAKEOUT_ERR_DASHBOARD_CSRF',
   FST_CSRF_INVALID_TOKEN: 'FAKEOUT_ERR_DASHBOARD_CSRF',
@@ -52,10 +53,13 @@ export function toFakeoutError(err: unknown): FakeoutError {
   return new FakeoutError('FAKEOUT_ERR_HTTP_INTERNAL', 'internal error', { cause: err });
 }
 
-function messageFor(code: ErrorCode): string {
+export function messageFor(code: ErrorCode): string {
   switch (code) {
+    case 'FAKEOUT_ERR_HTTP_TOO_LARGE':
     case 'FAKEOUT_ERR_WEBHOOK_TOO_LARGE':
       return 'the request body is over the size limit';
+    case 'FAKEOUT_ERR_HTTP_MEDIA_TYPE':
+      return 'this route reads a JSON body: send Content-Type application/json';
     case 'FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE':
       return 'Content-Type must be application/json or text/plain';
     case 'FAKEOUT_ERR_DASHBOARD_CSRF':

@@ -10,11 +10,11 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { addressList, type AddressList } from '../../actors/domain/address-list.ts';
-import { FakeoutError } from '../../actors/domain/errors.ts';
+import { FakeoutError, type ErrorCode } from '../../actors/domain/errors.ts';
 import type { IngestOutcome, Metrics, WebhookOutcome } from '../metrics/metrics.ts';
 import { systemClock, type Clock } from '../time/clock.ts';
 import { constantTimeEqual } from './constant-time-equal.ts';
-import { sendError, toFakeoutError } from './errors.ts';
+import { messageFor, sendError, toFakeoutError } from './errors.ts';
 import { SourceRateLimit } from './source-rate-limit.ts';
 
 /** A bar the alert completes by itself (instants in epoch ms UTC). */
@@ -99,6 +99,19 @@ const WEBHOOK_OUTCOME_OF_CODE: Readonly<Record<string, WebhookOutcome>> = Object
   FAKEOUT_ERR_INGEST_UNAVAILABLE: 'unavailable',
 });
 
+/** The generic body-parsing codes (adapters/http/errors.ts) and the webhook's own for the same refusal. */
+const WEBHOOK_CODE_OF: Readonly<Partial<Record<ErrorCode, ErrorCode>>> = Object.freeze({
+  FAKEOUT_ERR_HTTP_NOT_JSON: 'FAKEOUT_ERR_WEBHOOK_NOT_JSON',
+  FAKEOUT_ERR_HTTP_TOO_LARGE: 'FAKEOUT_ERR_WEBHOOK_TOO_LARGE',
+  FAKEOUT_ERR_HTTP_MEDIA_TYPE: 'FAKEOUT_ERR_WEBHOOK_MEDIA_TYPE',
+});
+
+/** A refusal of the webhook route under the webhook's code (what its senders, docs and metrics know). */
+export function asWebhookError(err: FakeoutError): FakeoutError {
+  const code = WEBHOOK_CODE_OF[err.code];
+  return code === undefined ? err : new FakeoutError(code, messageFor(code), { cause: err.cause ?? err, details: { ...err.info } });
+}
+
 /** The `fakeout_webhook_requests_total` outcome of a refused request: its code's, else `invalid` (4xx) or `error` (5xx). */
 export function webhookOutcomeOf(err: FakeoutError): WebhookOutcome {
   return WEBHOOK_OUTCOME_OF_CODE[err.code] ?? (err.status >= 500 ? 'error' : 'invalid');
@@ -166,7 +179,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const fe = toFakeoutError(err);
+    const fe = asWebhookError(toFakeoutError(err));
     count(outcomeOf(fe));
     metrics.webhookRequests.inc({ outcome: webhookOutcomeOf(fe) });
     if (fe.info['flag'] === TIME_SKEW_FLAG) metrics.webhookTimeSkew.inc({ action: 'refused' });

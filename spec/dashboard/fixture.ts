@@ -58,7 +58,16 @@ export async function makeDashboard(over: { dashboard?: Partial<DashboardOptions
       state: async () => ({ gate: 'gated', breaker: { state: 'closed', cooldownEndsAt: null, clock: 0 }, pending: 0 }),
       pending: async () => [],
       recentOrders: async () => [],
-      ...(withDecisions ? { decisions: { approve: record('approve'), reject: record('reject') } } : {}),
+      ...(withDecisions
+        ? {
+            decisions: {
+              approve: record('approve'),
+              reject: record('reject'),
+              tripBreaker: async (body: unknown, s: { user: string }) => (calls.push({ kind: 'breaker.trip', body, user: s.user }), { trip: 'requested', published: true }),
+              resetBreaker: async (body: unknown, s: { user: string }) => (calls.push({ kind: 'breaker.reset', body, user: s.user }), { reset: 'requested', published: true }),
+            },
+          }
+        : {}),
     },
     config: {
       versions: async () => [],

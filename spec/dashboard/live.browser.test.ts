@@ -4,7 +4,9 @@
  * a signal shows up in the open page's feed without a reload; the gated order it makes waits for
  * approval, a wrong TOTP code shows the refusal, a valid one (from the independent RFC 6238
  * implementation in spec/auth/reference-totp.ts) approves it and it fills on the next bar; a
- * viewer sees no approve control and is answered 403 by the API; a cross-site form POST and a
+ * viewer sees no approve and no breaker control and is answered 403 by the API; a trader trips the
+ * breaker (a missing reason named) and the state shows open, the approver resets it with a TOTP
+ * code (a wrong one refused) and it shows closed; a cross-site form POST and a
  * POST without the CSRF token are refused; the Live and Config tabs render with data and no
  * console errors; a screenshot of every tab goes to spec/.screenshots/ (git-ignored).
  */
@@ -26,7 +28,7 @@ const SECRET = 'test-secret-123';
 const SHOTS = join(REPO, 'spec', '.screenshots');
 /** the first 1m signal of the FTX file is on row 133 (spec/e2e/signals.e2e.test.ts); row 134 closes its bar */
 const FIRST_SIGNAL_ROW = 133;
-const PASSWORDS = { ann: 'ann-dashboard-pass-1', vic: 'vic-dashboard-pass-2' };
+const PASSWORDS = { ann: 'ann-dashboard-pass-1', vic: 'vic-dashboard-pass-2', tom: 'tom-dashboard-pass-3' };
 const SEED = Buffer.alloc(20, 7);
 const TABS = ['live', 'config', 'analytics', 'monitor', 'security', 'actors'];
 
@@ -38,13 +40,14 @@ s.before(async (ctx) => {
   ctx.rows = writeFtxSlice(ctx.dir, 200).rows;
   ctx.t = await startTestApp({
     kind: 'pglite',
-    env: { FAKEOUT_TIMEFRAMES: '1m', FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '3650', FAKEOUT_GATED_TRADES: '1', FAKEOUT_NOISE_BPS: '0', FAKEOUT_SIGNAL_MAX_AGE: '86400', FAKEOUT_APPROVAL_TTL: '86400' },
+    env: { FAKEOUT_TIMEFRAMES: '1m', FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '3650', FAKEOUT_GATED_TRADES: '1', FAKEOUT_NOISE_BPS: '0', FAKEOUT_SIGNAL_MAX_AGE: '86400', FAKEOUT_APPROVAL_TTL: '86400', FAKEOUT_BREAKER_COOLDOWN: '0' },
   });
   ctx.url = ctx.t.app.httpUrl()!;
   const db = ctx.t.app.database.db;
   const auth = createAuthService({ db, clock: { now: () => Date.now() }, lockout: lockoutPolicy(5, 900), secretsDir: join(ctx.dir, 'secrets'), operator: 'test', random: (k) => Buffer.alloc(k, 7) });
   await auth.addUser('ann', 'approver', PASSWORDS.ann);
   await auth.addUser('vic', 'viewer', PASSWORDS.vic);
+  await auth.addUser('tom', 'trader', PASSWORDS.tom);
   await auth.enrollTotp('ann');
   ctx.browser = await launchBrowser();
   ctx.errors = [];
@@ -137,24 +140,72 @@ s('the gated order waits; a wrong code shows the refusal; a valid code approves 
   assert.equal(ctx.errors, []);
 });
 
-s('a viewer sees no approve control, and the approve API answers 403 for them', async (ctx) => {
+s('a viewer sees no approve or breaker control, and the approve and breaker APIs answer 403 for them', async (ctx) => {
   const context = await ctx.browser.newContext();
   try {
     const page = await openPage(context, ctx.errors);
     await login(page, ctx.url, 'vic');
     await page.waitForSelector('#pending tr');
     assert.is(await page.locator('button.approve').count(), 0);
-    const res = await page.evaluate(async () => {
-      const { token } = await (await fetch('/ui/api/csrf')).json();
-      const r = await fetch('/ui/api/orders/anything/approve', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify({ code: '123456' }) });
-      return { status: r.status, body: await r.json() };
-    });
-    assert.is(res.status, 403);
-    assert.is(res.body.error.code, 'FAKEOUT_ERR_AUTH_FORBIDDEN');
+    await page.waitForSelector('#breaker-state');
+    assert.is(await page.locator('#breaker-controls button, #breaker-controls input').count(), 0, 'no trip or reset control');
+    for (const [path, body] of [['/orders/anything/approve', { code: '123456' }], ['/breaker/trip', { reason: 'x' }], ['/breaker/reset', { code: '123456' }]] as const) {
+      const res = await page.evaluate(async ([p, b]) => {
+        const { token } = await (await fetch('/ui/api/csrf')).json();
+        const r = await fetch(`/ui/api${p}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: JSON.stringify(b) });
+        return { status: r.status, body: await r.json() };
+      }, [path, body] as const);
+      assert.is(res.status, 403, path);
+      assert.is(res.body.error.code, 'FAKEOUT_ERR_AUTH_FORBIDDEN', path);
+    }
     ctx.errors.length = 0; // the 403 above is logged by the browser as a failed resource
   } finally {
     await context.close();
   }
+});
+
+const breakerShows = (page: Page, state: string) =>
+  page.waitForFunction((st) => document.getElementById('breaker-state')?.textContent === st, state, { timeout: 20_000 });
+
+s('a trader trips the breaker (the reason required) and it shows open; the approver resets it with a TOTP code and it shows closed', async (ctx) => {
+  const db = ctx.t.app.database.db;
+  const context = await ctx.browser.newContext();
+  try {
+    const tom = await openPage(context, ctx.errors);
+    await login(tom, ctx.url, 'tom');
+    await breakerShows(tom, 'closed');
+    // the CSRF secret gone (as after a server restart the HMAC key is): the page gets a new token and retries once
+    await context.clearCookies({ name: '_csrf' });
+    assert.is(await tom.locator('#breaker-reset').count(), 0, 'a trader may trip, not reset');
+    await tom.click('#breaker-trip');
+    await tom.waitForSelector('#breaker-message.error');
+    assert.match(String(await tom.textContent('#breaker-message')), /reason/);
+    await tom.fill('#breaker-reason', 'drill from the browser');
+    await tom.click('#breaker-trip');
+    await tom.waitForSelector('#breaker-message.ok');
+    await breakerShows(tom, 'open');
+  } finally {
+    await context.close();
+  }
+  await breakerShows(ann, 'open');
+  const now = stepOf(Date.now());
+  let wrong = '000000';
+  while ([now - 1, now, now + 1, now + 2].some((st) => referenceCode(SEED, st) === wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
+  await ann.fill('#breaker-code', wrong);
+  await ann.click('#breaker-reset');
+  await ann.waitForSelector('#breaker-message.error');
+  assert.match(String(await ann.textContent('#breaker-message')), /wrong code/);
+  // the next step's code: the approval above may have used up this step's
+  await ann.fill('#breaker-code', referenceCode(SEED, now + 1));
+  await ann.click('#breaker-reset');
+  await ann.waitForSelector('#breaker-message.ok');
+  await breakerShows(ann, 'closed');
+  const audit = await db.selectFrom('audit_log').select(['actor', 'action']).where('action', 'in', ['breaker.trip_published', 'breaker.reset_requested', 'breaker.reset']).orderBy('seq').execute();
+  assert.equal(audit.filter((e) => e.action !== 'breaker.reset').map((e) => `${e.actor} ${e.action}`), ['tom breaker.trip_published', 'ann breaker.reset_requested']);
+  assert.ok(audit.some((e) => e.action === 'breaker.reset'), 'the breaker machine closed it (audited by the gateway)');
+  // the refused requests (400, 401, the 403 retried) are logged by the browser; nothing else may appear
+  assert.ok(ctx.errors.every((e) => /Failed to load resource.*40[013]/.test(e)), ctx.errors.join('\n'));
+  ctx.errors.length = 0;
 });
 
 s('a cross-site form POST and a same-site POST without the CSRF token are refused', async (ctx) => {

@@ -170,6 +170,45 @@ s('every non-GET /ui/api route refuses a missing or forged CSRF token with 403, 
   assert.is(cross.statusCode, 403);
 });
 
+s('a CSRF token is bound to its session: with the same secret cookie but another session\'s cookie it is refused (403)', async ({ f }) => {
+  const ann = await loggedIn(f.app, 'ann');
+  const tom = await loggedIn(f.app, 'tom');
+  // tom's browser carrying ann's secret cookie and ann's token (a planted or shared _csrf), but its own session
+  const mixed = new Agent(f.app);
+  mixed.cookies = new Map([...ann.cookies, ['fakeout-session', tom.cookies.get('fakeout-session')!]]);
+  const refused = await mixed.request('POST', '/ui/api/breaker/trip', { reason: 'not mine' }, { csrf: ann.csrf });
+  assert.is(refused.statusCode, 403);
+  assert.is(code(refused).code, 'FAKEOUT_ERR_DASHBOARD_CSRF');
+  // a token issued before login (bound to no session) with the secret it came with, after the login
+  const anon = new Agent(f.app);
+  await anon.fetchCsrf();
+  const early = anon.csrf;
+  const secret = anon.cookies.get('_csrf')!;
+  assert.is((await anon.login('tom', PASSWORDS.tom)).statusCode, 200);
+  anon.cookies.set('_csrf', secret);
+  assert.is((await anon.request('POST', '/ui/api/breaker/trip', { reason: 'x' }, { csrf: early })).statusCode, 403, 'the pre-login token');
+  assert.equal(f.calls, []);
+  // each session's own token with its own cookies works; the same token after logout is refused
+  assert.is((await tom.request('POST', '/ui/api/breaker/trip', { reason: 'mine' })).statusCode, 202);
+  assert.is((await ann.request('POST', '/ui/api/breaker/trip', { reason: 'mine too' })).statusCode, 202);
+  assert.equal(f.calls.map((c) => c.user), ['tom', 'ann']);
+  const csrfBefore = ann.csrf;
+  assert.is((await ann.request('POST', '/ui/api/logout', {})).statusCode, 200);
+  await ann.fetchCsrf();
+  assert.is((await ann.login('ann', PASSWORDS.ann)).statusCode, 200);
+  assert.is((await ann.request('POST', '/ui/api/breaker/trip', { reason: 'new session' })).statusCode, 202);
+  assert.is((await ann.request('POST', '/ui/api/breaker/trip', { reason: 'stale' }, { csrf: csrfBefore })).statusCode, 403, 'the old session\'s token');
+  // sessions that end (past the 12 h lifetime): a POST with its token still reaches the guard (401,
+  // log in again; not a CSRF 403), and the token of GET /csrf, whose answer clears the cookie, logs in
+  f.clock.t += 13 * 3_600_000;
+  const over = await tom.request('POST', '/ui/api/breaker/trip', { reason: 'late' });
+  assert.equal([over.statusCode, code(over).code], [401, 'FAKEOUT_ERR_DASHBOARD_UNAUTHENTICATED']);
+  await ann.fetchCsrf();
+  assert.not.ok(ann.cookies.has('fakeout-session'), 'the ended session\'s cookie is cleared');
+  assert.is((await ann.login('ann', PASSWORDS.ann)).statusCode, 200);
+  assert.equal(f.calls.map((c) => (c.body as { reason: string }).reason), ['mine', 'mine too', 'new session']);
+});
+
 s('the guard answers 403 for a role that may not, and passes the session user to the service', async ({ f }) => {
   const vic = await loggedIn(f.app, 'vic');
   const tom = await loggedIn(f.app, 'tom');

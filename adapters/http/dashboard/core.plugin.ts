@@ -7,12 +7,13 @@
  * CSP that allows only 'self' (@fastify/helmet), and the session lookup (session.ts).
  * The rest of the server (webhook, /api, /metrics) is untouched by all of it.
  */
+import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { COOKIE_PATH, resolveSession, type SessionOptions } from './session.ts';
+import { COOKIE_PATH, csrfUserInfo, resolveSession, type SessionOptions } from './session.ts';
 
 /** Under this prefix the dashboard lives; the hooks below ignore every other URL. */
 export const UI_PREFIX = '/ui';
@@ -42,7 +43,15 @@ const isUiApi = (request: FastifyRequest) => request.url.startsWith(`${UI_PREFIX
 
 const core: FastifyPluginAsync<Pick<SessionOptions, 'db' | 'clock' | 'policy'>> = async (app: FastifyInstance, opts) => {
   await app.register(fastifyCookie);
-  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: 'auto' } });
+  // POLICY: a token is bound to the session cookie too (getUserInfo, session.ts csrfBinding), not
+  // only to the `_csrf` secret cookie. The HMAC key is this process's (a token from before a
+  // restart is refused; the page fetches a new one and retries once, app.js).
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: 'auto' },
+    getUserInfo: csrfUserInfo,
+    csrfOpts: { hmacKey: randomBytes(32) },
+  });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyHelmet, { global: false, contentSecurityPolicy: { useDefaults: false, directives: { ...CSP_DIRECTIVES } } });
 

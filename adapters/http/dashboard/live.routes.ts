@@ -6,7 +6,10 @@
  *   signals, entries and exits inside their range; `GET /series`: symbols and timeframes with bars;
  * - `GET /state`: gate and breaker as the gateway last committed them, orders waiting;
  * - `GET /orders/pending`, `GET /orders/recent?limit=` (≤ 50); `POST /orders/:id/approve` `{ code }` (TOTP) and `POST /orders/:id/reject`
- *   `{ reason }`: the approvals service with the session's user (the password was checked at login).
+ *   `{ reason }`: the approvals service with the session's user (the password was checked at login);
+ * - `POST /breaker/trip` `{ reason }` (`breaker.trip`: the kill switch, no TOTP) and `POST /breaker/reset`
+ *   `{ code }` (`breaker.reset`, TOTP): the same service calls and audit as `/api/breaker/*`
+ *   (orders.routes.ts), with the session's user; the breaker machine in the gateway decides.
  */
 import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
 import type { Action } from '../../../actors/auth/roles.ts';
@@ -21,6 +24,8 @@ import { intParam, invalid, objectBody, onlyParams } from './body.ts';
 export interface SessionDecisions {
   approve(clientOrderId: string, body: unknown, session: { user: string }): Promise<unknown>;
   reject(clientOrderId: string, body: unknown, session: { user: string }): Promise<unknown>;
+  tripBreaker(body: { reason: string }, session: { user: string }): Promise<unknown>;
+  resetBreaker(body: { code: string }, session: { user: string }): Promise<unknown>;
 }
 
 export interface LiveState {
@@ -92,5 +97,15 @@ export const liveRoutes: FastifyPluginAsync<LiveRoutesOptions> = async (app, opt
     const body = objectBody(request.body, ['reason']);
     if (typeof body.reason !== 'string') throw invalid('reason', 'expected why the order is rejected');
     return reply.code(202).send(await decisions().reject(request.params.id, { reason: body.reason }, { user: request.dashboardUser!.user }));
+  });
+  app.post('/breaker/trip', { preHandler: guard('breaker.trip') }, async (request, reply) => {
+    const body = objectBody(request.body, ['reason']);
+    if (typeof body.reason !== 'string' || body.reason.trim() === '') throw invalid('reason', 'expected why the breaker is tripped (required)');
+    return reply.code(202).send(await decisions().tripBreaker({ reason: body.reason.trim() }, { user: request.dashboardUser!.user }));
+  });
+  app.post('/breaker/reset', { preHandler: guard('breaker.reset') }, async (request, reply) => {
+    const body = objectBody(request.body, ['code']);
+    if (typeof body.code !== 'string') throw invalid('code', 'expected the six digits the authenticator shows');
+    return reply.code(202).send(await decisions().resetBreaker({ code: body.code }, { user: request.dashboardUser!.user }));
   });
 };

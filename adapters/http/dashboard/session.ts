@@ -127,14 +127,16 @@ export const sessionRoutes: FastifyPluginAsync<SessionOptions> = async (app, opt
   // Unguarded: the page asks it first, so it learns whether a session is open without a 401 (which the browser would log as an error).
   app.get('/csrf', async (request, reply) => {
     const u = request.dashboardUser;
-    return { token: reply.generateCsrf(), session: u == null ? null : { user: u.user, role: u.role, permissions: permissionsOf(u.role) } };
+    // a session that just ended has its cookie cleared in this answer: the token is for no session
+    const userInfo = request.dashboardSessionEnded === null ? csrfUserInfo(request) : csrfBinding(undefined);
+    return { token: reply.generateCsrf({ userInfo }), session: u == null ? null : { user: u.user, role: u.role, permissions: permissionsOf(u.role) } };
   });
 
   app.post('/login', { preHandler: rateLimited }, async (request, reply) => {
     const { user, password } = parseLoginBody(request.body);
     const result = await login(opts, user, password, request.ip);
     reply.setCookie(SESSION_COOKIE, result.id, cookieOptions(policy.ttlMs));
-    return { user, role: result.role, csrfToken: freshCsrf(request, reply), permissions: permissionsOf(result.role) };
+    return { user, role: result.role, csrfToken: freshCsrf(request, reply, result.id), permissions: permissionsOf(result.role) };
   });
 
   app.post('/logout', async (request, reply) => {
@@ -148,7 +150,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionOptions> = async (app, opt
 
   app.get('/me', { preHandler: guard('view') }, async (request, reply) => {
     const u = request.dashboardUser!;
-    return { user: u.user, role: u.role, csrfToken: reply.generateCsrf(), permissions: permissionsOf(u.role) };
+    return { user: u.user, role: u.role, csrfToken: reply.generateCsrf({ userInfo: csrfUserInfo(request) }), permissions: permissionsOf(u.role) };
   });
 };
 
@@ -157,10 +159,27 @@ function permissionsOf(role: Role): Action[] {
   return ACTIONS.filter((a) => can(role, a));
 }
 
-/** A new CSRF secret at login, so a token planted before the login is worthless after it. */
-function freshCsrf(request: FastifyRequest, reply: FastifyReply): string {
+/** A new CSRF secret at login, so a token planted before the login is worthless after it; the token is bound to the new session. */
+function freshCsrf(request: FastifyRequest, reply: FastifyReply, sessionId: string): string {
   delete (request.cookies as Record<string, string | undefined>)['_csrf'];
-  return reply.generateCsrf();
+  return reply.generateCsrf({ userInfo: csrfBinding(sessionId) });
+}
+
+/**
+ * What a CSRF token is bound to besides its secret cookie (@fastify/csrf-protection's
+ * `getUserInfo`): the sha256 of the session cookie the request carries, or `anonymous` without
+ * one. So a token issued for one session is refused with another session's cookie, even when
+ * both came with the same secret cookie (a planted or shared `_csrf`).
+ * WHY the cookie and not only a live session: a POST whose session just ended must still reach
+ * the guard and get its 401 "log in again", not a 403 CSRF the page cannot act on.
+ */
+export function csrfBinding(sessionId: string | undefined): string {
+  return isSessionIdShape(sessionId) ? `session:${sessionIdHash(sessionId)}` : 'anonymous';
+}
+
+/** {@link csrfBinding} of the request's session cookie: issuing a token and checking one use the same. */
+export function csrfUserInfo(request: FastifyRequest): string {
+  return csrfBinding(request.cookies[SESSION_COOKIE]);
 }
 
 /**

@@ -16,7 +16,7 @@ let available = new Set();
 let unmount = null;
 
 /** The dashboard API: JSON in and out, the CSRF header on every call; throws Error with .code/.status/.field. */
-async function api(path, { method = 'GET', body } = {}) {
+async function api(path, { method = 'GET', body } = {}, retried = false) {
   const res = await fetch(`/ui/api${path}`, {
     method,
     credentials: 'same-origin',
@@ -30,6 +30,12 @@ async function api(path, { method = 'GET', body } = {}) {
     err.code = e.code;
     err.status = res.status;
     err.field = e.field;
+    // The token is bound to this session and this server process: after a restart (or a login in
+    // another tab) fetch the current one and try once more; the refused call changed nothing.
+    if (e.code === 'FAKEOUT_ERR_DASHBOARD_CSRF' && method !== 'GET' && !retried && path !== '/csrf') {
+      csrf = (await api('/csrf', {}, true)).token;
+      return api(path, { method, body }, true);
+    }
     // only a missing or ended session sends the user back to the login form (a wrong TOTP code is also a 401)
     if (e.code === 'FAKEOUT_ERR_DASHBOARD_UNAUTHENTICATED') showLogin(e.message);
     throw err;

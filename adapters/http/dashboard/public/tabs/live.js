@@ -1,6 +1,7 @@
 // The Live tab: the signal feed (server-sent events, no reload), a candlestick chart of the chosen
 // symbol and timeframe from stored bars with signals, entries and exits marked (lightweight-charts,
-// served under /ui/vendor), the orders waiting for approval with TOTP entry, gate and breaker.
+// served under /ui/vendor), the orders waiting for approval with TOTP entry, gate and breaker with
+// the breaker's Trip (reason) and Reset (TOTP) controls for the roles that may use them.
 import { h, utc } from './dom.js';
 const LWC = window.LightweightCharts;
 const COLOURS = { up: '#26a69a', down: '#ef5350', signal: '#1e88e5', long: '#2e7d32', short: '#c62828', exit: '#6d4c41' };
@@ -25,6 +26,14 @@ export async function mount(el, ctx) {
   const feedBody = h('tbody', { id: 'signal-feed' });
   const feedStatus = h('span', { id: 'feed-status', class: 'muted' }, 'connecting…');
   const canApprove = ctx.can('orders.approve');
+  const breakerMsg = h('p', { id: 'breaker-message', role: 'status' });
+  const tripReason = h('input', { id: 'breaker-reason', placeholder: 'why (required)', 'aria-label': 'reason for tripping the breaker' });
+  const resetCode = h('input', { id: 'breaker-code', inputmode: 'numeric', maxlength: '6', placeholder: 'TOTP code', 'aria-label': 'TOTP code for the breaker reset' });
+  // the server refuses the others anyway (403): these only leave out what the role would be refused
+  const breakerControls = h('div', { id: 'breaker-controls' },
+    ...(ctx.can('breaker.trip') ? [h('div', { class: 'row' }, tripReason, h('button', { type: 'button', id: 'breaker-trip', onclick: () => breakerAction('trip') }, 'Trip breaker'))] : []),
+    ...(ctx.can('breaker.reset') ? [h('div', { class: 'row' }, resetCode, h('button', { type: 'button', id: 'breaker-reset', onclick: () => breakerAction('reset') }, 'Reset breaker'))] : []),
+    breakerMsg);
 
   el.append(
     h('div', { class: 'grid' },
@@ -33,7 +42,7 @@ export async function mount(el, ctx) {
         h('section', { class: 'panel' }, h('h2', {}, 'Signal feed ', feedStatus),
           h('table', {}, h('thead', {}, h('tr', {}, ...['bar open (UTC)', 'symbol', 'tf', 'direction', 'score', 'entry', 'stop', 'target'].map((t) => h('th', {}, t)))), feedBody))),
       h('div', {},
-        h('section', { class: 'panel' }, h('h2', {}, 'Gate and breaker'), stateEl),
+        h('section', { class: 'panel' }, h('h2', {}, 'Gate and breaker'), stateEl, breakerControls),
         h('section', { class: 'panel' }, h('h2', {}, 'Waiting for approval'),
           h('table', {}, h('thead', {}, h('tr', {}, ...['order', 'side', 'qty', 'price', ''].map((t) => h('th', {}, t)))), pendingBody), decisionMsg),
         h('section', { class: 'panel' }, h('h2', {}, 'Recent orders'),
@@ -105,6 +114,22 @@ export async function mount(el, ctx) {
         s.breaker.cooldownEndsAt ? ` (cooldown until ${utc(s.breaker.cooldownEndsAt)})` : ''),
       h('p', {}, `Orders waiting: ${s.pending}`),
     );
+  };
+  // The breaker shown stays the gateway's committed one (refreshState): a trip or reset is a request the breaker machine decides.
+  const breakerAction = async (action) => {
+    breakerMsg.className = '';
+    breakerMsg.textContent = '';
+    try {
+      const body = action === 'trip' ? { reason: tripReason.value.trim() } : { code: resetCode.value.trim() };
+      await ctx.api(`/breaker/${action}`, { method: 'POST', body });
+      breakerMsg.className = 'ok';
+      breakerMsg.textContent = action === 'trip' ? 'Trip requested; the gateway opens the breaker now.' : 'Reset requested; the breaker decides (it closes from halfOpen).';
+      if (action === 'trip') tripReason.value = ''; else resetCode.value = '';
+      await refreshState();
+    } catch (e) {
+      breakerMsg.className = 'error';
+      breakerMsg.textContent = `${action === 'trip' ? 'Trip' : 'Reset'} refused: ${e.message}`;
+    }
   };
   const decide = async (order, action, input) => {
     decisionMsg.className = '';
