@@ -63,6 +63,10 @@ export function notice(err) {
  * A uPlot chart over labelled points (x = index, labels on the axis). `series`: [{ label,
  * values, bars?, stroke }]; `hline`: a threshold drawn across (the trigger, 1.5, 30 %).
  */
+const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
+/** An axis label: small values as they are (0.25, 1.5), large ones compact (12K, 1.2M). */
+export const compact = (v) => (v === null || v === undefined ? '' : Math.abs(v) >= 10_000 ? COMPACT.format(v) : String(Number(v.toFixed(4))));
+
 export async function chart(el, { labels, series, hline = null, height = 220 }) {
   const uPlot = await loadUplot();
   const xs = labels.map((_, i) => i);
@@ -70,7 +74,8 @@ export async function chart(el, { labels, series, hline = null, height = 220 }) 
   const opts = {
     width, height,
     scales: { x: { time: false } },
-    axes: [{ values: (_u, splits) => splits.map((i) => labels[i] ?? '') }, {}],
+    // y labels compact (50K, not 50,000): uPlot's default axis width clipped five digits to "0,000"
+    axes: [{ values: (_u, splits) => splits.map((i) => labels[i] ?? '') }, { values: (_u, splits) => splits.map(compact), size: 56 }],
     series: [{}, ...series.map((s) => ({
       label: s.label, stroke: s.stroke ?? '#2a6fdb', width: 2,
       ...(s.bars ? { paths: uPlot.paths.bars({ size: [0.9] }), fill: s.fill ?? 'rgba(42,111,219,0.5)' } : {}),
