@@ -75,7 +75,7 @@ export async function chart(el, { labels, series, hline = null, height = 220 }) 
     width, height,
     scales: { x: { time: false } },
     // y labels compact (50K, not 50,000): uPlot's default axis width clipped five digits to "0,000"
-    axes: [{ values: (_u, splits) => splits.map((i) => labels[i] ?? '') }, { values: (_u, splits) => splits.map(compact), size: 56 }],
+    axes: [{ values: (_u, splits) => splits.map((i) => labels[i] ?? ''), space: Math.max(60, 8 * Math.max(0, ...labels.map((l) => String(l).length))) }, { values: (_u, splits) => splits.map(compact), size: 56 }],
     series: [{}, ...series.map((s) => ({
       label: s.label, stroke: s.stroke ?? '#2a6fdb', width: 2,
       ...(s.bars ? { paths: uPlot.paths.bars({ size: [0.9] }), fill: s.fill ?? 'rgba(42,111,219,0.5)' } : {}),
