@@ -12,7 +12,7 @@ import { dashboardActorsRoutes } from '../../adapters/http/dashboard/actors.rout
 import { installErrorHandlers } from '../../adapters/http/errors.ts';
 import { can, isRole, type Action } from '../../actors/auth/roles.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import { Supervisor, TransitionLog, type SupervisionEvent, type SupervisorSpec } from '../../supervision/index.ts';
+import { Supervisor, TransitionLog, systemDeps, type SupervisionEvent, type SupervisorSpec } from '../../supervision/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { harness } from '../supervision/supervision-fixtures.ts';
 import { makeFixture } from '../http/http-fixture.ts';
@@ -60,20 +60,11 @@ async function world(opts: { auditFails?: boolean } = {}): Promise<World> {
       { kind: 'supervisor', id: 'intake', strategy: 'one_for_one', intensity: { maxRestarts: 5, withinMs: 10_000 }, backoff: { initialMs: 5, maxMs: 5, jitter: 0 }, children: [h.worker('replay', 'transient')] },
     ],
   };
-  const root = new Supervisor(spec, {
-    clock: { now: () => Date.now() },
-    schedule: (fn, ms) => {
-      const t = setTimeout(fn, ms);
-      return { cancel: () => clearTimeout(t) };
-    },
-    random: () => 0.5,
-    listener: (e) => {
-      events.push(e);
-      if (e.type === 'crashed') order.push(`crashed ${e.path}`);
-      log.record(e);
-    },
-    onIncarnation: (path, actor) => log.watch(path, actor),
-  });
+  const root = new Supervisor(spec, systemDeps((e) => {
+    events.push(e);
+    if (e.type === 'crashed') order.push(`crashed ${e.path}`);
+    log.record(e);
+  }, { onIncarnation: (path, actor) => log.watch(path, actor) }));
   await root.start();
   const app = Fastify({ logger: false });
   installErrorHandlers(app);

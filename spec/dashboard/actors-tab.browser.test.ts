@@ -13,7 +13,7 @@ import { dashboardActorsRoutes } from '../../adapters/http/dashboard/actors.rout
 import { installErrorHandlers } from '../../adapters/http/errors.ts';
 import { can, isRole, type Action } from '../../actors/auth/roles.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import { Supervisor, TransitionLog, type SupervisionEvent } from '../../supervision/index.ts';
+import { Supervisor, TransitionLog, systemDeps, type SupervisionEvent } from '../../supervision/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { harness } from '../supervision/supervision-fixtures.ts';
 
@@ -54,19 +54,10 @@ async function server(): Promise<{ app: FastifyInstance; root: Supervisor; event
   const group = (id: string, children: ReturnType<typeof h.worker>[]) => ({ kind: 'supervisor' as const, id, strategy: 'one_for_one' as const, intensity: { maxRestarts: 5, withinMs: 10_000 }, backoff: { initialMs: 20, maxMs: 20, jitter: 0 }, children });
   const root = new Supervisor(
     { ...group('fakeout', []), children: [group('pipeline', [h.worker('bar-builder'), h.worker('feature-engine')])] },
-    {
-      clock: { now: () => Date.now() },
-      schedule: (fn, ms) => {
-        const t = setTimeout(fn, ms);
-        return { cancel: () => clearTimeout(t) };
-      },
-      random: () => 0.5,
-      listener: (e) => {
-        events.push(e);
-        log.record(e);
-      },
-      onIncarnation: (path, actor) => log.watch(path, actor),
-    },
+    systemDeps((e) => {
+      events.push(e);
+      log.record(e);
+    }, { onIncarnation: (path, actor) => log.watch(path, actor) }),
   );
   await root.start();
   const app = Fastify({ logger: false });
