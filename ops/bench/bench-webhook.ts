@@ -49,6 +49,8 @@ export interface WebhookBenchResult {
   unseen: number;
   /** [seconds since the load began, RSS MiB] while it ran (when asked) */
   rssMiB: [number, number][];
+  /** V8 heap used, sampled with the RSS: what the process holds, without the heap's free room */
+  heapMiB: [number, number][];
   /** POST → 202, ms, per accepted alert */
   answerMs: number[];
   /** POST → signal stored on SIGNALS, ms, per 1m signal */
@@ -125,7 +127,13 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   });
   const rss: [number, number][] = [];
   const t0 = performance.now();
-  const sample = () => rss.push([(performance.now() - t0) / 1000, process.memoryUsage().rss / 2 ** 20]);
+  const heap: [number, number][] = [];
+  const sample = () => {
+    const m = process.memoryUsage();
+    const t = (performance.now() - t0) / 1000;
+    rss.push([t, m.rss / 2 ** 20]);
+    heap.push([t, m.heapUsed / 2 ** 20]);
+  };
   const sampler = opts.rssEveryMs === undefined ? undefined : setInterval(sample, opts.rssEveryMs);
   if (sampler) sample();
   const load = await new Promise<{ sentAt: number[]; answeredAt: number[]; status: number[] }>((res, rej) => {
@@ -162,6 +170,7 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   const late = (await app.metrics.barEvents.get()).values.find((v) => v.labels.outcome === 'late')?.value ?? 0;
   return {
     rssMiB: rss,
+    heapMiB: heap,
     late,
     rate: opts.rate, seconds: opts.seconds, lanes: opts.lanes, alerts: list.length, statuses,
     sendSeconds: (Math.max(...load.answeredAt) - Math.min(...load.sentAt)) / 1000,
@@ -189,10 +198,35 @@ export function webhookRows(w: WebhookBenchResult, fmt: (x: number, digits?: num
   ];
 }
 
+function heapLine(points: readonly [number, number][], fmt: (x: number, digits?: number) => string): string {
+  if (points.length === 0) return '—';
+  const ys = points.map(([, y]) => y);
+  return `min ${fmt(Math.min(...ys))} / max ${fmt(Math.max(...ys))} MiB, trend ${fmt(trendPerMinute(points), 1)} MiB/min`;
+}
+
 /** Goal for (m): RSS after the warm-up stays within ±10 % of its median. */
 export const SOAK_GOAL_BAND = 0.1;
 /** The soak's first minutes fill caches, pools and JIT; flatness is judged after them. */
 const SOAK_WARMUP_S = 120;
+
+/**
+ * MiB per minute of the least-squares line through `[seconds, MiB]` points: a leak is a steady
+ * climb, a garbage collector's sawtooth is a band around a flat line, and the band alone cannot
+ * tell them apart. NaN for fewer than two points.
+ */
+export function trendPerMinute(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  return sxx === 0 ? Number.NaN : (60 * sxy) / sxx;
+}
 
 export function soakRows(w: WebhookBenchResult, replay: readonly string[], fmt: (x: number, digits?: number) => string): [string, string][] {
   const after = w.rssMiB.filter(([t]) => t >= SOAK_WARMUP_S).map(([, m]) => m).sort((a, b) => a - b);
@@ -204,5 +238,7 @@ export function soakRows(w: WebhookBenchResult, replay: readonly string[], fmt: 
     ['alerts / answers', `${fmt(w.alerts)} / ${Object.entries(w.statuses).map(([k, v]) => `${k === '0' ? 'connection error' : k} ${fmt(v)}`).join(', ')}; not a 1m bar ${fmt(Math.max(0, w.alerts - w.bars1m))}`],
     ['RSS curve (s: MiB)', everyMinute.map(([t, m]) => `${fmt(t)}: ${fmt(m)}`).join(', ')],
     ['RSS FLATNESS after the warm-up', `median ${fmt(median)} MiB, band ±${fmt(100 * band, 1)} %  (goal ±${fmt(100 * SOAK_GOAL_BAND)} %, from ${SOAK_WARMUP_S} s on)`],
+    ['RSS trend after the warm-up', `${fmt(trendPerMinute(w.rssMiB.filter(([t]) => t >= SOAK_WARMUP_S)), 1)} MiB/min (least squares; a leak climbs, a GC sawtooth stays near 0)`],
+    ['heap used after the warm-up', heapLine(w.heapMiB.filter(([t]) => t >= SOAK_WARMUP_S), fmt)],
   ];
 }

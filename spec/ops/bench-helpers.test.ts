@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { Position } from '../../actors/execution/position.ts';
 import { rfc3339ToMs } from '../../ops/bench/bench-observer.ts';
 import { GATEWAY_BENCH_T0, LANES, tradeOf } from '../../ops/bench/gateway-bench-data.ts';
+import { trendPerMinute } from '../../ops/bench/bench-webhook.ts';
 
 const s = suite('benchmark helpers');
 
@@ -47,5 +48,17 @@ for (const [k, outcome, direction, exit] of [[0, 'target', 'long', 40_400], [1, 
     assert.equal([closed.reason, closed.exitPrice, closed.gap], [outcome, exit, false]);
   });
 }
+
+s('the soak trend is MiB per minute of the least-squares line: a climb shows, a sawtooth stays flat', () => {
+  // 100, 110, 120 MiB at 0, 60, 120 s: exactly 10 MiB a minute
+  assert.is(trendPerMinute([[0, 100], [60, 110], [120, 120]]), 10);
+  // a sawtooth 400, 560, 400, 560, 400 every 60 s: mean x 120, mean y 464;
+  // sxy = (-120)(-64) + (-60)(96) + 0 + 60(96) + 120(-64) = 0, so flat
+  assert.is(trendPerMinute([[0, 400], [60, 560], [120, 400], [180, 560], [240, 400]]), 0);
+  // falling 30 MiB over 30 s: -60 MiB a minute
+  assert.is(trendPerMinute([[0, 130], [30, 100]]), -60);
+  assert.ok(Number.isNaN(trendPerMinute([[5, 1]])), 'one point has no trend');
+  assert.ok(Number.isNaN(trendPerMinute([[5, 1], [5, 2]])), 'two points at one time have none either');
+});
 
 s.run();
