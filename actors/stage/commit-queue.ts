@@ -117,12 +117,10 @@ export class CommitQueue<Out, M extends { ack(): void; nak(delayMs?: number): vo
   #lastStart = Number.NEGATIVE_INFINITY;
   #flushing = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #failedSignal: Promise<void>;
-  #signalFailed!: () => void;
+  readonly #failListeners = new Set<() => void>();
 
   constructor(opts: CommitQueueOptions<Out, M>) {
     this.#opts = opts;
-    this.#failedSignal = new Promise((r) => (this.#signalFailed = r));
   }
 
   /** Messages handed over and not yet committed (acked). */
@@ -135,9 +133,17 @@ export class CommitQueue<Out, M extends { ack(): void; nak(delayMs?: number): vo
     return this.#error;
   }
 
-  /** Resolves when the queue fails (never otherwise): to stop waiting on a fetch. */
-  get failed(): Promise<void> {
-    return this.#failedSignal;
+  /**
+   * Calls `cb` once if the queue fails (at once if it has); returns the unsubscribe. (Not a promise
+   * raced against every fetch: each race would leave a reaction on a promise that never settles.)
+   */
+  onFail(cb: () => void): () => void {
+    if (this.#error) {
+      cb();
+      return () => undefined;
+    }
+    this.#failListeners.add(cb);
+    return () => this.#failListeners.delete(cb);
   }
 
   /** The runner starts applying a batch: no state may be captured until `add`. */
@@ -225,7 +231,9 @@ export class CommitQueue<Out, M extends { ack(): void; nak(delayMs?: number): vo
     const rest = this.#pending;
     this.#pending = undefined;
     for (const m of rest?.acks ?? []) m.nak();
-    this.#signalFailed();
+    const listeners = [...this.#failListeners];
+    this.#failListeners.clear();
+    for (const cb of listeners) cb();
     this.#wake();
   }
 

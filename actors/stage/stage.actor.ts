@@ -244,7 +244,11 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       await queue.room(commitAhead);
       if (queue.failure) throw queue.failure.err;
       const fetching = c.fetchBatch(deps.batchSize, expiresMs);
-      const msgs = await Promise.race([fetching, queue.failed.then(() => undefined)]);
+      let unsubscribe = () => undefined as unknown;
+      const msgs = await new Promise<DeliveredMessage[] | undefined>((resolve, reject) => {
+        unsubscribe = queue.onFail(() => resolve(undefined));
+        fetching.then(resolve, reject);
+      }).finally(() => unsubscribe());
       if (msgs === undefined) {
         fetching.then((late) => { for (const m of late) m.nak(); }, () => undefined);
         throw queue.failure!.err;

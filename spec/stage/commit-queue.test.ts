@@ -112,10 +112,16 @@ s('no state is captured while the runner is applying a batch: the commit waits f
 
 s('a failed transaction naks its messages and everything after it, starts no other, and fails flush', async () => {
   const { q, log, commits, batch } = rig();
+  const told: string[] = [];
+  q.onFail(() => told.push('before'));
+  const gone = q.onFail(() => told.push('unsubscribed'));
+  gone();
   batch(1);
   batch(2);
   commits[0]!.finish(false);
   await tick();
+  q.onFail(() => told.push('after'));
+  assert.equal(told, ['before', 'after'], 'a fetch waiting on the queue hears of the failure, even one that asks after it');
   assert.is(commits.length, 1, 'no transaction after a failed one');
   assert.ok(q.failure);
   batch(3);
