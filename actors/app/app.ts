@@ -300,7 +300,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       let start: TreeWorker['start'] | undefined;
       if (entry.kind === 'stage') {
         const def = entry.stage(c);
-        const deps = { bus: busOf(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, ...governedReaderFor(messaging, entry.natsUser) };
+        const deps = { bus: busOf(entry.natsUser), db, metrics: stageMetrics, log, batchSize: config.batchSize, commitAhead: config.commitAhead, commitIntervalMs: config.commitIntervalMs, ...governedReaderFor(messaging, entry.natsUser) };
         start = () => startStageActor(def, deps);
       } else {
         start = entry.start(c);

@@ -39,6 +39,16 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
         : new BarBuilder({ timeframes: [...timeframes] });
       // The stats are cumulative (they live in the checkpoint); a batch reports the difference.
       let reported = { ...builder.stats };
+      // what the batches since the last call noticed, taken with a snapshot, reported once its checkpoint committed
+      const takeReport = () => {
+        const now = builder.stats;
+        const counts = {
+          applied: now.applied - reported.applied, late: now.late - reported.late, ignored: now.ignored - reported.ignored, clockClosed: now.clockClosed - reported.clockClosed,
+        };
+        reported = { ...now };
+        const late = builder.takeLate();
+        return () => hooks.onCommitted?.(counts, late);
+      };
       return {
         // POLICY: an envelope kept with a time_skew flag (FAKEOUT_WEBHOOK_SKEW_ACTION=flag) is in
         // RAW for audit only: a time we could not trust never opens or closes a bar (plausibility.ts).
@@ -49,14 +59,8 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
               ? builder.closeDue(envelope.event.ts, closeGraceMs)
               : builder.apply(envelope.event, { live: LIVE_SOURCES.has(envelope.source) }),
         snapshot: () => builder.snapshot(),
-        afterCommit() {
-          const now = builder.stats;
-          const counts = {
-            applied: now.applied - reported.applied, late: now.late - reported.late, ignored: now.ignored - reported.ignored, clockClosed: now.clockClosed - reported.clockClosed,
-          };
-          reported = { ...now };
-          hooks.onCommitted?.(counts, builder.takeLate());
-        },
+        takeReport,
+        afterCommit: () => takeReport()(),
       };
     },
     drift(snapshot) {

@@ -22,8 +22,9 @@
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { errorText, FakeoutError } from '../domain/errors.ts';
-import { loadCheckpoint, saveCheckpoint } from '../../adapters/db/index.ts';
+import { loadCheckpoint, saveCheckpoint, saveCheckpointJson } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
+import { CommitQueue, type CommitGroup } from './commit-queue.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyDb, Bus, ConfigReader, ConnectionWatch, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
 import type { GovernedVersion } from '../config/governed.ts';
@@ -39,6 +40,14 @@ export interface StageProcessor<In, Out> {
    * incarnation starts from the checkpoint with a new processor.
    */
   afterCommit?(): void;
+  /**
+   * Optional, for processors with something to report (the bar builder's late events): called
+   * when the runner captures the state for a checkpoint (with `snapshot`, between batches); the
+   * function returned is called once that checkpoint committed, in place of `afterCommit`. With
+   * the commit behind the publish (FAKEOUT_COMMIT_AHEAD) the processor may have applied newer
+   * batches by the time a checkpoint commits, so what to report must be taken with the snapshot.
+   */
+  takeReport?(): () => void;
 }
 
 export interface StageDefinition<In, Out> {
@@ -107,7 +116,20 @@ export interface StageDeps {
   fetchExpiresMs?: number;
   /** the governed config (KV bucket `config`), read at each batch by stages that define `useConfig` */
   config?: ConfigReader;
+  /**
+   * FAKEOUT_COMMIT_AHEAD: at most this many messages published and not yet committed (acked); the
+   * next fetch waits below it. 0: each batch commits before the next fetch. A stage with an effect
+   * or a filtered consumer (a partition) always commits each batch first. Default {@link DEFAULT_COMMIT_AHEAD}.
+   */
+  commitAhead?: number;
+  /** FAKEOUT_COMMIT_INTERVAL_MS: with the commit behind the publish, at most one transaction per this many ms (sooner once half of `commitAhead` waits). Default {@link DEFAULT_COMMIT_INTERVAL_MS}. */
+  commitIntervalMs?: number;
 }
+
+/** Messages a stage may have published ahead of their commit, unless configured (FAKEOUT_COMMIT_AHEAD). */
+export const DEFAULT_COMMIT_AHEAD = 2000;
+/** Minimum ms between two transactions of a stage that commits behind its publish, unless configured (FAKEOUT_COMMIT_INTERVAL_MS). */
+export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
 export type StageActor = ActorRefFrom<typeof stageMachine>;
 
@@ -182,8 +204,60 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       }
     };
 
+    // The commit behind the publish (commit-queue.ts): not for a stage with an effect (its effect
+    // must see the previous batch committed) nor for a partition (planFiltered counts on every
+    // unacked message of the consumer being in the batch at hand).
+    const commitAhead = deps.commitAhead ?? DEFAULT_COMMIT_AHEAD;
+    const proc = processor;
+    const queue = commitAhead > 0 && !def.effect && def.filterSubject === undefined && proc
+      ? new CommitQueue<Out, DeliveredMessage>({
+        seal: () => {
+          const p = proc;
+          return { json: JSON.stringify(p.snapshot()), report: p.takeReport?.() ?? (p.afterCommit ? () => p.afterCommit!() : undefined) };
+        },
+        commit: (g) => commitGroup(g),
+        intervalMs: deps.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
+        limit: Math.max(1, Math.floor(commitAhead / 2)),
+      })
+      : undefined;
+
+    const commitGroup = async (g: CommitGroup<Out, DeliveredMessage>) => {
+      if (g.newLast !== undefined && g.sealed !== undefined) {
+        const { newLast, sealed } = g;
+        await deps.db.transaction().execute(async (tx) => {
+          await def.persist(tx, g.outputs);
+          await saveCheckpointJson(tx, def.name, newLast, sealed.json);
+        });
+        def.afterCommit?.(g.outputs);
+        sealed.report?.();
+      }
+      check('after-commit');
+      for (const m of g.acks) m.ack();
+      const counts = { processed: g.processed, skipped: g.skipped, bad: g.bad };
+      deps.metrics.observeBatch(def.name, (performance.now() - g.started) / 1000, counts);
+      sendBack({ type: 'BATCH', ...counts });
+    };
+
+    /** The next batch; with the queue, given up (its messages nak'd) as soon as the queue fails. */
+    const fetchNext = async (c: StageConsumer): Promise<DeliveredMessage[]> => {
+      if (!queue) return c.fetchBatch(deps.batchSize, expiresMs);
+      await queue.room(commitAhead);
+      if (queue.failure) throw queue.failure.err;
+      const fetching = c.fetchBatch(deps.batchSize, expiresMs);
+      let unsubscribe = () => undefined as unknown;
+      const msgs = await new Promise<DeliveredMessage[] | undefined>((resolve, reject) => {
+        unsubscribe = queue.onFail(() => resolve(undefined));
+        fetching.then(resolve, reject);
+      }).finally(() => unsubscribe());
+      if (msgs === undefined) {
+        fetching.then((late) => { for (const m of late) m.nak(); }, () => undefined);
+        throw queue.failure!.err;
+      }
+      return msgs;
+    };
+
     const runBatch = async (c: StageConsumer, p: StageProcessor<In, Out>) => {
-      const msgs = await c.fetchBatch(deps.batchSize, expiresMs);
+      const msgs = await fetchNext(c);
       if (msgs.length === 0) {
         check('idle');
         await reportPending(c);
@@ -211,6 +285,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         gapRounds = 0;
       }
       let settled: DeliveredMessage[] = [];
+      queue?.begin();
       try {
         // POLICY: one config version per batch, read before its first message is applied
         if (def.useConfig && deps.config && plan.apply.length > 0) def.useConfig(await deps.config.current());
@@ -240,6 +315,17 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         const outbound = def.toPublish(settledOutputs);
         if (outbound.length > 0) await deps.bus.publishMany(outbound);
         check('after-publish');
+        if (queue) {
+          for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
+          queue.add({
+            outputs: settledOutputs, acks: [...plan.apply, ...plan.skip], newLast: newLast !== lastSeq ? newLast : undefined,
+            processed: plan.apply.length - bad, skipped: plan.skip.length, bad, started,
+          });
+          lastSeq = newLast;
+          settled = msgs;
+          if (performance.now() - lastPendingAt > 1000) await reportPending(c);
+          return;
+        }
         if (newLast !== lastSeq) {
           const snapshot = p.snapshot();
           await deps.db.transaction().execute(async (tx) => {
@@ -321,7 +407,12 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           dropsBefore = conn?.drops() ?? 0;
           await runBatch(consumer, processor);
         }
+        // POLICY: a stage that stops (drain, pause) leaves nothing published and uncommitted
+        await queue?.flush();
       } catch (err) {
+        // what is not committed goes back (nak'd); a transaction under way finishes first, so the
+        // next incarnation reads the checkpoint after it
+        await queue?.abandon();
         if (conn && lostConnection(conn, err, dropsBefore)) {
           log.warn({ reason: errorText(err) }, 'NATS unavailable; reconnecting');
           sendBack({ type: 'CONNECTION_LOST', reason: errorText(err) });

@@ -22,8 +22,12 @@ export async function loadCheckpoint<S>(db: Db, stage: string): Promise<Checkpoi
  * Call it in the same transaction as the effects it covers, so both or neither are durable.
  */
 export async function saveCheckpoint<S>(db: Db, stage: string, lastSeq: number, state: S): Promise<void> {
+  await saveCheckpointJson(db, stage, lastSeq, JSON.stringify(state));
+}
+
+/** {@link saveCheckpoint} with the state already serialised (`json`: JSON text), as the stage runner captures it between batches. */
+export async function saveCheckpointJson(db: Db, stage: string, lastSeq: number, json: string): Promise<void> {
   await withDbErrors(`save checkpoint ${stage}`, async () => {
-    const json = JSON.stringify(state);
     await db
       .insertInto('stage_checkpoints')
       .values({ stage, last_seq: lastSeq, state: json })

@@ -80,6 +80,8 @@ export async function openBatchConsumer(
   // consumers.info round trip: a stage catching up on a full stream fetches with no request
   // besides the pull itself.
   let pendingAfterLast = 0;
+  /** the last fetch got messages and the last of them said none followed */
+  let caughtUp = false;
   return {
     async fetchBatch(max, expiresMs) {
       const out: Delivered[] = [];
@@ -88,9 +90,14 @@ export async function openBatchConsumer(
         // A pull request for N messages returns early only once N arrived; asking for more than
         // are waiting makes every fetch sit out its full expiry (a second per batch downstream,
         // where batches are small). So ask for what is pending now, at least one (which waits
-        // for the next message, up to the expiry).
-        const pending = pendingAfterLast > 0 ? pendingAfterLast : (await jsm.consumers.info(stream, durable)).num_pending;
+        // for the next message, up to the expiry). Right after a batch whose last message said
+        // nothing followed it (a stage that keeps up), ask for one without asking how many
+        // first: that consumer info round trip sat in front of every message of a stage that
+        // keeps up (figure (j), docs/benchmarks.md); the message it gets says how many follow
+        // it. Only when nothing is known (the first fetch, or after one that got nothing) ask.
+        const pending = pendingAfterLast > 0 ? pendingAfterLast : caughtUp ? 1 : (await jsm.consumers.info(stream, durable)).num_pending;
         pendingAfterLast = 0;
+        caughtUp = false;
         const want = Math.min(max, Math.max(1, pending));
         const expires = Math.max(MIN_EXPIRES_MS, expiresMs);
         const messages = await consumer.fetch({ max_messages: want, expires });
@@ -112,6 +119,7 @@ export async function openBatchConsumer(
         throw connectError(err, stream, durable);
       }
       pendingAfterLast = last?.info.pending ?? 0;
+      caughtUp = last !== undefined && pendingAfterLast === 0;
       return out;
     },
     async pending() {

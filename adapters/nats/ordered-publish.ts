@@ -49,6 +49,14 @@ interface StreamChain {
 /** What a client learned of its streams: which stream holds a subject, and each stream's chain. */
 export interface PublishChains {
   streamOf: Map<string, string>;
+  /**
+   * The stream that stored the last subject seen with this first token (`bars` of
+   * `bars.BTC-PERP.1m`): a guess for a subject not published before, used only in chain mode,
+   * where the server checks it (a wrong guess is refused as a wrong last msgID, nothing lands out
+   * of turn). Without it every new subject went alone, a round trip in front of the whole batch:
+   * 800 of them when 100 symbols started (figure (j), docs/benchmarks.md).
+   */
+  streamOfHead: Map<string, string>;
   streams: Map<string, StreamChain>;
 }
 
@@ -57,7 +65,7 @@ const CHAINS = new WeakMap<JetStreamClient, PublishChains>();
 /** The chains of one client (created on first use); exposed for tests and the bench. */
 export function chainsOf(js: JetStreamClient): PublishChains {
   let c = CHAINS.get(js);
-  if (!c) CHAINS.set(js, (c = { streamOf: new Map(), streams: new Map() }));
+  if (!c) CHAINS.set(js, (c = { streamOf: new Map(), streamOfHead: new Map(), streams: new Map() }));
   return c;
 }
 
@@ -85,8 +93,15 @@ function chainOf(chains: PublishChains, stream: string): StreamChain {
 /** An ack teaches the stream of its subject and, when not a duplicate, the stream's last message. */
 function learn(chains: PublishChains, item: PublishItem, o: Extract<Outcome, { ok: true }>): void {
   chains.streamOf.set(item.subject, o.stream);
+  chains.streamOfHead.set(headOf(item.subject), o.stream);
   // a duplicate was stored long ago: the stream's last message is some other one
   chainOf(chains, o.stream).lastId = o.result.duplicate ? undefined : item.id;
+}
+
+/** A subject's first token. */
+function headOf(subject: string): string {
+  const dot = subject.indexOf('.');
+  return dot < 0 ? subject : subject.slice(0, dot);
 }
 
 /**
@@ -157,9 +172,12 @@ async function pipelinedRun(
         continue;
       }
       const item = items[index] as PublishItem;
-      const stream = chains.streamOf.get(item.subject);
+      const known = chains.streamOf.get(item.subject);
+      const guessed = known === undefined ? chains.streamOfHead.get(headOf(item.subject)) : undefined;
+      const stream = known ?? guessed;
       const chain = stream === undefined ? undefined : chainOf(chains, stream);
-      if (stream === undefined || chain === undefined) {
+      // a guessed stream only where the server checks the guess (chain mode), never one at a time
+      if (stream === undefined || chain === undefined || (guessed !== undefined && chain.perSubjectUntil > at)) {
         halt = index; // an unknown subject: alone, to learn its stream
         return;
       }
@@ -193,6 +211,7 @@ async function pipelinedRun(
       const o = await send(js, item, expected);
       if (o.ok && !o.result.duplicate) {
         results[index] = o.result;
+        if (guessed !== undefined) chains.streamOf.set(item.subject, o.stream);
       } else if (o.ok) {
         results[index] = o.result; // stored long ago: the stream did not move, so the next expectation misses
         fail(index + 1, stream);

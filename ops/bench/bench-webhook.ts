@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { startApp } from '../../actors/app/app.ts';
@@ -21,7 +22,8 @@ import { nearestRankPercentile } from '../../actors/execution/liquidity.ts';
 import { createLogger } from '../../adapters/log/index.ts';
 import { connectNats, jetstream, jetstreamManager } from '../../adapters/nats/index.ts';
 import { startObserver } from './bench-observer.ts';
-import { benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
+import { backendPids, benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
+import { childPids, totalCpuSeconds } from './cpu-usage.ts';
 
 const FTX_FILE = resolve(import.meta.dirname, '../../data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv');
 const SECRET = 'bench-webhook-secret';
@@ -55,7 +57,16 @@ export interface WebhookBenchResult {
   answerMs: number[];
   /** POST → signal stored on SIGNALS, ms, per 1m signal */
   signalMs: number[];
+  /** POST → the alert's 1m bar / features / score stored on BARS / FEATURES / SCORES, ms (every alert: the hops of the signal's path) */
+  hopMs: { bars: number[]; features: number[]; scores: number[] };
+  /** CPU seconds while the load ran and the pipeline drained: this process (the generator's thread included), its nats-server, the database's backends */
+  cpu: { node: number; natsServer: number | undefined; postgres: number | undefined };
+  /** the app's event-loop delay while the load ran, ms: p50, p99, max (every stage and the HTTP server share the one loop) */
+  loopDelayMs: [number, number, number];
 }
+
+/** The streams a 1m bar passes on its way to SIGNALS, observed per alert to split the latency by hop. */
+const HOPS = [['bars', 'BARS'], ['features', 'FEATURES'], ['scores', 'SCORES']] as const;
 
 interface Alert {
   symbol: string;
@@ -119,12 +130,25 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
     },
   });
   cleanup.push('stop the observer', () => observer.stop());
+  const oneMinute = (_subject: string, body: unknown) => {
+    const s = body as { symbol?: string; timeframe?: string; openTime?: number };
+    return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
+  };
+  const hopObservers = await Promise.all(HOPS.map(async ([, stream]) => {
+    const o = await startObserver({ manager: await jetstreamManager(nc), js: jetstream(nc), stream, name: `bench-webhook-${stream.toLowerCase()}`, keyOf: oneMinute });
+    cleanup.push(`stop the ${stream} observer`, () => o.stop());
+    return o;
+  }));
 
   const url = `${app.httpUrl()!.replace('localhost', '127.0.0.1')}/webhook/tradingview`;
   say(`${opts.label ?? '(j)'} ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
   const worker = new Worker(join(import.meta.dirname, 'webhook-load.worker.mjs'), {
     workerData: { url, bodies: list.map((a) => a.body), rate: opts.rate, connections: CONNECTIONS, lanes: opts.lanes },
   });
+  const cpuAt = async () => ({ node: process.cpuUsage(), natsServer: totalCpuSeconds(childPids('nats-server')), postgres: totalCpuSeconds(await backendPids(db.name)) });
+  const cpu0 = await cpuAt();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const rss: [number, number][] = [];
   const t0 = performance.now();
   const heap: [number, number][] = [];
@@ -141,6 +165,7 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
     worker.once('error', rej);
   });
   await worker.terminate();
+  loopDelay.disable();
   if (sampler) {
     clearInterval(sampler);
     sample();
@@ -149,6 +174,10 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   for (const st of load.status) answered[String(st)] = (answered[String(st)] ?? 0) + 1;
   say(`${opts.label ?? '(j)'} every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
   await app.waitForIdle({ timeoutMs: 300_000, pollMs: 200 });
+  const cpu1 = await cpuAt();
+  const nodeCpu = process.cpuUsage(cpu0.node);
+  const minus = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
+  const cpu = { node: (nodeCpu.user + nodeCpu.system) / 1e6, natsServer: minus(cpu1.natsServer, cpu0.natsServer), postgres: minus(cpu1.postgres, cpu0.postgres) };
 
   const statuses = answered;
   const answerMs = load.status.flatMap((s, i) => (s === 202 ? [load.answeredAt[i]! - load.sentAt[i]!] : []));
@@ -165,6 +194,14 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
     if (at === undefined) unseen += 1;
     else signalMs.push(at - sent);
   }
+  const hopMs = { bars: [] as number[], features: [] as number[], scores: [] as number[] };
+  for (const [h, [name]] of HOPS.entries()) {
+    for (const [i, a] of list.entries()) {
+      if (load.status[i] !== 202) continue;
+      const at = await hopObservers[h]!.storedAt(`${a.symbol}|${a.ts}`, 0).catch(() => undefined);
+      if (at !== undefined) hopMs[name].push(at - load.sentAt[i]!);
+    }
+  }
   const count = async (table: string, where = sql`true`) =>
     Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(app.database.db)).rows[0]!.n);
   const late = (await app.metrics.barEvents.get()).values.find((v) => v.labels.outcome === 'late')?.value ?? 0;
@@ -179,7 +216,8 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
     bars1m: await count('bars', sql`timeframe = '1m'`),
     signals: rows.length,
     unseen,
-    answerMs, signalMs,
+    answerMs, signalMs, hopMs, cpu,
+    loopDelayMs: [loopDelay.percentile(50) / 1e6, loopDelay.percentile(99) / 1e6, loopDelay.max / 1e6],
   };
 }
 
@@ -194,6 +232,9 @@ export function webhookRows(w: WebhookBenchResult, fmt: (x: number, digits?: num
     ['stored', `raw ${fmt(w.rawEvents)}, 1m bars ${fmt(w.bars1m)}, 1m signals ${fmt(w.signals)} (${fmt(w.unseen)} not seen on SIGNALS); not a 1m bar ${fmt(Math.max(0, lost))} (dropped late ${fmt(w.late)})`],
     ['baseline: POST → 202 p50 / p99 / max', line(w.answerMs)],
     ['LATENCY POST → signal p50 / p99 / max', `${line(w.signalMs)}  (goal p99 < ${WEBHOOK_GOAL_P99_MS} ms; ${fmt(w.signalMs.length)} signals)`],
+    ...HOPS.map(([name, stream]): [string, string] => [`  POST → 1m ${name} on ${stream} p50 / p99 / max`, `${line(w.hopMs[name])}  (${fmt(w.hopMs[name].length)})`]),
+    ['CPU per alert (node incl. generator / nats-server / postgres)', [w.cpu.node, w.cpu.natsServer, w.cpu.postgres].map((c) => (c === undefined ? 'n/a' : `${fmt((1e6 * c) / w.alerts)} µs`)).join(' / ')],
+    ['event-loop delay p50 / p99 / max (while sending)', `${w.loopDelayMs.map((x) => fmt(x, 1)).join(' / ')} ms`],
     ['ratio p99 signal/202', fmt(p(w.signalMs, 99) / p(w.answerMs, 99), 2)],
   ];
 }

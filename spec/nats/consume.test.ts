@@ -100,8 +100,16 @@ s('while messages are known to be pending, fetchBatch asks for them without a co
   assert.ok(performance.now() - started < 2_000, 'did not wait for the 10 s expiry');
   assert.is(infos, 1, 'the pending count came with the messages');
   for (const m of [...first, ...rest]) m.ack();
+  // caught up (the last message said 0 pending): the next fetch asks for one, without an info
+  await publishMany(js, [{ subject: 'bars.CATCH.1m', id: 'catch-8', value: { i: 8 } }]);
+  const next = await c.fetchBatch(10, 10_000);
+  assert.equal(next.map((m) => m.value), [{ i: 8 }]);
+  assert.is(infos, 1, 'caught up: no info before the fetch');
+  next[0]!.ack();
   assert.equal(await c.fetchBatch(10, 1_000), []);
-  assert.is(infos, 2, 'caught up (the last message said 0 pending): the next fetch asks the server again');
+  assert.is(infos, 1, 'still caught up: the empty fetch asked for one, without an info');
+  assert.equal(await c.fetchBatch(10, 1_000), []);
+  assert.is(infos, 2, 'after a fetch that got nothing, nothing is known: the next one asks the server');
 });
 
 s('a body that is not JSON is returned with decodeError and does not wedge the consumer', async () => {

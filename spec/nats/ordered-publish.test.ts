@@ -139,6 +139,48 @@ s('a stream someone else writes too goes one publish at a time and still stores 
   assert.is(stored.length, 5 + 1 + 400 + 400 + 200);
 });
 
+/** The real client, counting the publishes that carry no expectation (the ones sent alone or one at a time). */
+function counting(real: JetStreamClient): { client: JetStreamClient; plain: string[] } {
+  const plain: string[] = [];
+  const client = new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'publish') {
+        return (subject: string, data: Uint8Array, opts?: { msgID?: string; expect?: unknown }) => {
+          if (opts?.expect === undefined) plain.push(opts?.msgID ?? '?');
+          return target.publish(subject, data, opts as never);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { client, plain };
+}
+
+s('new subjects of a stream the client writes go pipelined in its chain, not one alone each, and land in item order', async () => {
+  const { name, prefix } = await freshStream();
+  await publishMany(js, itemsOn(`${prefix}.A`, 'warm', 3));
+  const { client, plain } = counting(js);
+  Object.assign(chainsOf(client), chainsOf(js));
+  // 40 subjects never published before, interleaved with the known one
+  const batch = Array.from({ length: 80 }, (_, i) => ({ subject: i % 2 === 0 ? `${prefix}.A` : `${prefix}.NEW${i}`, id: `n-${i}`, value: { i } }));
+  await publishMany(client, batch);
+  assert.equal(plain, [], 'every publish carried the chain expectation');
+  assert.equal(await storedIds(name), [...itemsOn(`${prefix}.A`, 'warm', 3), ...batch].map((x) => x.id));
+});
+
+s('a wrong guess (two streams under one first token) is refused by the server and stored in order after all', async () => {
+  streamNo++;
+  const head = `s${streamNo}`;
+  await jsm.streams.add({ name: `P${streamNo}`, subjects: [`${head}.p.>`], storage: 'file', num_replicas: 1, duplicate_window: 120e9 });
+  await jsm.streams.add({ name: `Q${streamNo}`, subjects: [`${head}.q.>`], storage: 'file', num_replicas: 1, duplicate_window: 120e9 });
+  await publishMany(js, itemsOn(`${head}.p.x`, 'pw', 2)); // the head now points at P
+  const batch = Array.from({ length: 60 }, (_, i) => ({ subject: i % 3 === 0 ? `${head}.q.y` : `${head}.p.x`, id: `w-${i}`, value: { i } }));
+  await publishMany(js, batch);
+  assert.equal(await storedIds(`P${streamNo}`), [...itemsOn(`${head}.p.x`, 'pw', 2), ...batch.filter((x) => x.subject.includes('.p.'))].map((x) => x.id));
+  assert.equal(await storedIds(`Q${streamNo}`), batch.filter((x) => x.subject.includes('.q.')).map((x) => x.id));
+});
+
 s('a batch repeated after it landed is all duplicates, and new items after it land in order', async () => {
   const { name, prefix } = await freshStream();
   const first = itemsOn(`${prefix}.A`, 'a', 300);

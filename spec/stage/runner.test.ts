@@ -68,11 +68,12 @@ s.after(async () => {
   await tdb.cleanup();
 });
 
-s('a crash after the publish, then one after the commit: each output published and stored once, the sum continues from the checkpoint', async () => {
+// Both ways of committing: behind the publish (the default, commit-queue.ts) and each batch before the next fetch (FAKEOUT_COMMIT_AHEAD=0).
+for (const [mode, commitAhead, name] of [['commit behind the publish', undefined, 'sum-crash'], ['commit per batch', 0, 'sum-crash-serial']] as const) s(`${mode}: a crash after the publish, then one after the commit: each output published and stored once, the sum continues from the checkpoint`, async () => {
   const mem = memoryStream(numbers(1, 30), 50);
   const stored: Out[] = [];
-  const def = sumStage('sum-crash', stored);
-  const deps = { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10 };
+  const def = sumStage(name, stored);
+  const deps = { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10, ...(commitAhead === undefined ? {} : { commitAhead }) };
 
   // The runner's fault points alternate per stage: the first lands after the publish.
   const first = startStageActor(def, deps);
@@ -82,7 +83,7 @@ s('a crash after the publish, then one after the commit: each output published a
   assert.match(first.getSnapshot().context.error ?? '', /after-publish/);
   assert.equal(mem.published.map((p) => p.id), ['out-1', 'out-2', 'out-3', 'out-4', 'out-5'], 'the first batch published');
   assert.is(stored.length, 0, 'nothing committed');
-  assert.is(await loadCheckpoint(tdb.database.db, 'sum-crash'), undefined, 'no checkpoint yet');
+  assert.is(await loadCheckpoint(tdb.database.db, name), undefined, 'no checkpoint yet');
 
   // A fresh incarnation re-applies 1..5 (JetStream drops the republish) and commits; the second fault lands after the commit.
   const second = startStageActor(def, deps);
@@ -91,7 +92,7 @@ s('a crash after the publish, then one after the commit: each output published a
   await until('failed', () => state(second) === 'failed');
   assert.match(second.getSnapshot().context.error ?? '', /after-commit/);
   assert.is(mem.duplicates(), 5, 'the republished batch was deduplicated');
-  assert.equal((await loadCheckpoint<{ sum: number }>(tdb.database.db, 'sum-crash'))!, { lastSeq: 5, state: { sum: 15 } });
+  assert.equal((await loadCheckpoint<{ sum: number }>(tdb.database.db, name))!, { lastSeq: 5, state: { sum: 15 } });
   assert.is(mem.acked.length, 0, 'the committed batch was never acked');
 
   // The third sees 1..5 again (nak'd by the crashed one), skips them as at or below the checkpoint, and goes on.
