@@ -146,25 +146,31 @@ export async function streamInfo(jsm: JetStreamManager, name: string): Promise<{
  */
 export async function streamMessages(js: JetStreamClient, stream: string, subjectFilter?: string): Promise<StoredMessage[]> {
   const jsm = await js.jetstreamManager(false);
-  const { messages } = await streamInfo(jsm, stream);
+  const { messages, lastSeq } = await streamInfo(jsm, stream);
   if (messages === 0) return [];
   const consumer = await js.consumers.get(stream, subjectFilter === undefined ? {} : { filter_subjects: subjectFilter });
   const out: StoredMessage[] = [];
+  // An empty fetch is not the end: on a cluster whose node was just restarted (or a loaded
+  // machine) a fetch can expire before the next message comes, and a read that stopped there
+  // returned a prefix of the stream. The end is the last sequence stored when the read began
+  // (unfiltered) or a message with nothing pending after it; a few empty fetches in a row on a
+  // filter with nothing (left) to match also end it.
+  let empty = 0;
   for (;;) {
     const batch = await consumer.fetch({ max_messages: 1_000, expires: MIN_EXPIRES_MS });
     let sawAny = false;
-    let done = false;
     for await (const m of batch) {
       sawAny = true;
       const { value, decodeError } = decode(m.data);
       out.push({ seq: m.seq, subject: m.subject, value, ...(decodeError === undefined ? {} : { decodeError }) });
       // info.pending: messages matching the filter still after this one
-      if (m.info.pending === 0) {
-        done = true;
-        break;
-      }
+      if (m.info.pending === 0 || m.seq >= lastSeq) return out;
     }
-    if (done || !sawAny) return out;
+    if (sawAny) empty = 0;
+    else if (++empty >= (subjectFilter === undefined ? 10 : 3)) {
+      if (subjectFilter !== undefined) return out;
+      throw new Error(`${stream}: read ${out.length} messages up to seq ${out.at(-1)?.seq ?? 0}, but the stream held up to ${lastSeq} when the read began (${empty} empty fetches)`);
+    }
   }
 }
 
