@@ -15,6 +15,8 @@ import { RegimeTracker, sessionTag, sessionTags, tagsIn, type RegimeOptions, typ
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
+// Loaded before any Features is built: sets V8 up to store the usually-0 fields without a heap number each.
+import '../domain/layout-hints.ts';
 
 export interface FeatureEngineOptions {
   /** N, the bars the range and the volume mean look back over; default 20 */
