@@ -25,15 +25,10 @@ export interface AtrSnapshot {
   value: number | null;
 }
 
-/** The true range of a bar against the previous close (null: no previous bar). */
+/** The true range of a bar against the previous close (null: no previous bar). {@link Atr.update} writes the same formula out. */
 export function trueRange(bar: HighLowClose, prevClose: number | null): number {
-  return trueRangeAfter(bar, prevClose ?? NaN);
-}
-
-/** {@link trueRange} with NaN for "no previous bar". */
-function trueRangeAfter(bar: HighLowClose, prevClose: number): number {
   const hl = bar.high - bar.low;
-  if (prevClose !== prevClose) return hl;
+  if (prevClose === null) return hl;
   return Math.max(hl, Math.abs(bar.high - prevClose), Math.abs(bar.low - prevClose));
 }
 
@@ -55,7 +50,11 @@ export class Atr {
   }
 
   update(bar: HighLowClose): void {
-    const tr = trueRangeAfter(bar, this.prevClose);
+    // trueRange's formula, written out with NaN for no previous close: V8 did not inline a call
+    // here, and a double returned from a call that is not inlined is boxed into a heap number
+    const hl = bar.high - bar.low;
+    const prev = this.prevClose;
+    const tr = prev !== prev ? hl : Math.max(hl, Math.abs(bar.high - prev), Math.abs(bar.low - prev));
     this.prevClose = bar.close;
     if (this.current !== this.current) {
       this.seedSum += tr;
@@ -64,6 +63,14 @@ export class Atr {
       return;
     }
     this.current = (this.current * (this.period - 1) + tr) / this.period;
+  }
+
+  /**
+   * {@link value} with NaN for none: the feature engine's per-bar read, which then never boxes a
+   * `number | null` into a fresh heap number (a NaN test is as cheap as a null test).
+   */
+  get valueOrNaN(): number {
+    return this.current;
   }
 
   /** The ATR after the last update; null until `period` bars were seen. */

@@ -11,10 +11,12 @@ import { FakeoutError } from '../domain/errors.ts';
 import { Atr, type AtrSnapshot } from './atr.ts';
 import { RollingExtremes, assertWindowSize, type RollingExtremesSnapshot } from './rolling-extremes.ts';
 import { RollingMean, type RollingMeanSnapshot } from './rolling-mean.ts';
-import { RegimeTracker, regimeTags, sessionTag, type RegimeOptions, type RegimeTrackerSnapshot, type SessionTag } from './regime.ts';
+import { RegimeTracker, sessionTag, sessionTags, tagsIn, type RegimeOptions, type RegimeTrackerSnapshot, type SessionTagTable } from './regime.ts';
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
+// Loaded before any Features is built: sets V8 up to store the usually-0 fields without a heap number each.
+import '../domain/layout-hints.ts';
 
 export interface FeatureEngineOptions {
   /** N, the bars the range and the volume mean look back over; default 20 */
@@ -62,9 +64,9 @@ interface Series {
   /** `symbol|timeframe`, the snapshot's key */
   key: string;
   lastOpenTime: number;
-  /** the UTC hour of the last session looked up, and its tag (sessions only change on whole UTC hours) */
+  /** the UTC hour of the last session looked up, and its tags table (sessions only change on whole UTC hours) */
   sessionHour: number;
-  session: SessionTag;
+  sessionTags: SessionTagTable;
   extremes: RollingExtremes;
   volume: RollingMean;
   atr: Atr;
@@ -110,9 +112,9 @@ export class FeatureEngine {
       return null;
     }
     // the regime is measured (from the ATR as of the previous bar) before the bar enters its windows
-    s.regime.step(s.atr.value, bar.close);
+    s.regime.step(s.atr, bar);
     const features = this.measure(bar, s);
-    s.extremes.update(bar.high, bar.low);
+    s.extremes.take(bar);
     s.volume.update(bar.volume);
     s.atr.update(bar);
     s.lastOpenTime = bar.openTime;
@@ -158,7 +160,7 @@ export class FeatureEngine {
     if (cut < 0) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `feature engine snapshot series key ${JSON.stringify(key)} is not symbol|timeframe`, { details: { field: 'key' } });
     const symbol = key.slice(0, cut);
     const timeframe = key.slice(cut + 1);
-    const s: Series = { key, lastOpenTime, sessionHour: NaN, session: 'off_hours', extremes, volume, atr, regime };
+    const s: Series = { key, lastOpenTime, sessionHour: NaN, sessionTags: sessionTags('off_hours'), extremes, volume, atr, regime };
     this.series.set(key, s);
     let byTimeframe = this.bySymbol.get(symbol);
     if (byTimeframe === undefined) {
@@ -169,22 +171,31 @@ export class FeatureEngine {
     return s;
   }
 
-  /** The session tag at `ms`, looked up (adapters/time/sessions.ts, memoised per UTC hour) when the series enters a new UTC hour. */
-  private sessionOf(s: Series, ms: number): SessionTag {
+  /** The tags table of the session at `ms`, looked up (adapters/time/sessions.ts, memoised per UTC hour) when the series enters a new UTC hour. */
+  private sessionTagsOf(s: Series, ms: number): SessionTagTable {
     const hour = Math.floor(ms / HOUR_MS);
     if (hour !== s.sessionHour) {
-      s.session = sessionTag(tradingSessions(ms));
+      s.sessionTags = sessionTags(sessionTag(tradingSessions(ms)));
       s.sessionHour = hour;
     }
-    return s.session;
+    return s.sessionTags;
   }
 
+  /**
+   * The windows are read through their NaN-for-none accessors: a `number | null` read boxes a heap
+   * number per value per bar, and this runs for every bar. Once the range is ready, the range and
+   * the volume mean (same length) hold values, so only the ATR can be missing: `!(atr > 0)` is
+   * "no ATR yet, or 0" (a NaN from a NaN input is not tested for, as before).
+   */
   private measure(bar: Bar, s: Series): Features | null {
-    const rangeHigh = s.extremes.max;
-    const rangeLow = s.extremes.min;
-    const atr = s.atr.value;
-    const meanVolume = s.volume.value;
-    if (!s.extremes.isReady || rangeHigh === null || rangeLow === null || atr === null || meanVolume === null || atr <= 0) return null;
+    const atr = s.atr.valueOrNaN;
+    if (!s.extremes.isReady || !(atr > 0)) return null;
+    const rangeHigh = s.extremes.maxOrNaN;
+    const rangeLow = s.extremes.minOrNaN;
+    const meanVolume = s.volume.valueOrNaN;
+    // each read once: one box each for the two nullable fields
+    const atrPercentile = s.regime.atrPercentile;
+    const trendSlopeAtr = s.regime.trendSlopeAtr;
 
     const span = bar.high - bar.low;
     const brokeUp = bar.high > rangeHigh;
@@ -209,9 +220,9 @@ export class FeatureEngine {
       volumeRatio: meanVolume > 0 ? bar.volume / meanVolume : 0,
       volume: bar.volume,
       lookback: this.lookback,
-      regime: regimeTags(this.sessionOf(s, bar.openTime), s.regime.atrPercentile, s.regime.trendSlopeAtr),
-      atrPercentile: s.regime.atrPercentile,
-      trendSlopeAtr: s.regime.trendSlopeAtr,
+      regime: tagsIn(this.sessionTagsOf(s, bar.openTime), atrPercentile, trendSlopeAtr),
+      atrPercentile,
+      trendSlopeAtr,
     };
   }
 }

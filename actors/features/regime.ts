@@ -81,10 +81,10 @@ export function sessionTag(open: TradingSessions): SessionTag {
 const VOLATILITIES: readonly RegimeTags['volatility'][] = [null, 'low', 'normal', 'high'];
 const TRENDS: readonly RegimeTags['trend'][] = [null, 'down', 'flat', 'up'];
 
-/** The index in VOLATILITIES of a rank. */
-const volatilityIndex = (rank: number | null): number => (rank === null ? 0 : rank < VOLATILITY_LOW_BELOW ? 1 : rank > VOLATILITY_HIGH_ABOVE ? 3 : 2);
-/** The index in TRENDS of a slope. */
-const trendIndex = (slope: number | null): number => (slope === null ? 0 : slope > TREND_UP_ABOVE ? 3 : slope < TREND_DOWN_BELOW ? 1 : 2);
+/** The index in VOLATILITIES of a rank (null or NaN: none). */
+const volatilityIndex = (rank: number | null): number => (rank === null || rank !== rank ? 0 : rank < VOLATILITY_LOW_BELOW ? 1 : rank > VOLATILITY_HIGH_ABOVE ? 3 : 2);
+/** The index in TRENDS of a slope (null or NaN: none). */
+const trendIndex = (slope: number | null): number => (slope === null || slope !== slope ? 0 : slope > TREND_UP_ABOVE ? 3 : slope < TREND_DOWN_BELOW ? 1 : 2);
 
 export function volatilityOf(rank: number | null): RegimeTags['volatility'] {
   return VOLATILITIES[volatilityIndex(rank)]!;
@@ -102,7 +102,19 @@ const TAGS: ReadonlyMap<SessionTag, readonly (readonly Readonly<RegimeTags>[])[]
 
 /** The regime tags (shared and frozen) of a session, an ATR percentile and a trend slope: {@link volatilityOf}, {@link trendOf}. */
 export function regimeTags(session: SessionTag, atrPercentile: number | null, trendSlopeAtr: number | null): RegimeTags {
-  return TAGS.get(session)![volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
+  return tagsIn(sessionTags(session), atrPercentile, trendSlopeAtr);
+}
+
+/** Every tags object of one session, by volatility then trend: looked up once per session change rather than per bar. */
+export type SessionTagTable = readonly (readonly Readonly<RegimeTags>[])[];
+
+export function sessionTags(session: SessionTag): SessionTagTable {
+  return TAGS.get(session)!;
+}
+
+/** {@link regimeTags} from a session's table; the percentile and slope may also be NaN for none (the tracker's raw fields). */
+export function tagsIn(table: SessionTagTable, atrPercentile: number | null, trendSlopeAtr: number | null): RegimeTags {
+  return table[volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
 }
 
 /** Index of the first value in sorted[0, n) that is >= x. */
@@ -158,24 +170,29 @@ export class RegimeTracker {
    * own close, which only enters the averages after the measurement.
    */
   update(atr: number | null, close: number): RegimeMeasure {
-    this.step(atr, close);
+    this.step({ valueOrNaN: atr ?? NaN }, { close });
     const { atrPercentile, trendSlopeAtr } = this;
     return { atrPercentile, trendSlopeAtr, volatility: volatilityOf(atrPercentile), trend: trendOf(trendSlopeAtr) };
   }
 
   /**
    * {@link update} without the measure object: the measure is left in {@link atrPercentile} and
-   * {@link trendSlopeAtr} (the feature engine's per-bar path, which allocates nothing here).
+   * {@link trendSlopeAtr}. This is the feature engine's per-bar path, which allocates nothing
+   * here: it takes the ATR (NaN for "none yet") and the bar as objects, and the helpers below
+   * take and return plain doubles only where V8 inlines them, because a double passed to or
+   * returned from a call that is not inlined is boxed into a fresh heap number.
    */
-  step(atr: number | null, close: number): void {
-    if (atr === null) this.percentile = NaN;
+  step(atrNow: { readonly valueOrNaN: number }, bar: { readonly close: number }): void {
+    const atr = atrNow.valueOrNaN;
+    if (atr !== atr) this.percentile = NaN;
     else {
       const at = this.pushAtr(atr);
-      this.percentile = this.atrCount >= this.options.atrWindow ? this.rankAt(atr, at) : NaN;
+      if (this.atrCount >= this.options.atrWindow) this.rankAt(atr, at);
+      else this.percentile = NaN;
     }
     this.slopeAtr = this.slope(atr);
-    this.closes.update(close);
-    if (this.closes.isReady) this.pushSma(this.closes.value!);
+    this.closes.update(bar.close);
+    if (this.closes.isReady) this.pushSma(this.closes.valueOrNaN);
   }
 
   /** The ATR percentile of the last {@link step}; null until the window is full or without an ATR. */
@@ -186,6 +203,16 @@ export class RegimeTracker {
   /** The trend slope of the last {@link step}; null while warming up or without a positive ATR. */
   get trendSlopeAtr(): number | null {
     return this.slopeAtr !== this.slopeAtr ? null : this.slopeAtr;
+  }
+
+  /** {@link atrPercentile} with NaN for none. */
+  get atrPercentileOrNaN(): number {
+    return this.percentile;
+  }
+
+  /** {@link trendSlopeAtr} with NaN for none. */
+  get trendSlopeAtrOrNaN(): number {
+    return this.slopeAtr;
   }
 
   snapshot(): RegimeTrackerSnapshot {
@@ -203,21 +230,21 @@ export class RegimeTracker {
     return r;
   }
 
-  /** Mid-rank of `atr`, just placed at `sorted[at]`: the equal values around it are counted in place. */
-  private rankAt(atr: number, at: number): number {
+  /** Sets the percentile: the mid-rank of `atr`, just placed at `sorted[at]`, the equal values around it counted in place. */
+  private rankAt(atr: number, at: number): void {
     const n = this.options.atrWindow;
     const sorted = this.sorted;
     let below = at;
     while (below > 0 && sorted[below - 1] === atr) below--;
     let above = at + 1;
     while (above < n && sorted[above] === atr) above++;
-    return (below + (above - below) / 2) / n;
+    this.percentile = (below + (above - below) / 2) / n;
   }
 
-  /** NaN: none. */
-  private slope(atr: number | null): number {
+  /** NaN: none (also for an `atr` of NaN, none, or not above 0). */
+  private slope(atr: number): number {
     const k = this.options.trendLag;
-    if (atr === null || atr <= 0 || this.smaCount < k + 1) return NaN;
+    if (!(atr > 0) || this.smaCount < k + 1) return NaN;
     const newest = this.smas[this.smaNext === 0 ? k : this.smaNext - 1]!; // the slot before the next one
     const oldest = this.smas[this.smaNext]!;
     return (newest - oldest) / (k * atr);

@@ -62,6 +62,11 @@ class MonotonicRing {
     return this.length === 0 ? null : this.values[this.head]!;
   }
 
+  /** {@link front} with NaN for none. */
+  get frontOrNaN(): number {
+    return this.length === 0 ? NaN : this.values[this.head]!;
+  }
+
   entries(): [number, number][] {
     const out: [number, number][] = [];
     for (let k = 0; k < this.length; k++) {
@@ -108,6 +113,16 @@ export class RollingExtremes {
     this.minRing.push(seq, low);
   }
 
+  /**
+   * {@link update} with a bar's high and low, taking the bar rather than its two numbers: the
+   * feature engine's per-bar call, where a double argument to a call V8 does not inline is boxed.
+   */
+  take(bar: { readonly high: number; readonly low: number }): void {
+    const seq = this.seen++;
+    this.maxRing.push(seq, bar.high);
+    this.minRing.push(seq, bar.low);
+  }
+
   /** Highest high in the window (partial before {@link isReady}); null before any update. */
   get max(): number | null {
     return this.maxRing.front;
@@ -116,6 +131,16 @@ export class RollingExtremes {
   /** Lowest low in the window (partial before {@link isReady}); null before any update. */
   get min(): number | null {
     return this.minRing.front;
+  }
+
+  /** {@link max} with NaN for none: the feature engine's per-bar read (no `number | null` box). */
+  get maxOrNaN(): number {
+    return this.maxRing.frontOrNaN;
+  }
+
+  /** {@link min} with NaN for none. */
+  get minOrNaN(): number {
+    return this.minRing.frontOrNaN;
   }
 
   /** Updates seen, capped at the window size. */

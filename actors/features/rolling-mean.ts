@@ -56,6 +56,12 @@ export class RollingMean {
     return n === 0 ? null : this.sum / n;
   }
 
+  /** {@link value} with NaN for none (no `number | null` box on the per-bar path). */
+  get valueOrNaN(): number {
+    const n = this.seen < this.size ? this.seen : this.size;
+    return n === 0 ? NaN : this.sum / n;
+  }
+
   /** True once the window holds `size` values. */
   get isReady(): boolean {
     return this.seen >= this.size;

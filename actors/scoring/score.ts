@@ -4,6 +4,8 @@
  */
 import type { Direction, Features, Score, Signal } from '../domain/messages.ts';
 import { FakeoutError } from '../domain/errors.ts';
+// Loaded before any Score is built: sets V8 up to store a 0 score and 0 components without a heap number each.
+import '../domain/layout-hints.ts';
 
 export interface ScoringParams {
   /** wick ratio (0..1) on the break side that earns the full wick points; default 0.5 */

@@ -53,29 +53,52 @@ function isOpen(spec: SessionSpec, instantMs: number): boolean {
 }
 
 /**
- * The zone's UTC offset (minutes) at `instantMs`, from luxon, asked once per zone and UTC day
- * (at midnights) rather than per hour: when a day starts and ends on the same offset the whole
- * day has it; on a change day the offset is asked at each of its 24 hour starts. Premise (checked
- * in spec/time/sessions.test.ts against Intl, hour by hour): in these zones an offset changes
- * only on a whole UTC hour and at most once per UTC day.
+ * The zone's UTC offset (minutes) at `instantMs`, from luxon, asked as rarely as the premises
+ * allow, because one luxon conversion costs microseconds (it was the costliest part of a memo
+ * miss): luxon is asked at UTC midnights only, each midnight once (memoised), and a UTC day whose
+ * block of {@link BLOCK_DAYS} days starts and ends on the same offset takes that offset without
+ * asking about its own midnights. Otherwise a day that starts and ends on the same offset has it
+ * throughout, and on a change day the offset is asked at each of its 24 hour starts. Premises
+ * (checked in spec/time/sessions.test.ts against Intl): in these zones an offset changes only on
+ * a whole UTC hour, at most once per UTC day, and two changes are more than BLOCK_DAYS days apart
+ * (so a block whose two ends agree holds no change).
  */
 function zoneOffsetMinutes(zone: string, instantMs: number): number {
   const day = Math.floor(instantMs / DAY_MS);
-  let perZone = OFFSETS.get(zone);
-  if (perZone === undefined) {
-    perZone = new Map();
-    OFFSETS.set(zone, perZone);
+  let z = ZONES.get(zone);
+  if (z === undefined) {
+    z = { days: new Map(), midnights: new Map() };
+    ZONES.set(zone, z);
   }
-  let known = perZone.get(day);
+  let known = z.days.get(day);
   if (known === undefined) {
-    if (perZone.size >= HOURS_KEPT / 24) perZone.clear();
-    const start = day * DAY_MS;
-    const first = luxonOffset(zone, start);
-    if (first === luxonOffset(zone, start + DAY_MS)) known = first;
-    else known = Array.from({ length: 24 }, (_, h) => luxonOffset(zone, start + h * HOUR_MS));
-    perZone.set(day, known);
+    if (z.days.size >= DAYS_KEPT) z.days.clear();
+    known = dayOffsets(zone, z, day);
+    z.days.set(day, known);
   }
   return typeof known === 'number' ? known : known[Math.floor((instantMs - day * DAY_MS) / HOUR_MS)]!;
+}
+
+/** The offset of a whole UTC day, or of each of its hours on a change day. */
+function dayOffsets(zone: string, z: ZoneOffsets, day: number): number | number[] {
+  const blockStart = Math.floor(day / BLOCK_DAYS) * BLOCK_DAYS;
+  const blockOffset = midnightOffset(zone, z, blockStart);
+  if (blockOffset === midnightOffset(zone, z, blockStart + BLOCK_DAYS)) return blockOffset;
+  const first = midnightOffset(zone, z, day);
+  if (first === midnightOffset(zone, z, day + 1)) return first;
+  const start = day * DAY_MS;
+  return Array.from({ length: 24 }, (_, h) => luxonOffset(zone, start + h * HOUR_MS));
+}
+
+/** luxon's offset at the UTC midnight starting `day`, asked once per zone and day. */
+function midnightOffset(zone: string, z: ZoneOffsets, day: number): number {
+  let offset = z.midnights.get(day);
+  if (offset === undefined) {
+    if (z.midnights.size >= DAYS_KEPT) z.midnights.clear();
+    offset = luxonOffset(zone, day * DAY_MS);
+    z.midnights.set(day, offset);
+  }
+  return offset;
 }
 
 const luxonOffset = (zone: string, ms: number): number => DateTime.fromMillis(ms, { zone }).offset;
@@ -89,16 +112,26 @@ export function tradingSessions(instantMs: number): TradingSessions {
   let r = MEMO.get(hour);
   if (r === undefined) {
     if (MEMO.size >= HOURS_KEPT) MEMO.clear();
-    const sessions = SESSION_SPECS.filter((s) => isOpen(s, instantMs)).map((s) => s.name);
-    const overlaps: string[] = [];
-    for (let i = 0; i < sessions.length; i++) {
-      for (let j = i + 1; j < sessions.length; j++) overlaps.push(`${sessions[i]}_${sessions[j]}`);
-    }
-    r = Object.freeze({ sessions: Object.freeze(sessions) as SessionName[], overlaps: Object.freeze(overlaps) as string[] });
+    let open = 0;
+    for (let i = 0; i < SESSION_SPECS.length; i++) if (isOpen(SESSION_SPECS[i]!, instantMs)) open |= 1 << i;
+    r = ANSWERS[open]!;
     MEMO.set(hour, r);
   }
   return r;
 }
+
+/** The answer for a set of open sessions (bit i: SESSION_SPECS[i] is open), frozen. */
+function answerFor(open: number): TradingSessions {
+  const sessions = SESSION_SPECS.filter((_, i) => (open & (1 << i)) !== 0).map((s) => s.name);
+  const overlaps: string[] = [];
+  for (let i = 0; i < sessions.length; i++) {
+    for (let j = i + 1; j < sessions.length; j++) overlaps.push(`${sessions[i]}_${sessions[j]}`);
+  }
+  return Object.freeze({ sessions: Object.freeze(sessions) as SessionName[], overlaps: Object.freeze(overlaps) as string[] });
+}
+
+/** Every possible answer, built once: a memo miss allocates nothing (hours with the same open sessions share one frozen answer). */
+const ANSWERS: readonly TradingSessions[] = Array.from({ length: 1 << SESSION_SPECS.length }, (_, open) => answerFor(open));
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -110,9 +143,18 @@ const HOURS_KEPT = 50_000;
  * zones are whole hours off UTC (Tokyo +9, London +0/+1, New York −5/−4), so the answer cannot
  * change inside a UTC hour (spec/features/regime.test.ts checks the premise against the table).
  * Time-zone conversions were the costliest part of a bar's features and of a paper fill; this
- * does them once per distinct hour, and luxon is asked once per zone and day (zoneOffsetMinutes). The memo holds values of a pure function (frozen), so it
+ * does them once per distinct hour, and luxon is asked about once per zone and block of days (zoneOffsetMinutes). The memo holds values of a pure function (frozen), so it
  * changes no output.
  */
 const MEMO = new Map<number, TradingSessions>();
-/** zone → UTC day → its offset in minutes, or the offset at each of its hours on a change day */
-const OFFSETS = new Map<string, Map<number, number | number[]>>();
+/** Days per block of {@link zoneOffsetMinutes}: shorter than the shortest time between two offset changes of a session zone. */
+export const BLOCK_DAYS = 16;
+/** How many UTC days each zone's maps hold before they start over (as many as the hour memo). */
+const DAYS_KEPT = HOURS_KEPT / 24;
+interface ZoneOffsets {
+  /** UTC day → its offset in minutes, or the offset at each of its hours on a change day */
+  days: Map<number, number | number[]>;
+  /** UTC day → luxon's offset at its midnight */
+  midnights: Map<number, number>;
+}
+const ZONES = new Map<string, ZoneOffsets>();

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tradingSessions } from '../../adapters/time/index.ts';
+import { BLOCK_DAYS, SESSION_SPECS } from '../../adapters/time/sessions.ts';
 
 const s = suite('trading-sessions');
 const at = (iso: string) => tradingSessions(Date.parse(iso));
@@ -93,6 +94,28 @@ s('agrees with Intl at the first and last minute of every UTC hour of 2023 to 20
     }
   }
   assert.ok(changes > 3 * 52 * 5 * 4, `the sessions changed ${changes} times`);
+});
+
+s('the premise of the block offset cache: in every session zone two offset changes are more than BLOCK_DAYS days apart (Intl, each UTC midnight of 1970 to 2060)', () => {
+  const DAY = 86_400_000;
+  const from = Date.parse('1970-01-01T00:00:00Z') / DAY;
+  const to = Date.parse('2060-01-01T00:00:00Z') / DAY;
+  for (const { zone } of SESSION_SPECS) {
+    const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    const offsetAt = (day: number) => f.formatToParts(day * DAY).find((p) => p.type === 'timeZoneName')!.value;
+    let previous = offsetAt(from);
+    let lastChange = -Infinity;
+    let changes = 0;
+    for (let day = from + 1; day <= to; day++) {
+      const offset = offsetAt(day);
+      if (offset === previous) continue;
+      assert.ok(day - lastChange > BLOCK_DAYS, `${zone}: offset changes ${day - lastChange} days apart before ${new Date(day * DAY).toISOString()}`);
+      lastChange = day;
+      previous = offset;
+      changes++;
+    }
+    if (zone !== 'Asia/Tokyo') assert.ok(changes > 150, `${zone}: ${changes} changes`);
+  }
 });
 
 s.run();
