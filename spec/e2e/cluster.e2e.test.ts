@@ -147,6 +147,7 @@ s('every bar, score and signal survives the leader SIGKILL; the stages reconnect
     const signals = expectedSignals(want.values()).map((x) => x.id).sort();
     assert.ok(signals.length >= 3, `the slice has a few signals (${signals.length})`);
     assert.equal(state.signals.map((x) => x.id), signals, 'the expected signals');
+    assert.is((await streamInfo(jsm, 'SIGNALS')).messages, signals.length, 'SIGNALS holds as many messages as signals (the leader says)');
     assert.equal([...state.signalMessages].sort(), signals, 'SIGNALS holds each signal once');
     console.log(`  cluster test: ${before}/${ROWS} rows archived at the kill, leaders on n1 after ${ledAfter} ms, new leader after ${electedMs} ms, ${signals.length} signals, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {

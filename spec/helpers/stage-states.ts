@@ -18,7 +18,7 @@ export function recordStates(tree: () => SupervisionNode, everyMs = 10): StateRe
   const visit = (n: SupervisionNode) => {
     if (n.kind === 'worker' && typeof n.state === 'string') {
       const list = seen.get(n.id) ?? [];
-      if (!list.includes(n.state)) list.push(n.state);
+      if (list[list.length - 1] !== n.state) list.push(n.state); // each change, in order: where it ended shows
       seen.set(n.id, list);
     }
     n.children?.forEach(visit);

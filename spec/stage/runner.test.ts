@@ -68,12 +68,12 @@ s.after(async () => {
   await tdb.cleanup();
 });
 
-// Both ways of committing: behind the publish (the default, commit-queue.ts) and each batch before the next fetch (FAKEOUT_COMMIT_AHEAD=0).
-for (const [mode, commitAhead, name] of [['commit behind the publish', undefined, 'sum-crash'], ['commit per batch', 0, 'sum-crash-serial']] as const) s(`${mode}: a crash after the publish, then one after the commit: each output published and stored once, the sum continues from the checkpoint`, async () => {
+// Both ways of committing: behind the publish (FAKEOUT_COMMIT_AHEAD > 0, commit-queue.ts) and each batch before the next fetch (0, the default).
+for (const [mode, commitAhead, name] of [['commit behind the publish', 2000, 'sum-crash'], ['commit per batch', 0, 'sum-crash-serial']] as const) s(`${mode}: a crash after the publish, then one after the commit: each output published and stored once, the sum continues from the checkpoint`, async () => {
   const mem = memoryStream(numbers(1, 30), 50);
   const stored: Out[] = [];
   const def = sumStage(name, stored);
-  const deps = { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10, ...(commitAhead === undefined ? {} : { commitAhead }) };
+  const deps = { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10, commitAhead };
 
   // The runner's fault points alternate per stage: the first lands after the publish.
   const first = startStageActor(def, deps);
