@@ -150,11 +150,11 @@ export async function streamMessages(js: JetStreamClient, stream: string, subjec
   if (messages === 0) return [];
   const consumer = await js.consumers.get(stream, subjectFilter === undefined ? {} : { filter_subjects: subjectFilter });
   const out: StoredMessage[] = [];
-  // An empty fetch is not the end: on a cluster whose node was just restarted (or a loaded
-  // machine) a fetch can expire before the next message comes, and a read that stopped there
-  // returned a prefix of the stream. The end is the last sequence stored when the read began
-  // (unfiltered) or a message with nothing pending after it; a few empty fetches in a row on a
-  // filter with nothing (left) to match also end it.
+  // Where the read ends. Unfiltered: at the last sequence stored when it began, not at a message
+  // whose info.pending says 0 nor at an empty fetch: on a node just restarted and still catching
+  // up, pending said 0 halfway (the cluster e2e read 38 of 74 signals that way), and on a loaded
+  // machine a fetch can expire before the next message comes. Filtered: at info.pending 0 (matches
+  // still after this one), or after a few empty fetches in a row (nothing, or nothing left, matches).
   let empty = 0;
   for (;;) {
     const batch = await consumer.fetch({ max_messages: 1_000, expires: MIN_EXPIRES_MS });
@@ -163,9 +163,6 @@ export async function streamMessages(js: JetStreamClient, stream: string, subjec
       sawAny = true;
       const { value, decodeError } = decode(m.data);
       out.push({ seq: m.seq, subject: m.subject, value, ...(decodeError === undefined ? {} : { decodeError }) });
-      // Unfiltered, the end is lastSeq: info.pending said 0 halfway through a stream whose
-      // consumer sat on a node just restarted and still catching up (the cluster e2e read 38 of
-      // 74 signals that way). Filtered, info.pending (matches still after this one) is all there is.
       if (m.seq >= lastSeq || (subjectFilter !== undefined && m.info.pending === 0)) return out;
     }
     if (sawAny) empty = 0;
