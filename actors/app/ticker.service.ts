@@ -11,6 +11,11 @@
  * available") is not a crash: the service shows `reconnecting` (the stage machine's state, as a
  * stage does) until the connection is up, and the next tick tries again. Nothing is skipped by
  * that: every ticker here recomputes what is due from stored state at each tick.
+ *
+ * The inner ticker ends with the service however the service ends: drained, failed, stopped while
+ * its first tick was still running (STOP in `starting` skips the drain), or stopped by force
+ * (`actor.stop()`). Before, a service stopped in those last two ways left its ticker running on
+ * with nothing supervising it: a drift monitor kept publishing trips after it was stopped.
  */
 import { createActor, fromPromise } from 'xstate';
 import { tickerMachine } from '../../machines/ticker.machine.ts';
@@ -33,6 +38,11 @@ export function startTickerService(
   const ended = new Promise<string>((resolve) => (exited = resolve));
   const conn = deps.connection;
   let onLost: (reason: string) => void = () => undefined;
+  let halted = false;
+  const halt = (): void => {
+    halted = true;
+    ticker?.stop();
+  };
   const tick = async (): Promise<void> => {
     const dropsBefore = conn?.drops() ?? 0;
     try {
@@ -45,6 +55,8 @@ export function startTickerService(
   const actor = startServiceActor(name, {
     async start() {
       if (deps.immediate === true) await deps.tick();
+      // stopped while the first tick ran: no ticker to start
+      if (halted) return;
       const machine = tickerMachine.provide({ actors: { tick: fromPromise<void>(() => tick()) } });
       ticker = createActor(machine, { input: { intervalMs: deps.intervalMs } });
       ticker.subscribe((s) => {
@@ -54,10 +66,12 @@ export function startTickerService(
     },
     exited: () => ended,
     async stop() {
-      ticker?.stop();
+      halt();
     },
     reconnected: conn === undefined ? undefined : () => conn.whenUp(),
   });
+  // the machine's end (final state, or stopped by force) ends the ticker with it
+  actor.subscribe({ complete: halt, error: halt });
   if (conn !== undefined) {
     const lost = (reason: string) => {
       if (actor.getSnapshot().status === 'active' && actor.getSnapshot().value === 'running') actor.send({ type: 'CONNECTION_LOST', reason });

@@ -127,4 +127,32 @@ s('without a connection to watch, a failed tick is a crash as before', async () 
   await until('failed', () => actor.getSnapshot().value === 'failed');
 });
 
+s('a ticker stopped while its first tick runs, or stopped by force, never ticks again', async () => {
+  // STOP in `starting` skips the drain; actor.stop() skips everything: neither may leave the inner ticker running
+  let released!: () => void;
+  const firstTick = new Promise<void>((r) => (released = r));
+  let n = 0;
+  const a = startTickerService('t', {
+    intervalMs: 5,
+    immediate: true,
+    async tick() {
+      n++;
+      if (n === 1) await firstTick;
+    },
+  });
+  await until('the first tick', () => n === 1);
+  a.send({ type: 'STOP' });
+  released();
+  await wait(60);
+  assert.is(n, 1, 'no tick after a STOP during the first one');
+
+  let m = 0;
+  const b = startTickerService('t', { intervalMs: 5, async tick() { m++; } });
+  await until('ticking', () => m >= 2);
+  b.stop();
+  const at = m;
+  await wait(60);
+  assert.ok(m <= at + 1, `no tick after actor.stop() (${at} then ${m})`);
+});
+
 s.run();
