@@ -59,6 +59,7 @@ export function barBuilderStage(timeframes: readonly Timeframe[], hooks: BarStag
               ? builder.closeDue(envelope.event.ts, closeGraceMs)
               : builder.apply(envelope.event, { live: LIVE_SOURCES.has(envelope.source) }),
         snapshot: () => builder.snapshot(),
+        checkpointParts: () => builder.checkpointParts(),
         takeReport,
         afterCommit: () => takeReport()(),
       };

@@ -7,6 +7,7 @@ import type { Bar, MarketEvent, Timeframe } from '../domain/messages.ts';
 import { TIMEFRAMES, TIMEFRAME_MS, barId, isTimeframe } from '../domain/messages.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { bucketStart, completesBucket, tilesBucket } from './bucket.ts';
+import type { CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
 
 /** The timeframes built when none are given. */
 export const DEFAULT_BAR_TIMEFRAMES: readonly Timeframe[] = Object.freeze(['1m', '5m', '15m', '1h'] as Timeframe[]);
@@ -106,6 +107,10 @@ export class BarBuilder {
   private readonly series = new Map<string, SeriesState>();
   /** hot-path index: per symbol, one slot per entry of `timeframes` (same objects as `series`) */
   private readonly rows = new Map<string, (SeriesState | undefined)[]>();
+  /** each series' place in the snapshot's order (its checkpoint part's `ord`) */
+  private readonly ord = new Map<SeriesState, number>();
+  /** series changed since the last {@link checkpointParts} (all of them before the first) */
+  private readonly dirty = new Set<SeriesState>();
   private readonly ms: number[];
   private readonly allTargets: number[];
   private readonly targetsByInput = new Map<Timeframe, number[]>();
@@ -187,6 +192,7 @@ export class BarBuilder {
     for (const i of targets) {
       const ms = this.ms[i]!;
       const s = row[i] ?? this.createSeries(row, i, symbol);
+      this.dirty.add(s);
       if (options.live === true) s.live = true;
       else if (s.live === true) delete s.live; // fed by a replay again (rare: no delete on the hot path)
       const start = bucketStart(ts, ms);
@@ -262,12 +268,23 @@ export class BarBuilder {
 
   /** A deep, plain-JSON copy of the state. */
   snapshot(): BarBuilderSnapshot {
-    return {
-      version: 1,
-      timeframes: [...this.timeframes],
-      stats: { ...this.stats },
-      series: [...this.series.values()].map((s) => ({ ...s, bucket: copyBucket(s.bucket) })),
-    };
+    return { ...this.head(), series: [...this.series.values()].map(seriesSnapshot) };
+  }
+
+  /**
+   * The snapshot as a head and one part per series, with only the series changed since the
+   * previous call (every series on the first): what the stage saves per batch
+   * (adapters/db/checkpoints.repo.ts). Joined, the parts give {@link snapshot}.
+   */
+  checkpointParts(): CheckpointParts {
+    const changed: { key: string; ord: number; state: SeriesState }[] = [];
+    for (const s of this.dirty) changed.push({ key: `${s.symbol}|${s.timeframe}`, ord: this.ord.get(s)!, state: seriesSnapshot(s) });
+    this.dirty.clear();
+    return { head: this.head(), field: 'series', changed };
+  }
+
+  private head(): Omit<BarBuilderSnapshot, 'series'> {
+    return { version: 1, timeframes: [...this.timeframes], stats: { ...this.stats } };
   }
 
   /** Rebuilds a builder whose subsequent output is identical to the one that took the snapshot. */
@@ -303,15 +320,22 @@ export class BarBuilder {
     const timeframe = this.timeframes[i]!;
     const s: SeriesState = { symbol, timeframe, closedUntil: null, bucket: null };
     row[i] = s;
+    this.ord.set(s, this.series.size);
     this.series.set(`${symbol}|${timeframe}`, s);
+    this.dirty.add(s);
     return s;
   }
 
   private close(s: SeriesState, b: OpenBucketState, ms: number): Bar {
+    this.dirty.add(s);
     s.bucket = null;
     s.closedUntil = b.openTime + ms;
     return toBar(s, b, ms);
   }
+}
+
+function seriesSnapshot(s: SeriesState): SeriesState {
+  return { ...s, bucket: copyBucket(s.bucket) };
 }
 
 function copyBucket(b: OpenBucketState | null): OpenBucketState | null {

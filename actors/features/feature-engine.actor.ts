@@ -39,6 +39,7 @@ export function featureEngineStage(opts: FeatureStageOptions): StageDefinition<B
           return f ? [f] : [];
         },
         snapshot: () => engine.snapshot(),
+        checkpointParts: () => engine.checkpointParts(),
       };
     },
     drift(snapshot) {

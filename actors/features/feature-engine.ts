@@ -15,6 +15,7 @@ import { RegimeTracker, sessionTag, sessionTags, tagsIn, type RegimeOptions, typ
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
+import type { CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
 // Loaded before any Features is built: sets V8 up to store the usually-0 fields without a heap number each.
 import '../domain/layout-hints.ts';
 
@@ -63,6 +64,8 @@ const HOUR_MS = 3_600_000;
 interface Series {
   /** `symbol|timeframe`, the snapshot's key */
   key: string;
+  /** its place in the snapshot's order (its checkpoint part's `ord`) */
+  ord: number;
   lastOpenTime: number;
   /** the UTC hour of the last session looked up, and its tags table (sessions only change on whole UTC hours) */
   sessionHour: number;
@@ -87,6 +90,8 @@ export class FeatureEngine {
   private readonly series = new Map<string, Series>();
   /** the same series by symbol, then timeframe: found without building the key string per bar */
   private readonly bySymbol = new Map<string, Map<string, Series>>();
+  /** series changed since the last {@link checkpointParts} (all of them before the first) */
+  private readonly dirty = new Set<Series>();
 
   constructor(options: FeatureEngineOptions = {}) {
     this.lookback = options.lookback ?? 20;
@@ -118,16 +123,31 @@ export class FeatureEngine {
     s.volume.update(bar.volume);
     s.atr.update(bar);
     s.lastOpenTime = bar.openTime;
+    this.dirty.add(s);
     this.stats.applied++;
     return features;
   }
 
   snapshot(): FeatureEngineSnapshot {
     const series: FeatureSeriesSnapshot[] = [];
-    for (const s of this.series.values()) {
-      series.push({ key: s.key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot(), regime: s.regime.snapshot() });
-    }
-    return { version: 2, lookback: this.lookback, atrPeriod: this.atrPeriod, regime: { ...this.regimeOptions }, stats: { ...this.stats }, series };
+    for (const s of this.series.values()) series.push(seriesSnapshot(s));
+    return { ...this.head(), series };
+  }
+
+  /**
+   * The snapshot as a head and one part per series, with only the series changed since the
+   * previous call (every series on the first): what the stage saves per batch
+   * (adapters/db/checkpoints.repo.ts). Joined, the parts give {@link snapshot}.
+   */
+  checkpointParts(): CheckpointParts {
+    const changed: { key: string; ord: number; state: FeatureSeriesSnapshot }[] = [];
+    for (const s of this.dirty) changed.push({ key: s.key, ord: s.ord, state: seriesSnapshot(s) });
+    this.dirty.clear();
+    return { head: this.head(), field: 'series', changed };
+  }
+
+  private head(): Omit<FeatureEngineSnapshot, 'series'> {
+    return { version: 2, lookback: this.lookback, atrPeriod: this.atrPeriod, regime: { ...this.regimeOptions }, stats: { ...this.stats } };
   }
 
   /**
@@ -160,8 +180,9 @@ export class FeatureEngine {
     if (cut < 0) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `feature engine snapshot series key ${JSON.stringify(key)} is not symbol|timeframe`, { details: { field: 'key' } });
     const symbol = key.slice(0, cut);
     const timeframe = key.slice(cut + 1);
-    const s: Series = { key, lastOpenTime, sessionHour: NaN, sessionTags: sessionTags('off_hours'), extremes, volume, atr, regime };
+    const s: Series = { key, ord: this.series.size, lastOpenTime, sessionHour: NaN, sessionTags: sessionTags('off_hours'), extremes, volume, atr, regime };
     this.series.set(key, s);
+    this.dirty.add(s);
     let byTimeframe = this.bySymbol.get(symbol);
     if (byTimeframe === undefined) {
       byTimeframe = new Map();
@@ -225,4 +246,8 @@ export class FeatureEngine {
       trendSlopeAtr,
     };
   }
+}
+
+function seriesSnapshot(s: Series): FeatureSeriesSnapshot {
+  return { key: s.key, lastOpenTime: s.lastOpenTime, extremes: s.extremes.snapshot(), volume: s.volume.snapshot(), atr: s.atr.snapshot(), regime: s.regime.snapshot() };
 }

@@ -23,12 +23,14 @@
  * How often: at most one transaction every `intervalMs` (FAKEOUT_COMMIT_INTERVAL_MS), sooner once
  * `limit` messages wait (half of FAKEOUT_COMMIT_AHEAD, so the fetch never stalls on a full queue
  * while a commit could have started) and at once when the runner stops (`flush`). Each commit
- * rewrites the stage's whole checkpoint (the feature engine's is 100+ kB of JSON with 20 symbols),
- * so committing as often as the database allowed cost more CPU than the messages themselves.
+ * rewrote the stage's whole checkpoint (the feature engine's is 100+ kB of JSON with 20 symbols),
+ * so committing as often as the database allowed cost more CPU than the messages themselves; the
+ * feature engine and the bar builder now save only their changed series (`checkpointParts`).
  * The decision is {@link commitDue}.
  *
  * No I/O here: the transaction and the snapshot are the runner's (`commit`, `seal`).
  */
+import type { CheckpointText } from '../../adapters/db/checkpoints.repo.ts';
 
 /** What {@link commitDue} decides: start a transaction now, wait (nothing to do or not allowed), or look again after `ms`. */
 export type CommitDecision = { start: true } | { start: false; retryInMs?: number };
@@ -86,9 +88,8 @@ export interface CommitGroup<Out, M extends { ack(): void; nak(delayMs?: number)
   batches: number;
 }
 
-/** What `seal` captured: the snapshot as JSON text (frozen, later applies cannot change it), and what to report once committed. */
-export interface Sealed {
-  json: string;
+/** What `seal` captured: the checkpoint as JSON text (frozen, later applies cannot change it), and what to report once committed. */
+export interface Sealed extends CheckpointText {
   report?: (() => void) | undefined;
 }
 

@@ -22,7 +22,7 @@
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { errorText, FakeoutError } from '../domain/errors.ts';
-import { loadCheckpoint, saveCheckpoint, saveCheckpointJson } from '../../adapters/db/index.ts';
+import { checkpointText, loadCheckpoint, saveCheckpointText, type CheckpointParts, type CheckpointText } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
 import { CommitQueue, type CommitGroup } from './commit-queue.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +33,15 @@ export interface StageProcessor<In, Out> {
   apply(input: In, seq: number): Out[];
   /** plain JSON; `create(snapshot)` must continue exactly where this left off */
   snapshot(): unknown;
+  /**
+   * Optional, for a state that is mostly per-series: the same state as `snapshot()` as a head and
+   * keyed parts, giving only the parts changed since the previous call (all of them on a new
+   * processor's first). The runner then saves only those (adapters/db/checkpoints.repo.ts), and
+   * `create` gets the joined state, equal to `snapshot()`. Called only between batches, once per
+   * checkpoint, and a processor whose checkpoint failed is never used again (the stage restarts
+   * from the last committed one), so a capture's parts are never needed twice.
+   */
+  checkpointParts?(): CheckpointParts;
   /**
    * Called once the batch this processor applied is committed (after the definition's
    * afterCommit): the place to report what the processor noticed while applying (counters,
@@ -213,7 +222,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       ? new CommitQueue<Out, DeliveredMessage>({
         seal: () => {
           const p = proc;
-          return { json: JSON.stringify(p.snapshot()), report: p.takeReport?.() ?? (p.afterCommit ? () => p.afterCommit!() : undefined) };
+          return { ...captureCheckpoint(p), report: p.takeReport?.() ?? (p.afterCommit ? () => p.afterCommit!() : undefined) };
         },
         commit: (g) => commitGroup(g),
         intervalMs: deps.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
@@ -226,7 +235,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         const { newLast, sealed } = g;
         await deps.db.transaction().execute(async (tx) => {
           await def.persist(tx, g.outputs);
-          await saveCheckpointJson(tx, def.name, newLast, sealed.json);
+          await saveCheckpointText(tx, def.name, newLast, sealed);
         });
         def.afterCommit?.(g.outputs);
         sealed.report?.();
@@ -327,10 +336,10 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           return;
         }
         if (newLast !== lastSeq) {
-          const snapshot = p.snapshot();
+          const checkpoint = captureCheckpoint(p);
           await deps.db.transaction().execute(async (tx) => {
             await def.persist(tx, settledOutputs);
-            await saveCheckpoint(tx, def.name, newLast, snapshot);
+            await saveCheckpointText(tx, def.name, newLast, checkpoint);
           });
           lastSeq = newLast;
           def.afterCommit?.(settledOutputs);
@@ -438,6 +447,11 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
     actor.subscribe({ complete: unwatch, error: unwatch });
   }
   return actor.start();
+}
+
+/** The processor's state now, serialised for its checkpoint: in parts when it keeps them. */
+function captureCheckpoint(p: StageProcessor<never, unknown>): CheckpointText {
+  return p.checkpointParts ? checkpointText(undefined, p.checkpointParts()) : checkpointText(p.snapshot());
 }
 
 /**

@@ -93,6 +93,16 @@ export interface StageCheckpointsTable {
   updated_at: UpdatedAt;
 }
 
+/** One keyed part of a stage's checkpoint (migration 0009): a series of the feature engine or the bar builder. */
+export interface StageCheckpointPartsTable {
+  stage: string;
+  key: string;
+  /** the order the stage first saw the key in: parts are joined back in this order */
+  ord: number;
+  state: Json<unknown>;
+  updated_at: UpdatedAt;
+}
+
 export interface IngestProgressTable {
   /** sha256 hex of the file bytes: the same file under another name resumes where it stopped */
   file_key: string;
@@ -313,6 +323,7 @@ export interface Schema {
   scores: ScoresTable;
   signals: SignalsTable;
   stage_checkpoints: StageCheckpointsTable;
+  stage_checkpoint_parts: StageCheckpointPartsTable;
   ingest_progress: IngestProgressTable;
   orders: OrdersTable;
   fills: FillsTable;

@@ -6,7 +6,7 @@ import { knownMigrations, migrateToLatest } from '../../adapters/db/migrate.ts';
 import { type TestDatabase, createTestDatabase, testDatabaseKinds } from '../helpers/database.ts';
 import { bar } from './fixtures.ts';
 
-const TABLES = ['audit_log', 'auth_state', 'bars', 'broker_orders', 'broker_state', 'config_proposals', 'config_versions', 'dashboard_sessions', 'fills', 'ingest_progress', 'integrity_progress', 'monitor_states', 'orders', 'positions', 'raw_events', 'scores', 'signal_liquidity', 'signals', 'stage_checkpoints', 'totp_enrolments', 'users'];
+const TABLES = ['audit_log', 'auth_state', 'bars', 'broker_orders', 'broker_state', 'config_proposals', 'config_versions', 'dashboard_sessions', 'fills', 'ingest_progress', 'integrity_progress', 'monitor_states', 'orders', 'positions', 'raw_events', 'scores', 'signal_liquidity', 'signals', 'stage_checkpoint_parts', 'stage_checkpoints', 'totp_enrolments', 'users'];
 
 for (const kind of testDatabaseKinds) {
   const s = suite<{ t: TestDatabase }>(`migrations (${kind})`);

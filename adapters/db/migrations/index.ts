@@ -12,6 +12,7 @@ import * as m0005 from './0005_integrity.ts';
 import * as m0006 from './0006_config.ts';
 import * as m0007 from './0007_regime.ts';
 import * as m0008 from './0008_dashboard_sessions.ts';
+import * as m0009 from './0009_checkpoint_parts.ts';
 
 /** name → migration, in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_config': m0006,
   '0007_regime': m0007,
   '0008_dashboard_sessions': m0008,
+  '0009_checkpoint_parts': m0009,
 });
