@@ -174,4 +174,50 @@ s('room waits until fewer than the limit are ahead', async () => {
   await q.flush();
 });
 
+/** `p`, or 'timed out' if it has not settled within `ms` (so a hang fails the test instead of wedging the suite). */
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p.then(() => 'settled' as const, () => 'rejected' as const), new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms))]);
+
+/** A batch whose every message was deferred (a gap): nothing applied, nothing to ack, nothing to store. */
+const deferredOnly = { outputs: [], acks: [], newLast: undefined, processed: 0, skipped: 0, bad: 0, started: 0 };
+
+s('flush ends after a batch with nothing in it (every message deferred, waiting for a gap): nothing is left to commit', async () => {
+  const { q, log, commits, batch } = rig();
+  batch(1);
+  commits[0]!.finish(true);
+  await tick();
+  q.begin();
+  q.add(deferredOnly);
+  assert.is(q.ahead, 0, 'nothing waits for a commit');
+  assert.is(await within(q.flush(), 200), 'settled', 'flush resolves (the stage can stop, pause or reconnect)');
+  assert.is(commits.length, 1, 'no transaction for an empty batch');
+  assert.equal(log, ['ack 1']);
+});
+
+s('flush ends when a deferred-only batch was handed over during a transaction', async () => {
+  const { q, log, commits, batch } = rig();
+  batch(1);
+  q.begin();
+  q.add(deferredOnly);
+  const flushed = within(q.flush(), 200);
+  commits[0]!.finish(true);
+  assert.is(await flushed, 'settled');
+  assert.is(commits.length, 1);
+  assert.equal(log, ['ack 1']);
+});
+
+s('a deferred-only batch between two real ones changes nothing: the next one commits as usual', async () => {
+  const { q, log, commits, batch } = rig();
+  q.begin();
+  q.add(deferredOnly);
+  assert.is(commits.length, 0, 'nothing to commit yet');
+  batch(1, 2);
+  assert.is(commits.length, 1);
+  assert.equal(commits[0]!.group.outputs, ['out-1', 'out-2']);
+  assert.is(commits[0]!.group.newLast, 2);
+  commits[0]!.finish(true);
+  assert.is(await within(q.flush(), 200), 'settled');
+  assert.equal(log, ['ack 1', 'ack 2']);
+});
+
 s.run();
