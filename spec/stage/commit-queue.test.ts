@@ -220,4 +220,44 @@ s('a deferred-only batch between two real ones changes nothing: the next one com
   assert.equal(log, ['ack 1', 'ack 2']);
 });
 
+s('whatever the order of hand-overs (empty ones too), commit ends and interval timers, every message is acked once, in order, and flush ends', async () => {
+  for (let seed = 1; seed <= 25; seed++) {
+    // a small LCG, so a failing seed can be replayed
+    let x = seed;
+    const rand = (n: number) => Math.floor(((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+    const { q, log, commits } = rig({ intervalMs: 3, limit: 4 });
+    let next = 1;
+    let finished = 0;
+    for (let op = 0; op < 60; op++) {
+      const r = rand(10);
+      if (r < 5) {
+        // the runner hands over a batch of 0..3 messages (0: every message deferred)
+        const k = rand(4);
+        const seqs = Array.from({ length: k }, () => next++);
+        q.begin();
+        q.add({ outputs: seqs.map((n) => `out-${n}`), acks: seqs.map((seq) => ({ seq, ack: () => log.push(`ack ${seq}`), nak: () => log.push(`nak ${seq}`) })), newLast: k > 0 ? seqs[k - 1] : undefined, processed: k, skipped: 0, bad: 0, started: 0 });
+      } else if (r < 8) {
+        if (finished < commits.length) commits[finished++]!.finish(true);
+        await tick();
+      } else {
+        // past the interval nothing may just wait: a transaction is under way or nothing is handed over
+        await new Promise((res) => setTimeout(res, 8));
+        assert.ok(finished < commits.length || q.ahead === 0, `seed ${seed}, op ${op}: ${q.ahead} messages wait with no transaction under way`);
+      }
+    }
+    // the runner stops: flush, the transactions ending as they start
+    let done = false;
+    const flushed = q.flush().then(() => (done = true));
+    for (const end = performance.now() + 1_000; !done && performance.now() < end; ) {
+      if (finished < commits.length) commits[finished++]!.finish(true);
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    assert.ok(done, `seed ${seed}: flush ended`);
+    await flushed;
+    assert.equal(log, Array.from({ length: next - 1 }, (_, i) => `ack ${i + 1}`), `seed ${seed}: every message acked once, in order`);
+    assert.ok(commits.every((c) => c.group.acks.length > 0), `seed ${seed}: no transaction without a message`);
+    assert.is(q.ahead, 0);
+  }
+});
+
 s.run();
