@@ -159,7 +159,13 @@ export class CommitQueue<Out, M extends { ack(): void; nak(delayMs?: number): vo
       for (const m of batch.acks) m.nak();
       return;
     }
-    this.#pending = mergeBatch(this.#pending, batch);
+    // POLICY: `#pending` is undefined or holds something to commit or ack. A batch with nothing
+    // (every message deferred: the runner waiting for a gap, which is what a leader kill leaves)
+    // is not kept as a group: no transaction would ever take a group of no messages (commitDue
+    // counts messages), so flush() waited for it forever and the stage could neither stop nor
+    // reconnect (the cluster e2e stall: the consumer's messages all ack pending, none fetched).
+    if (batch.acks.length > 0 || batch.outputs.length > 0 || batch.newLast !== undefined) this.#pending = mergeBatch(this.#pending, batch);
+    // also when nothing was added: a commit may have been waiting for the batch to be handed over
     this.#kick();
   }
 
@@ -191,7 +197,8 @@ export class CommitQueue<Out, M extends { ack(): void; nak(delayMs?: number): vo
   #kick(): void {
     const now = this.#opts.now ? this.#opts.now() : performance.now();
     const decision = commitDue({
-      waiting: this.#pending?.acks.length ?? 0, inFlight: this.#inFlight !== undefined, applying: this.#applying, failed: this.#error !== undefined,
+      // a group counts as waiting even without messages (outputs only): flush() must never wait on one that no transaction takes
+      waiting: this.#pending === undefined ? 0 : Math.max(1, this.#pending.acks.length), inFlight: this.#inFlight !== undefined, applying: this.#applying, failed: this.#error !== undefined,
       flushing: this.#flushing, sinceLastMs: now - this.#lastStart, intervalMs: this.#opts.intervalMs, limit: this.#opts.limit,
     });
     if (!decision.start) {

@@ -88,8 +88,10 @@ s('every bar, score and signal survives the leader SIGKILL; the stages reconnect
     const ledAfter = Date.now() - started;
     const n1 = c.cluster.nodes[0]!;
     const slice = writeFtxSlice(dir, ROWS);
+    // FAKEOUT_COMMIT_AHEAD from the environment reaches the app (startTestApp passes only `env`), so
+    // `FAKEOUT_COMMIT_AHEAD=2000 npx tsx spec/run.ts cluster` runs this with the commit queue
     t = await startTestApp({
-      env: { NATS_URL: `nats://127.0.0.1:${n1.clientPort}`, ...natsPasswordEnv(c.users), FAKEOUT_ROLE: 'pipeline', FAKEOUT_STREAM_REPLICAS: '3' },
+      env: { NATS_URL: `nats://127.0.0.1:${n1.clientPort}`, ...natsPasswordEnv(c.users), FAKEOUT_ROLE: 'pipeline', FAKEOUT_STREAM_REPLICAS: '3', ...(process.env.FAKEOUT_COMMIT_AHEAD ? { FAKEOUT_COMMIT_AHEAD: process.env.FAKEOUT_COMMIT_AHEAD } : {}) },
       replay: [{ path: slice.path, symbol: 'BTC-PERP' }],
       onSupervision: (e) => events.push(e),
     });

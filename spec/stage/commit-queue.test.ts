@@ -174,4 +174,90 @@ s('room waits until fewer than the limit are ahead', async () => {
   await q.flush();
 });
 
+/** `p`, or 'timed out' if it has not settled within `ms` (so a hang fails the test instead of wedging the suite). */
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p.then(() => 'settled' as const, () => 'rejected' as const), new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms))]);
+
+/** A batch whose every message was deferred (a gap): nothing applied, nothing to ack, nothing to store. */
+const deferredOnly = { outputs: [], acks: [], newLast: undefined, processed: 0, skipped: 0, bad: 0, started: 0 };
+
+s('flush ends after a batch with nothing in it (every message deferred, waiting for a gap): nothing is left to commit', async () => {
+  const { q, log, commits, batch } = rig();
+  batch(1);
+  commits[0]!.finish(true);
+  await tick();
+  q.begin();
+  q.add(deferredOnly);
+  assert.is(q.ahead, 0, 'nothing waits for a commit');
+  assert.is(await within(q.flush(), 200), 'settled', 'flush resolves (the stage can stop, pause or reconnect)');
+  assert.is(commits.length, 1, 'no transaction for an empty batch');
+  assert.equal(log, ['ack 1']);
+});
+
+s('flush ends when a deferred-only batch was handed over during a transaction', async () => {
+  const { q, log, commits, batch } = rig();
+  batch(1);
+  q.begin();
+  q.add(deferredOnly);
+  const flushed = within(q.flush(), 200);
+  commits[0]!.finish(true);
+  assert.is(await flushed, 'settled');
+  assert.is(commits.length, 1);
+  assert.equal(log, ['ack 1']);
+});
+
+s('a deferred-only batch between two real ones changes nothing: the next one commits as usual', async () => {
+  const { q, log, commits, batch } = rig();
+  q.begin();
+  q.add(deferredOnly);
+  assert.is(commits.length, 0, 'nothing to commit yet');
+  batch(1, 2);
+  assert.is(commits.length, 1);
+  assert.equal(commits[0]!.group.outputs, ['out-1', 'out-2']);
+  assert.is(commits[0]!.group.newLast, 2);
+  commits[0]!.finish(true);
+  assert.is(await within(q.flush(), 200), 'settled');
+  assert.equal(log, ['ack 1', 'ack 2']);
+});
+
+s('whatever the order of hand-overs (empty ones too), commit ends and interval timers, every message is acked once, in order, and flush ends', async () => {
+  for (let seed = 1; seed <= 25; seed++) {
+    // a small LCG, so a failing seed can be replayed
+    let x = seed;
+    const rand = (n: number) => Math.floor(((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+    const { q, log, commits } = rig({ intervalMs: 3, limit: 4 });
+    let next = 1;
+    let finished = 0;
+    for (let op = 0; op < 60; op++) {
+      const r = rand(10);
+      if (r < 5) {
+        // the runner hands over a batch of 0..3 messages (0: every message deferred)
+        const k = rand(4);
+        const seqs = Array.from({ length: k }, () => next++);
+        q.begin();
+        q.add({ outputs: seqs.map((n) => `out-${n}`), acks: seqs.map((seq) => ({ seq, ack: () => log.push(`ack ${seq}`), nak: () => log.push(`nak ${seq}`) })), newLast: k > 0 ? seqs[k - 1] : undefined, processed: k, skipped: 0, bad: 0, started: 0 });
+      } else if (r < 8) {
+        if (finished < commits.length) commits[finished++]!.finish(true);
+        await tick();
+      } else {
+        // past the interval nothing may just wait: a transaction is under way or nothing is handed over
+        await new Promise((res) => setTimeout(res, 8));
+        assert.ok(finished < commits.length || q.ahead === 0, `seed ${seed}, op ${op}: ${q.ahead} messages wait with no transaction under way`);
+      }
+    }
+    // the runner stops: flush, the transactions ending as they start
+    let done = false;
+    const flushed = q.flush().then(() => (done = true));
+    for (const end = performance.now() + 1_000; !done && performance.now() < end; ) {
+      if (finished < commits.length) commits[finished++]!.finish(true);
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    assert.ok(done, `seed ${seed}: flush ended`);
+    await flushed;
+    assert.equal(log, Array.from({ length: next - 1 }, (_, i) => `ack ${i + 1}`), `seed ${seed}: every message acked once, in order`);
+    assert.ok(commits.every((c) => c.group.acks.length > 0), `seed ${seed}: no transaction without a message`);
+    assert.is(q.ahead, 0);
+  }
+});
+
 s.run();

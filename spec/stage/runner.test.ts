@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startStageActor, type StageActor, type StageDefinition } from '../../actors/stage/stage.actor.ts';
-import type { Logger } from '../../actors/stage/ports.ts';
+import type { ConnectionWatch, Logger } from '../../actors/stage/ports.ts';
 import { loadCheckpoint } from '../../adapters/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { memoryStream, type StoredMessage } from './memory-stream.ts';
@@ -179,5 +179,68 @@ s('bad messages are counted, acked and never applied; the checkpoint moves past 
   assert.equal(stored.map((o) => [o.seq, o.sum]), [[1, 1], [3, 4], [5, 9]]);
   assert.equal((await loadCheckpoint(tdb.database.db, 'sum-bad'))!, { lastSeq: 5, state: { sum: 9 } });
 });
+
+/** A connection watch the test turns off and on (adapters/nats/connection-watch.ts on a real client). */
+function fakeConnection() {
+  let up = true;
+  let drops = 0;
+  const listeners = new Set<(up: boolean) => void>();
+  let waiters: (() => void)[] = [];
+  const watch: ConnectionWatch = {
+    isUp: () => up,
+    drops: () => drops,
+    onChange(cb) {
+      listeners.add(cb);
+      return () => void listeners.delete(cb);
+    },
+    whenUp: () => (up ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
+    isTransient: () => false,
+  };
+  const set = (next: boolean) => {
+    up = next;
+    if (!next) drops++;
+    for (const cb of [...listeners]) cb(next);
+    if (next) for (const r of waiters.splice(0)) r();
+  };
+  return { watch, set };
+}
+
+// The stall of the cluster e2e with the commit queue: a stage waiting for a gap hands the queue
+// batches with nothing in them (every message deferred); the queue kept such a batch as a group
+// that no transaction would take, and flush() waited for it forever, so the loop never ended and
+// neither draining nor reconnecting (which waits for the loop) could finish.
+for (const [mode, commitAhead] of [['commit behind the publish', 2000], ['commit per batch', 0]] as const) {
+  s(`${mode}: a stage waiting for a gap (every fetched message deferred) stops when told to`, async () => {
+    const mem = memoryStream([1, 2, 4, 5, 6].map((seq) => ({ seq, value: seq })));
+    mem.holdBack({ seq: 3, value: 3 });
+    const stored: Out[] = [];
+    const actor = startStageActor(sumStage(`sum-gap-stop-${commitAhead}`, stored), { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10, commitAhead });
+    await until('1 and 2 committed', () => mem.acked.length === 2);
+    await wait(100); // 4..6 fetched and deferred at least once
+    actor.send({ type: 'STOP' });
+    await until('stopped', () => state(actor) === 'stopped', 2_000);
+    assert.equal(stored.map((o) => o.seq), [1, 2], 'nothing past the gap applied');
+  });
+
+  s(`${mode}: a stage waiting for a gap comes back after a lost connection and applies the gap once it is redelivered`, async () => {
+    const mem = memoryStream([1, 2, 4, 5, 6].map((seq) => ({ seq, value: seq })));
+    mem.holdBack({ seq: 3, value: 3 });
+    const conn = fakeConnection();
+    const stored: Out[] = [];
+    const actor = startStageActor(sumStage(`sum-gap-reconnect-${commitAhead}`, stored), { bus: { ...mem.bus, connection: conn.watch }, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10, commitAhead });
+    await until('1 and 2 committed', () => mem.acked.length === 2);
+    await wait(100);
+    conn.set(false);
+    assert.is(state(actor), 'reconnecting');
+    await wait(50);
+    conn.set(true);
+    await until('running again', () => state(actor) === 'running', 2_000);
+    mem.expireAckWait();
+    await until('all applied', () => stored.length === 6);
+    await stop(actor);
+    assert.equal(stored, prefixSums([1, 2, 3, 4, 5, 6]), 'each once, in stream order');
+    assert.equal(actor.getSnapshot().context.reconnects, 1);
+  });
+}
 
 s.run();
