@@ -45,7 +45,7 @@ export const CONFIG_DOCS: readonly ConfigDoc[] = Object.freeze([
   { name: 'FAKEOUT_STOP_BUFFER_ATR', default: '0.1', meaning: 'stop placed this many ATR beyond the wick extreme' },
   { name: 'FAKEOUT_REPLAY', default: '(the bundled samples in data/)', meaning: 'comma-separated files `fakeout start` replays; `none` replays nothing' },
   { name: 'FAKEOUT_BATCH_SIZE', default: '500', meaning: 'messages a stage fetches and commits per batch' },
-  { name: 'FAKEOUT_COMMIT_AHEAD', default: '0', meaning: 'messages a stage may publish downstream before their Postgres commit (0..20000); the commit and acks follow in order, grouped; 0 = commit each batch before fetching the next' },
+  { name: 'FAKEOUT_COMMIT_AHEAD', default: '2000', meaning: 'messages a stage may publish downstream before their Postgres commit (0..20000); the commit and acks follow in order, grouped; 0 = commit each batch before fetching the next' },
   { name: 'FAKEOUT_COMMIT_INTERVAL_MS', default: '100', meaning: 'with FAKEOUT_COMMIT_AHEAD > 0, at most one Postgres commit (outputs + checkpoint) per stage per this many ms (0..5000), sooner once half of FAKEOUT_COMMIT_AHEAD waits; acks wait for it' },
   { name: 'FAKEOUT_GATED_TRADES', default: '10', meaning: 'human-approved fills before the execution gate first goes live (1..1000)' },
   { name: 'FAKEOUT_REGATE_TRADES', default: '3', meaning: 'human-approved fills before the gate goes live again after a breaker reset (1..1000)' },

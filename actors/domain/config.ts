@@ -315,7 +315,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     stopBufferAtr: num(env, 'FAKEOUT_STOP_BUFFER_ATR', 0.1, (n) => n >= 0, 'a non-negative number'),
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
-    commitAhead: num(env, 'FAKEOUT_COMMIT_AHEAD', 0, isInt(0, 20000), 'an integer 0..20000'),
+    commitAhead: num(env, 'FAKEOUT_COMMIT_AHEAD', 2000, isInt(0, 20000), 'an integer 0..20000'),
     commitIntervalMs: num(env, 'FAKEOUT_COMMIT_INTERVAL_MS', 100, isInt(0, 5000), 'an integer 0..5000'),
     gatedTrades: num(env, 'FAKEOUT_GATED_TRADES', 10, isInt(1, 1000), 'an integer 1..1000'),
     regateTrades: num(env, 'FAKEOUT_REGATE_TRADES', 3, isInt(1, 1000), 'an integer 1..1000'),

@@ -136,7 +136,7 @@ export interface StageDeps {
 }
 
 /** Messages a stage may have published ahead of their commit, unless configured (FAKEOUT_COMMIT_AHEAD). */
-export const DEFAULT_COMMIT_AHEAD = 0;
+export const DEFAULT_COMMIT_AHEAD = 2000;
 /** Minimum ms between two transactions of a stage that commits behind its publish, unless configured (FAKEOUT_COMMIT_INTERVAL_MS). */
 export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
