@@ -11,43 +11,26 @@
  * components of their score, are 0: with these hints a typical bar allocates about 140 bytes
  * (of about 900) less, which means fewer young-generation collections per bar.
  *
- * Fields copied unchanged from one per-bar object into the next (a bar's openTime, open, high,
- * low, close and volume into its features, the features' openTime into the score) are hinted
- * `null` on both sides: a tagged field holds an immutable heap number that the copy shares,
- * where a number-only field needs a fresh 16-byte box in every object. That saves five boxes per
- * bar (openTime, close, high, low into the features, openTime into the score), when the bar was
- * built as a literal with {@link BAR_LAYOUT}'s keys (the bar builder's, the benchmark's); a bar
- * from JSON.parse has its own layout and costs what it did.
- *
  * How: each hint below is built once, at module load (before any output), with the keys of the
  * real object in the same order and `null` in the fields that are usually 0; it is kept alive here
  * so that the layout it set up is never collected. If the key order of an output changes, its
  * hint must change with it (spec/features/layout-hints.test.ts compares the orders): a stale hint
  * is harmless to values, it only stops saving.
  */
-import type { Bar, Features, Score } from './messages.ts';
+import type { Features, Score } from './messages.ts';
 
 type Hint<T> = { readonly [K in keyof T]: unknown };
 
-/**
- * Keys in the order of the bar builder's Bar literals (actors/bars/bar-builder.ts, toBar and the
- * pass-through bar). Its numbers are read, never written after the literal (the builder mutates
- * its open buckets, a different layout), so a tagged field costs no box more than before.
- */
-export const BAR_LAYOUT: Hint<Bar> = {
-  id: '', symbol: '', timeframe: '', openTime: null, closeTime: null, open: null, high: null, low: null, close: null, volume: null, count: 0,
-};
-
 /** Keys in the order of FeatureEngine.measure's literal (actors/features/feature-engine.ts). */
 export const FEATURES_LAYOUT: Hint<Features> = {
-  id: '', symbol: '', timeframe: '', openTime: null, close: null, high: null, low: null, rangeHigh: 0, rangeLow: 0, atr: 0,
+  id: '', symbol: '', timeframe: '', openTime: 0, close: 0, high: 0, low: 0, rangeHigh: 0, rangeLow: 0, atr: 0,
   upperWickRatio: 0, lowerWickRatio: 0,
   breakoutUpAtr: null, breakoutDownAtr: null, closeBackInsideUpAtr: null, closeBackInsideDownAtr: null,
-  volumeRatio: 0, volume: null, lookback: 0, regime: null, atrPercentile: null, trendSlopeAtr: null,
+  volumeRatio: 0, volume: 0, lookback: 0, regime: null, atrPercentile: null, trendSlopeAtr: null,
 };
 
 /** Keys in the order of scoreFeatures' components literal (actors/scoring/score.ts). */
 export const COMPONENTS_LAYOUT: Hint<Score['components']> = { breakout: null, rejection: null, wick: null, volume: null };
 
 /** Keys in the order of scoreFeatures' result literal (actors/scoring/score.ts). */
-export const SCORE_LAYOUT: Hint<Score> = { id: '', symbol: '', timeframe: '', openTime: null, score: null, direction: null, components: null, features: null };
+export const SCORE_LAYOUT: Hint<Score> = { id: '', symbol: '', timeframe: '', openTime: 0, score: null, direction: null, components: null, features: null };

@@ -1,7 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BAR_LAYOUT, COMPONENTS_LAYOUT, FEATURES_LAYOUT, SCORE_LAYOUT } from '../../actors/domain/layout-hints.ts';
-import { BarBuilder } from '../../actors/bars/index.ts';
+import { COMPONENTS_LAYOUT, FEATURES_LAYOUT, SCORE_LAYOUT } from '../../actors/domain/layout-hints.ts';
 import { FeatureEngine } from '../../actors/features/index.ts';
 import { scoreFeatures } from '../../actors/scoring/index.ts';
 import { barId, type Features } from '../../actors/domain/messages.ts';
@@ -24,18 +23,6 @@ s('the hints list the keys of real features, scores and components in their orde
   assert.equal(Object.keys(FEATURES_LAYOUT), Object.keys(features));
   assert.equal(Object.keys(SCORE_LAYOUT), Object.keys(score));
   assert.equal(Object.keys(COMPONENTS_LAYOUT), Object.keys(score.components));
-});
-
-s('the bar hint lists the keys of the bar builder\'s bars in their order (closed bucket and pass-through bar)', () => {
-  const t0 = Date.parse('2024-03-11T12:00:00Z');
-  const builder = new BarBuilder({ timeframes: ['1m'] });
-  builder.apply({ kind: 'tick', symbol: 'ES', ts: t0 + 1_000, price: 100, size: 1 });
-  const closed = builder.apply({ kind: 'tick', symbol: 'ES', ts: t0 + 61_000, price: 101, size: 1 });
-  assert.is(closed.length, 1);
-  assert.equal(Object.keys(BAR_LAYOUT), Object.keys(closed[0]!));
-  const passed = new BarBuilder({ timeframes: ['1m'] }).apply({ kind: 'bar', symbol: 'ES', ts: t0, timeframe: '1m', open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 });
-  assert.is(passed.length, 1);
-  assert.equal(Object.keys(BAR_LAYOUT), Object.keys(passed[0]!));
 });
 
 s.run();
