@@ -117,27 +117,6 @@ export function tagsIn(table: SessionTagTable, atrPercentile: number | null, tre
   return table[volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
 }
 
-/**
- * Every mid-rank percentile a window of `n` values can give, by `below + above` (0 … 2n): the
- * value is ((below + above) / 2) / n, bit for bit the `(below + (above - below) / 2) / n` of the
- * definition (both numerators are the same half-integer, exact in a double). Shared by every
- * tracker of that window size and kept as tagged numbers (the trailing null stops V8 from storing
- * the array unboxed), so a bar's features take the percentile without boxing a fresh number
- * (issue #9, figure (c)).
- */
-const MID_RANKS = new Map<number, readonly (number | null)[]>();
-
-function midRanksOf(n: number): readonly (number | null)[] {
-  let table = MID_RANKS.get(n);
-  if (table === undefined) {
-    const t: (number | null)[] = Array.from({ length: 2 * n + 1 }, (_, h) => h / 2 / n);
-    t.push(null);
-    table = t;
-    MID_RANKS.set(n, table);
-  }
-  return table;
-}
-
 /** Index of the first value in sorted[0, n) that is >= x. */
 function lowerBound(sorted: Float64Array, n: number, x: number): number {
   let lo = 0;
@@ -167,10 +146,8 @@ export class RegimeTracker {
   private readonly smas: Float64Array;
   private smaNext = 0;
   private smaCount = 0;
-  /** {@link midRanksOf} the ATR window */
-  private readonly midRanks: readonly (number | null)[];
-  /** the measure of the last {@link step}: the percentile is one of `midRanks` (shared) or null; the slope NaN for none (a double field, never boxed per bar) */
-  private percentile: number | null = null;
+  /** the measure of the last {@link step}; NaN for none (a double field, never boxed per bar) */
+  private percentile = NaN;
   private slopeAtr = NaN;
 
   constructor(options: Partial<RegimeOptions> = {}) {
@@ -183,7 +160,6 @@ export class RegimeTracker {
     this.options = Object.freeze(o);
     this.ring = new Float64Array(o.atrWindow);
     this.sorted = new Float64Array(o.atrWindow);
-    this.midRanks = midRanksOf(o.atrWindow);
     this.closes = new RollingMean(o.trendMa);
     this.smas = new Float64Array(o.trendLag + 1);
   }
@@ -208,11 +184,11 @@ export class RegimeTracker {
    */
   step(atrNow: { readonly valueOrNaN: number }, bar: { readonly close: number }): void {
     const atr = atrNow.valueOrNaN;
-    if (atr !== atr) this.percentile = null;
+    if (atr !== atr) this.percentile = NaN;
     else {
       const at = this.pushAtr(atr);
       if (this.atrCount >= this.options.atrWindow) this.rankAt(atr, at);
-      else this.percentile = null;
+      else this.percentile = NaN;
     }
     this.slopeAtr = this.slope(atr);
     this.closes.update(bar.close);
@@ -221,7 +197,7 @@ export class RegimeTracker {
 
   /** The ATR percentile of the last {@link step}; null until the window is full or without an ATR. */
   get atrPercentile(): number | null {
-    return this.percentile;
+    return this.percentile !== this.percentile ? null : this.percentile;
   }
 
   /** The trend slope of the last {@link step}; null while warming up or without a positive ATR. */
@@ -231,7 +207,7 @@ export class RegimeTracker {
 
   /** {@link atrPercentile} with NaN for none. */
   get atrPercentileOrNaN(): number {
-    return this.percentile ?? NaN;
+    return this.percentile;
   }
 
   /** {@link trendSlopeAtr} with NaN for none. */
@@ -262,7 +238,7 @@ export class RegimeTracker {
     while (below > 0 && sorted[below - 1] === atr) below--;
     let above = at + 1;
     while (above < n && sorted[above] === atr) above++;
-    this.percentile = this.midRanks[below + above] as number;
+    this.percentile = (below + (above - below) / 2) / n;
   }
 
   /** NaN: none (also for an `atr` of NaN, none, or not above 0). */
