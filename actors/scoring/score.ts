@@ -38,6 +38,14 @@ export const FULL_REJECTION_ATR = 0.5;
 
 export type ScoreComponents = { [K in keyof typeof SCORE_WEIGHTS]: number };
 
+/**
+ * The components of every score without a failed break (most bars): one shared, frozen object
+ * rather than a fresh one per bar (issue #9, figure (c)). Same keys in the same order and the
+ * same values as the literal below, so no output changes (JSON, deepEqual); frozen, so a consumer
+ * that wrote into it would throw rather than change other bars' scores (none does: they read).
+ */
+const NO_COMPONENTS: ScoreComponents = Object.freeze({ breakout: 0, rejection: 0, wick: 0, volume: 0 });
+
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const part = (value: number, full: number, weight: number): number => round2(Math.min(Math.max(value, 0) / full, 1) * weight);
 
@@ -79,7 +87,8 @@ export function scoreFeatures(f: Features, p: ScoringParams = DEFAULT_SCORING_PA
       score = down;
     }
   }
-  const components: ScoreComponents = { breakout, rejection, wick, volume };
+  // direction null: no failed break, so every component is still the literal 0 it started as
+  const components: ScoreComponents = direction === null ? NO_COMPONENTS : { breakout, rejection, wick, volume };
   return { id: f.id, symbol: f.symbol, timeframe: f.timeframe, openTime: f.openTime, score, direction, components, features: f };
 }
 

@@ -75,6 +75,18 @@ s('scores a clean breakout that closed outside the range as 0 with no signal', (
   assert.is(toSignal(score, DEFAULT_SCORING_PARAMS), null);
 });
 
+s('components of a bar without a failed break are zeros in the usual key order and cannot be written', () => {
+  const quiet = scoreFeatures(features({}), DEFAULT_SCORING_PARAMS);
+  const failed = scoreFeatures(features({ high: 61, close: 59, breakoutUpAtr: 0.5, closeBackInsideUpAtr: 0.5, upperWickRatio: 0.3 }), DEFAULT_SCORING_PARAMS);
+  assert.is(quiet.direction, null);
+  assert.is(failed.direction, 'short');
+  assert.equal(JSON.stringify(quiet.components), '{"breakout":0,"rejection":0,"wick":0,"volume":0}');
+  assert.equal(Object.keys(quiet.components), Object.keys(failed.components));
+  // one bar's consumer must not be able to change another bar's score (the zeros may be shared)
+  assert.throws(() => { quiet.components.breakout = 1; }, TypeError);
+  assert.is(scoreFeatures(features({}), DEFAULT_SCORING_PARAMS).components.breakout, 0);
+});
+
 s('gives partial credit below the thresholds and no signal under the trigger', () => {
   // breakout 0.4/1*25 = 10; rejection 0.2/0.5*30 = 12; wick 0.3/0.5*25 = 15; volume 0.9/1.5*20 = 12; total 49
   const score = scoreFeatures(features({ high: 61, close: 59.6, breakoutUpAtr: 0.4, closeBackInsideUpAtr: 0.2, upperWickRatio: 0.3, volumeRatio: 0.9 }));
