@@ -147,13 +147,6 @@ type FaultPoint = 'after-effect' | 'after-publish' | 'after-commit';
 const faultCounts = new Map<string, number>();
 /** connected, but JetStream still answers "not available" after this long: a real failure */
 const TRANSIENT_GIVE_UP_MS = 60_000;
-/**
- * After a batch of which nothing could be applied (every message after a gap, waiting for the
- * missing one: ack_wait brings it back), the runner waits this long before fetching again. Without
- * it a stage waiting for a gap fetched, deferred and nak'd hundreds of batches a second until the
- * gap filled (seen in the cluster test after a leader kill).
- */
-const GAP_PAUSE_MS = 200;
 
 
 /** Starts one incarnation of the stage as a running XState actor (a supervisor child's `start`). */
@@ -272,13 +265,12 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       return msgs;
     };
 
-    /** Runs one batch; true when nothing of it could be applied (a gap: all of it deferred). */
-    const runBatch = async (c: StageConsumer, p: StageProcessor<In, Out>): Promise<boolean> => {
+    const runBatch = async (c: StageConsumer, p: StageProcessor<In, Out>) => {
       const msgs = await fetchNext(c);
       if (msgs.length === 0) {
         check('idle');
         await reportPending(c);
-        return false;
+        return;
       }
       const started = performance.now();
       let plan = def.filterSubject === undefined ? planBatch(msgs, lastSeq) : await planFiltered(c, msgs, def.filterSubject);
@@ -301,7 +293,6 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       } else {
         gapRounds = 0;
       }
-      const stalled = plan.apply.length === 0 && plan.defer.length > 0;
       let settled: DeliveredMessage[] = [];
       queue?.begin();
       try {
@@ -342,7 +333,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           lastSeq = newLast;
           settled = msgs;
           if (performance.now() - lastPendingAt > 1000) await reportPending(c);
-          return stalled;
+          return;
         }
         if (newLast !== lastSeq) {
           const checkpoint = captureCheckpoint(p);
@@ -368,7 +359,6 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);
         sendBack({ type: 'BATCH', ...counts });
         if (performance.now() - lastPendingAt > 1000) await reportPending(c);
-        return stalled;
       } finally {
         // A batch that did not complete goes back at once, so the next incarnation need not
         // wait out ack_wait. (A killed process cannot do this; then ack_wait redelivers.)
@@ -424,7 +414,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         if (!consumer || !processor) throw new Error('stage not prepared');
         while (!stopping) {
           dropsBefore = conn?.drops() ?? 0;
-          if (await runBatch(consumer, processor)) await sleep(GAP_PAUSE_MS);
+          await runBatch(consumer, processor);
         }
         // POLICY: a stage that stops (drain, pause) leaves nothing published and uncommitted
         await queue?.flush();

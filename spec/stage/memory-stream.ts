@@ -22,8 +22,6 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
   const published: { id: string; value: unknown }[] = [];
   const ids = new Set<string>();
   let publishCalls = 0;
-  /** fetches that returned at least one message */
-  let deliveries = 0;
   let duplicates = 0;
   let firstSeq = 1;
   /** when set, acks and naks are lost (a connection that died under the consumer) */
@@ -61,9 +59,7 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
       return {
         async fetchBatch(max: number, expiresMs: number): Promise<DeliveredMessage[]> {
           await new Promise((r) => setTimeout(r, queue.length === 0 ? Math.max(fetchMs, expiresMs) : fetchMs));
-          const out = queue.splice(0, max).filter((m) => m.seq >= firstSeq).map(deliver);
-          if (out.length > 0) deliveries++;
-          return out;
+          return queue.splice(0, max).filter((m) => m.seq >= firstSeq).map(deliver);
         },
         async pending() {
           return { numPending: queue.length, ackPending: held.size };
@@ -97,8 +93,6 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
     /** publishes JetStream answered "duplicate" (a republish after a crash) */
     duplicates: () => duplicates,
     publishCalls: () => publishCalls,
-    /** fetches that returned at least one message */
-    deliveries: () => deliveries,
     /** ack_wait expired: every held message is deliverable again, in seq order */
     expireAckWait() {
       const back = [...held.values()].sort((a, b) => a.seq - b.seq);

@@ -130,25 +130,6 @@ s('acks lost: after ack_wait every message comes back and is skipped, nothing ap
   assert.is(mem.published.length + mem.duplicates(), 10, 'nothing published again');
 });
 
-s('a stage waiting for a gap pauses between the batches it cannot apply instead of fetching them again at once', async () => {
-  // seq 1 is out with a dead process; 2..101 can only be deferred (nak'd with 500 ms delay) until it is back.
-  // Without the pause: 20 batches of 5 at once and again each time the naks come back (about 60 in 1.1 s);
-  // with a 200 ms pause after each such batch: at most 1100 / 200 + 1 = 6.
-  const mem = memoryStream(numbers(2, 101));
-  mem.holdBack({ seq: 1, value: 1 });
-  const stored: Out[] = [];
-  const actor = startStageActor(sumStage('sum-gap-pause', stored), { bus: mem.bus, db: tdb.database.db, metrics: noMetrics, log: quiet, batchSize: 5, fetchExpiresMs: 10 });
-  await until('running', () => actor.getSnapshot().value === 'running');
-  await wait(1100);
-  const rounds = mem.deliveries();
-  assert.ok(rounds >= 2 && rounds <= 10, `batches fetched while waiting for the gap: ${rounds}`);
-  assert.is(stored.length, 0);
-  mem.expireAckWait();
-  await until('all applied', () => stored.length === 101, 10_000);
-  await stop(actor);
-  assert.equal(stored, prefixSums(numbers(1, 101).map((m) => m.seq)));
-});
-
 s('a gap waits for the missing message (held by a dead process) and then applies in stream order', async () => {
   const mem = memoryStream([1, 2, 4, 5, 6].map((seq) => ({ seq, value: seq })));
   mem.holdBack({ seq: 3, value: 3 });
