@@ -63,7 +63,7 @@ s('a process killed mid-replay and started again ends in the same state as one t
       // is gateway-process.e2e.
       FAKEOUT_ROLE: 'pipeline',
       PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.RESTART_LOG_LEVEL ?? 'warn',
     };
     db = await openDatabase({ databaseUrl: pg.url!, dataDir: dir });
     const rawCount = async () => (await sql<{ n: number }>`select count(*)::int as n from raw_events`.execute(db!.db)).rows[0]!.n;
