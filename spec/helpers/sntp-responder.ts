@@ -45,10 +45,16 @@ export async function startTestResponder(opts: { offsetMs?: number; misbehave?: 
   const bad = opts.misbehave ?? { kind: 'none' };
   const sock: Socket = createSocket('udp4');
   let count = 0;
+  // Sub-ms receive/transmit times, as a real server's: with whole-ms Date.now() a reply that
+  // straddled a millisecond boundary said T3 - T2 = 1 ms for a loopback round trip of 0.2 ms,
+  // and the client rightly refused it as a negative delay (a CI failure of sntp-servers).
+  const base = Date.now();
+  const p0 = performance.now();
+  const fineNow = (): number => base + (performance.now() - p0);
   sock.on('message', (req, rinfo) => {
     count++;
     if (bad.kind === 'silent') return;
-    const t2 = Date.now() + offset;
+    const t2 = fineNow() + offset;
     const res = Buffer.alloc(48);
     const leap = bad.kind === 'leap3' ? 3 : 0;
     const mode = bad.kind === 'mode' ? bad.mode : 4;
@@ -62,7 +68,7 @@ export async function startTestResponder(opts: { offsetMs?: number; misbehave?: 
     if (bad.kind === 'wrong-origin') ntpBytes(Date.now() - 5000).copy(res, 24);
     else req.copy(res, 24, 40, 48); // origin = the client's transmit timestamp
     ntpBytes(t2).copy(res, 32); // receive
-    ntpBytes(Date.now() + offset).copy(res, 40); // transmit
+    ntpBytes(fineNow() + offset).copy(res, 40); // transmit
     sock.send(res, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
