@@ -7,7 +7,7 @@ import type { Bar, MarketEvent, Timeframe } from '../domain/messages.ts';
 import { TIMEFRAMES, TIMEFRAME_MS, barId, isTimeframe } from '../domain/messages.ts';
 import { FakeoutError } from '../domain/errors.ts';
 import { bucketStart, completesBucket, tilesBucket } from './bucket.ts';
-import type { CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
+import { takeParts, type CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
 
 /** The timeframes built when none are given. */
 export const DEFAULT_BAR_TIMEFRAMES: readonly Timeframe[] = Object.freeze(['1m', '5m', '15m', '1h'] as Timeframe[]);
@@ -277,9 +277,7 @@ export class BarBuilder {
    * (adapters/db/checkpoints.repo.ts). Joined, the parts give {@link snapshot}.
    */
   checkpointParts(): CheckpointParts {
-    const changed: { key: string; ord: number; state: SeriesState }[] = [];
-    for (const s of this.dirty) changed.push({ key: `${s.symbol}|${s.timeframe}`, ord: this.ord.get(s)!, state: seriesSnapshot(s) });
-    this.dirty.clear();
+    const changed = takeParts(this.dirty, (s) => ({ key: `${s.symbol}|${s.timeframe}`, ord: this.ord.get(s)!, state: seriesSnapshot(s) }));
     return { head: this.head(), field: 'series', changed };
   }
 

@@ -13,6 +13,11 @@ import { parseAddressList } from './address-list.ts';
 import { isTimeframe, type Timeframe } from './messages.ts';
 import { parsePartition, type Partition } from './partition.ts';
 
+/** FAKEOUT_COMMIT_AHEAD's default: messages a stage may have published ahead of their commit (actors/stage/commit-queue.ts). */
+export const DEFAULT_COMMIT_AHEAD = 2000;
+/** FAKEOUT_COMMIT_INTERVAL_MS's default: minimum ms between two transactions of a stage that commits behind its publish. */
+export const DEFAULT_COMMIT_INTERVAL_MS = 100;
+
 export type { ProcessRole };
 
 export interface Config {
@@ -315,8 +320,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     stopBufferAtr: num(env, 'FAKEOUT_STOP_BUFFER_ATR', 0.1, (n) => n >= 0, 'a non-negative number'),
     replayFiles: Object.freeze(replayFiles),
     batchSize: num(env, 'FAKEOUT_BATCH_SIZE', 500, isInt(1, 10000), 'an integer 1..10000'),
-    commitAhead: num(env, 'FAKEOUT_COMMIT_AHEAD', 2000, isInt(0, 20000), 'an integer 0..20000'),
-    commitIntervalMs: num(env, 'FAKEOUT_COMMIT_INTERVAL_MS', 100, isInt(0, 5000), 'an integer 0..5000'),
+    commitAhead: num(env, 'FAKEOUT_COMMIT_AHEAD', DEFAULT_COMMIT_AHEAD, isInt(0, 20000), 'an integer 0..20000'),
+    commitIntervalMs: num(env, 'FAKEOUT_COMMIT_INTERVAL_MS', DEFAULT_COMMIT_INTERVAL_MS, isInt(0, 5000), 'an integer 0..5000'),
     gatedTrades: num(env, 'FAKEOUT_GATED_TRADES', 10, isInt(1, 1000), 'an integer 1..1000'),
     regateTrades: num(env, 'FAKEOUT_REGATE_TRADES', 3, isInt(1, 1000), 'an integer 1..1000'),
     breakerSlippageRatio: num(env, 'FAKEOUT_BREAKER_SLIPPAGE_RATIO', 1.5, (n) => n > 0, 'a positive number'),

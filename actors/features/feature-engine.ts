@@ -15,7 +15,7 @@ import { RegimeTracker, sessionTag, sessionTags, tagsIn, type RegimeOptions, typ
 // The one adapter import of the pure features: the session table is pure luxon (no I/O, no clock),
 // kept with the other time code; the engine is where it meets the bars.
 import { tradingSessions } from '../../adapters/time/sessions.ts';
-import type { CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
+import { takeParts, type CheckpointParts } from '../../adapters/db/checkpoints.repo.ts';
 // Loaded before any Features is built: sets V8 up to store the usually-0 fields without a heap number each.
 import '../domain/layout-hints.ts';
 
@@ -140,9 +140,7 @@ export class FeatureEngine {
    * (adapters/db/checkpoints.repo.ts). Joined, the parts give {@link snapshot}.
    */
   checkpointParts(): CheckpointParts {
-    const changed: { key: string; ord: number; state: FeatureSeriesSnapshot }[] = [];
-    for (const s of this.dirty) changed.push({ key: s.key, ord: s.ord, state: seriesSnapshot(s) });
-    this.dirty.clear();
+    const changed = takeParts(this.dirty, (s) => ({ key: s.key, ord: s.ord, state: seriesSnapshot(s) }));
     return { head: this.head(), field: 'series', changed };
   }
 

@@ -22,6 +22,7 @@
 import { createActor, fromCallback, fromPromise, type ActorRefFrom } from 'xstate';
 import { stageMachine, type StageEvent } from '../../machines/stage.machine.ts';
 import { errorText, FakeoutError } from '../domain/errors.ts';
+import { DEFAULT_COMMIT_AHEAD, DEFAULT_COMMIT_INTERVAL_MS } from '../domain/config.ts';
 import { checkpointText, loadCheckpoint, saveCheckpointText, type CheckpointParts, type CheckpointText } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
 import { CommitQueue, type CommitGroup } from './commit-queue.ts';
@@ -135,10 +136,6 @@ export interface StageDeps {
   commitIntervalMs?: number;
 }
 
-/** Messages a stage may have published ahead of their commit, unless configured (FAKEOUT_COMMIT_AHEAD). */
-export const DEFAULT_COMMIT_AHEAD = 2000;
-/** Minimum ms between two transactions of a stage that commits behind its publish, unless configured (FAKEOUT_COMMIT_INTERVAL_MS). */
-export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
 export type StageActor = ActorRefFrom<typeof stageMachine>;
 
@@ -451,7 +448,7 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
 
 /** The processor's state now, serialised for its checkpoint: in parts when it keeps them. */
 function captureCheckpoint(p: StageProcessor<never, unknown>): CheckpointText {
-  return p.checkpointParts ? checkpointText(undefined, p.checkpointParts()) : checkpointText(p.snapshot());
+  return p.checkpointParts ? checkpointText(p.checkpointParts()) : { json: JSON.stringify(p.snapshot()) };
 }
 
 /**

@@ -30,14 +30,20 @@ export interface CheckpointText {
 /** The head field that names the array its parts join back into. */
 export const PARTS_FIELD = '$parts';
 
-/** The text of a whole state, or of a head and its changed parts. Pure. */
-export function checkpointText(whole: unknown, parts?: CheckpointParts): CheckpointText {
-  if (parts === undefined) return { json: JSON.stringify(whole) };
+/** The text of a head and its changed parts. Pure. */
+export function checkpointText(parts: CheckpointParts): CheckpointText {
   if (PARTS_FIELD in parts.head || parts.field in parts.head) throw new Error(`checkpoint head must not hold ${PARTS_FIELD} or its parts field ${parts.field}`);
   return {
     json: JSON.stringify({ ...parts.head, [PARTS_FIELD]: parts.field }),
     parts: parts.changed.map((p) => ({ key: p.key, ord: p.ord, json: JSON.stringify(p.state) })),
   };
+}
+
+/** The parts of the items in `dirty`, which it then empties: what a processor's `checkpointParts()` hands over. Pure. */
+export function takeParts<T, S>(dirty: Set<T>, part: (item: T) => { key: string; ord: number; state: S }): { key: string; ord: number; state: S }[] {
+  const changed = [...dirty].map(part);
+  dirty.clear();
+  return changed;
 }
 
 /**

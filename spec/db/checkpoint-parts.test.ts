@@ -23,7 +23,7 @@ function bar1m(symbol: string, i: number): Bar {
 }
 
 async function save(db: Db, stage: string, seq: number, parts: ReturnType<FeatureEngine['checkpointParts']>): Promise<void> {
-  await db.transaction().execute(async (tx) => saveCheckpointText(tx, stage, seq, checkpointText(undefined, parts)));
+  await db.transaction().execute(async (tx) => saveCheckpointText(tx, stage, seq, checkpointText(parts)));
 }
 
 for (const kind of testDatabaseKinds) {
@@ -76,17 +76,17 @@ for (const kind of testDatabaseKinds) {
     for (const sym of ['X', 'Y', 'Z']) b.apply(tick(sym, 1_000, 10), { live: true });
     let parts = b.checkpointParts();
     assert.is(parts.changed.length, 6, '3 symbols x 2 timeframes');
-    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 1, checkpointText(undefined, parts)));
+    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 1, checkpointText(parts)));
     assert.equal((await loadCheckpoint(db, 'bb'))!.state, b.snapshot());
     b.apply(tick('Y', 61_000, 11), { live: true });
     parts = b.checkpointParts();
     assert.equal(parts.changed.map((p) => p.key).sort(), ['Y|1m', 'Y|5m']);
-    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 2, checkpointText(undefined, parts)));
+    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 2, checkpointText(parts)));
     // at 119 s the clock closes X's and Z's minute-0 1m buckets (ended at 60 s); Y's minute-1 bucket ends at 120 s and stays open: two parts
     b.closeDue(119_000, 0);
     parts = b.checkpointParts();
     assert.equal(parts.changed.map((p) => p.key).sort(), ['X|1m', 'Z|1m']);
-    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 3, checkpointText(undefined, parts)));
+    await db.transaction().execute(async (tx) => saveCheckpointText(tx, 'bb', 3, checkpointText(parts)));
     assert.equal((await loadCheckpoint(db, 'bb'))!.state, b.snapshot());
   });
 
@@ -113,7 +113,7 @@ for (const kind of testDatabaseKinds) {
     await db
       .transaction()
       .execute(async (tx) => {
-        await saveCheckpointText(tx, 'rb', 2, checkpointText(undefined, engine.checkpointParts()));
+        await saveCheckpointText(tx, 'rb', 2, checkpointText(engine.checkpointParts()));
         throw new Error('crash before commit');
       })
       .catch(() => undefined);
