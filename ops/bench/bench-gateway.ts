@@ -21,12 +21,13 @@
  */
 import { sql } from 'kysely';
 import { findNode, startApp, type App } from '../../actors/app/app.ts';
+import { topologyFor } from '../../actors/app/roles.ts';
 import { loadConfig } from '../../actors/domain/config.ts';
 import type { Signal } from '../../actors/domain/messages.ts';
 import { approvedMsgId, approvedSubject } from '../../actors/execution/order-messages.ts';
 import { insertBars } from '../../adapters/db/index.ts';
 import { createLogger } from '../../adapters/log/index.ts';
-import { connectNats, jetstream, jetstreamManager, publishMany, type NatsConnection, type NatsUser } from '../../adapters/nats/index.ts';
+import { applyTopology, connectNats, jetstream, jetstreamManager, publishMany, type NatsConnection, type NatsUser } from '../../adapters/nats/index.ts';
 import { startObserver, storedTime } from './bench-observer.ts';
 import { stageTimes, type PipelineBenchResult } from './bench-pipeline.ts';
 import { benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
@@ -62,6 +63,12 @@ export interface GatewayBenchResult {
 const IDLE_POLL_MS = 100;
 const WAIT_MS = 60_000;
 
+/** The breaker's audited transitions, newest last, for an error message: why the machines are not where the figures need them. */
+async function breakerAudit(store: App['database']['db']): Promise<string> {
+  const rows = await store.selectFrom('audit_log').select(['action', 'details']).where('action', 'like', 'breaker%').orderBy('seq').execute();
+  return rows.length === 0 ? 'none' : rows.map((r) => `${r.action} ${JSON.stringify(r.details)}`).join('; ');
+}
+
 /** Runs (e) with `signals` signals and (f) with `orders` orders (rounded up to whole rounds of the four lanes). */
 export async function benchGateway(cleanup: CleanupStack, opts: { signals: number; orders: number }): Promise<GatewayBenchResult> {
   const db = await benchDatabase(cleanup);
@@ -83,7 +90,11 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   const pipeline = jetstream(await connect('pipeline'));
   const gateway = jetstream(await connect('gateway'));
   // creates and removes the bench's observer consumer on ORDERS, and reads stored SIGNALS by sequence
-  const admin = await jetstreamManager(await connect('admin'));
+  const adminNc = await connect('admin');
+  const admin = await jetstreamManager(adminNc);
+  // This app runs the gateway role only; in a deployment the pipeline process creates the streams
+  // the bench publishes to as the pipeline (BARS, SIGNALS), so the bench does that here, as admin.
+  await applyTopology(adminNc, { streams: topologyFor('pipeline').streams, consumers: [] });
   const store = app.database.db;
 
   // the data: every lane trades on the same two-minute slots, one after the other
@@ -138,7 +149,7 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   for (const [reason, n] of Object.entries(after.skipped)) if (n > (before.skipped[reason] ?? 0)) skipped[reason] = n - (before.skipped[reason] ?? 0);
   const decided = sent + Object.values(skipped).reduce((a, n) => a + n, 0);
   if (decided !== opts.signals) throw new Error(`the gateway decided ${decided} of ${opts.signals} signals (sent ${sent}, skipped ${JSON.stringify(skipped)})`);
-  if (machines().gate !== 'live' || machines().breaker !== 'closed') throw new Error(`after the flood: ${JSON.stringify(machines())}`);
+  if (machines().gate !== 'live' || machines().breaker !== 'closed') throw new Error(`after the flood: ${JSON.stringify(machines())}; breaker audit: ${await breakerAudit(store)}`);
 
   // (f) the closed loop
   const observer = await startObserver({

@@ -23,7 +23,7 @@
  * Environment: BENCH_FILE (default data/lean_spy_20131007_trade_tick.zip), BENCH_BARS (default
  * 1000000), BENCH_GATEWAY_SIGNALS (default 3000), BENCH_GATEWAY_ORDERS (default 400),
  * BENCH_POSTGRES_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres), BENCH_BACKTEST_BARS
- * (default 1000000); BENCH_ONLY=NAME runs one group: backtest ((c), (g)–(i)), scoring ((c)), webhook ((j)),
+ * (default 1000000); BENCH_ONLY=NAME runs one group: backtest ((c), (g)–(i)), scoring ((c)), gateway ((e), (f)), webhook ((j)),
  * supervisor ((k)), soak ((m)), pipeline ((a) on Postgres and on PGlite, and (b));
  * FAKEOUT_* variables (e.g. FAKEOUT_BATCH_SIZE) reach the pipeline's configuration as usual.
  */
@@ -130,6 +130,22 @@ function gatewayRows({ g, floodBase, relay }: GatewayFigures): [string, string][
     ['ratio p99 (f)/baseline', fmt(lat.p99 / base.p99, 2)],
     ['gate / breaker at the end', `${g.gate} / ${g.breaker}`],
   ];
+}
+
+/** (e), (f) and their baselines on the bench server, started once the gateway app has stopped, as (b) is. */
+async function runGateway(cleanup: CleanupStack, signals: number, orders: number): Promise<GatewayFigures & { peakEF: number }> {
+  say(`(e) ${fmt(signals)} signals through the gateway in live…`);
+  const g = await benchGateway(cleanup, { signals, orders });
+  say(`(e) ${fmt(g.flood.decisionsPerSecond)} decisions/s; (f) p99 ${fmt(summary(g.loop.latenciesMs).p99, 1)} ms; baselines…`);
+  await cleanup.runAll();
+  const baseNats = await startBenchNats(cleanup);
+  const bnc = await baseNats.connect('fakeout-bench-pipeline');
+  const bdeps = { nc: bnc, js: jetstream(bnc), jsm: await jetstreamManager(bnc) };
+  const floodBase = await benchJetStream(bdeps, g.flood.signals, g.sampleSignal);
+  const relay = await benchRelay(bdeps, g.loop.lanes, g.loop.rounds, g.batchSize, g.sampleSignal);
+  const peakEF = maxRssMiB();
+  say(`baselines: ${fmt(floodBase.msgsPerSecond)} msgs/s, relay p99 ${fmt(summary(relay.latenciesMs).p99, 1)} ms; stopping…`);
+  return { g, floodBase, relay, peakEF };
 }
 
 /** The rows of one (a) run; `engine` names the database it wrote to. */
@@ -298,6 +314,10 @@ async function main(): Promise<void> {
     },
     webhook: async () => webhookRows(await benchWebhook(cleanup, webhookOpts, say), fmt),
     supervisor: async () => supervisorRows(await benchSupervisor(cleanup, supervisorRounds, say), fmt, pct),
+    gateway: async () => {
+      const gf = await runGateway(cleanup, gatewaySignals, gatewayOrders);
+      return gatewayRows(gf);
+    },
     restart: async () => natsRestartRows(await benchNatsRestart(cleanup, restartRounds, say), fmt),
     soak: async () => soakRows(await benchWebhook(cleanup, soakOpts, say), soakOpts.replay, fmt),
     pipeline: async () => {
@@ -319,18 +339,8 @@ async function main(): Promise<void> {
   }
   try {
     const p = await runPipelines(file, cleanup);
-    say(`(e) ${fmt(gatewaySignals)} signals through the gateway in live…`);
-    const g = await benchGateway(cleanup, { signals: gatewaySignals, orders: gatewayOrders });
-    say(`(e) ${fmt(g.flood.decisionsPerSecond)} decisions/s; (f) p99 ${fmt(summary(g.loop.latenciesMs).p99, 1)} ms; baselines…`);
-    // The baselines run once the gateway app has stopped, on the bench server, as (b) did.
-    await cleanup.runAll();
-    const baseNats = await startBenchNats(cleanup);
-    const bnc = await baseNats.connect('fakeout-bench-pipeline');
-    const bdeps = { nc: bnc, js: jetstream(bnc), jsm: await jetstreamManager(bnc) };
-    const floodBase = await benchJetStream(bdeps, g.flood.signals, g.sampleSignal);
-    const relay = await benchRelay(bdeps, g.loop.lanes, g.loop.rounds, g.batchSize, g.sampleSignal);
-    const peakEF = maxRssMiB();
-    say(`baselines: ${fmt(floodBase.msgsPerSecond)} msgs/s, relay p99 ${fmt(summary(relay.latenciesMs).p99, 1)} ms; stopping…`);
+    const gf = await runGateway(cleanup, gatewaySignals, gatewayOrders);
+    const { g, floodBase, relay, peakEF } = gf;
     // Stop everything before (c), so that the pure path runs on an otherwise idle machine.
     await cleanup.runAll();
     say(`(c) ${fmt(bars)} bars through the feature + score path…`);
