@@ -66,7 +66,10 @@ const WAIT_MS = 60_000;
 /** The breaker's audited transitions, newest last, for an error message: why the machines are not where the figures need them. */
 async function breakerAudit(store: App['database']['db']): Promise<string> {
   const rows = await store.selectFrom('audit_log').select(['action', 'details']).where('action', 'like', 'breaker%').orderBy('seq').execute();
-  return rows.length === 0 ? 'none' : rows.map((r) => `${r.action} ${JSON.stringify(r.details)}`).join('; ');
+  const trips = rows.length === 0 ? 'none' : rows.map((r) => `${r.action} ${JSON.stringify(r.details)}`).join('; ');
+  const positions = await store.selectFrom('positions').select(['id', 'symbol', 'direction', 'status', 'opened_at', 'closed_at', 'r']).orderBy('opened_at').execute();
+  const losers = positions.filter((p) => (p.r ?? 0) < 0).slice(0, 5);
+  return `${trips}; positions ${positions.length}, losing ${positions.filter((p) => (p.r ?? 0) < 0).length}, first losers ${JSON.stringify(losers)}`;
 }
 
 /** Runs (e) with `signals` signals and (f) with `orders` orders (rounded up to whole rounds of the four lanes). */
@@ -136,7 +139,12 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   const before = await decisionCounts(app);
   const metricsBefore = await stageTimes(app);
   const floodStarted = performance.now();
-  await publishMany(pipeline, flood.flatMap((t) => [barItem(t.signalBar), scoreItem(t.signalBar, t.signal), signalItem(t.signal), barItem(t.fillBar), scoreItem(t.fillBar)]));
+  // in time order, slot by slot (see the loop below): the four signal bars, then the four fill bars
+  const slots = Array.from({ length: Math.ceil(flood.length / LANES.length) }, (_, k) => flood.slice(k * LANES.length, (k + 1) * LANES.length));
+  await publishMany(pipeline, slots.flatMap((slot) => [
+    ...slot.flatMap((t) => [barItem(t.signalBar), scoreItem(t.signalBar, t.signal), signalItem(t.signal)]),
+    ...slot.flatMap((t) => [barItem(t.fillBar), scoreItem(t.fillBar)]),
+  ]));
   await app.waitForIdle({ pollMs: IDLE_POLL_MS, timeoutMs: 600_000 });
   const floodSeconds = (performance.now() - floodStarted) / 1000;
   const after = await decisionCounts(app);
@@ -164,13 +172,17 @@ export async function benchGateway(cleanup: CleanupStack, opts: { signals: numbe
   cleanup.push('delete the observer consumer', () => observer.stop());
   const done: { signalSeq: number; sentAt: number }[] = [];
   const loopStarted = performance.now();
+  // A round in time order, as the pipeline publishes it: every lane's signal bar (and signal), then
+  // every lane's fill bar once all four orders are sent. The gateway has one clock for the account
+  // (the newest bar it saw), so a fill bar published before another lane's order was decided
+  // would move that order to the bar after it.
   for (const round of loop) {
     await Promise.all(round.map(async (t) => {
       const [, , ack] = await publishMany(pipeline, [barItem(t.signalBar), scoreItem(t.signalBar, t.signal), signalItem(t.signal)]);
       done.push({ signalSeq: ack!.seq, sentAt: await observer.storedAt(`sent:${t.clientOrderId}`, WAIT_MS) });
-      await publishMany(pipeline, [barItem(t.fillBar), scoreItem(t.fillBar)]);
-      await observer.storedAt(`closed:${t.signal.id}`, WAIT_MS);
     }));
+    await publishMany(pipeline, round.flatMap((t) => [barItem(t.fillBar), scoreItem(t.fillBar)]));
+    await Promise.all(round.map((t) => observer.storedAt(`closed:${t.signal.id}`, WAIT_MS)));
   }
   const loopSeconds = (performance.now() - loopStarted) / 1000;
   await observer.stop();
