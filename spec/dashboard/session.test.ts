@@ -31,6 +31,17 @@ s.after(async (ctx) => {
 
 const code = (res: { json(): unknown }) => (res.json() as { error: { code: string; field?: string; message: string } }).error;
 
+s('the bare host and /ui lead to the dashboard page, which is served without a session', async ({ f }) => {
+  for (const url of ['/', '/ui']) {
+    const res = await f.app.inject({ method: 'GET', url });
+    assert.is(res.statusCode, 302, url);
+    assert.is(res.headers.location, '/ui/', url);
+  }
+  const page = await f.app.inject({ method: 'GET', url: '/ui/' });
+  assert.is(page.statusCode, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+});
+
 s('no session: every guarded route answers 401 in the shared error shape', async ({ f }) => {
   const a = new Agent(f.app);
   await a.fetchCsrf();

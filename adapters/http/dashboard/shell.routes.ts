@@ -35,6 +35,8 @@ export const shellRoutes: FastifyPluginAsync<{ guard: Guard }> = async (app, opt
   // asked before importing, so a missing module is never requested (a 404 would be a console error)
   app.get('/ui/api/tabs', { preHandler: opts.guard('view') }, async () => ({ tabs: TAB_IDS.map((id) => ({ id, available: tabs.includes(id) })) }));
   app.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
+  // a person who types only the host and port lands on the dashboard, not on a 404
+  app.get('/', async (_request, reply) => reply.redirect('/ui/'));
   for (const [name, asset] of Object.entries(VENDOR)) {
     app.get(`/ui/vendor/${name}`, async (_request, reply) => reply.type(asset.type).header('cache-control', 'public, max-age=3600').send(asset.text()));
   }
