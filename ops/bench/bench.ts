@@ -303,7 +303,7 @@ async function main(): Promise<void> {
   const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
   const restartRounds = positiveInt('BENCH_RESTART_ROUNDS', 3);
   const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
-  const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)' };
+  const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)', latency: false };
   // BENCH_ONLY=<name>: one figure (or group) on its own, with the machine's load beside it.
   const only: Record<string, () => Promise<[string, string][]>> = {
     scoring: async () => scoringRows(benchScoring(bars), fmt),
