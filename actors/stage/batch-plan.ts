@@ -4,9 +4,10 @@
  * POLICY: a stage applies stream messages strictly in sequence order, each exactly once.
  * - seq <= lastSeq: already applied (a redelivery after a crash between commit and ack): skip, ack.
  * - the contiguous run lastSeq+1, lastSeq+2, …: apply, then ack after the checkpoint commits.
- * - anything after a gap: not applied now, nak'd so it comes back once the gap is filled
- *   (after a crash, nak'd messages may be redelivered after newer ones; applying the newer ones
- *   first would move the checkpoint past the older ones and lose them).
+ * - anything after a gap: not applied now; the runner holds it (held-messages.ts) and plans it
+ *   again with the next fetch, until the gap is filled (after a crash, the missing messages are
+ *   redelivered after newer ones; applying the newer ones first would move the checkpoint past
+ *   the older ones and lose them).
  * A gap normally fills by itself: after a crash or a kill, the missing messages come back once
  * their ack_wait expires. The plan therefore never jumps a gap; the runner moves its position
  * only when the stream itself no longer holds the missing sequences (see `stage.actor.ts`).

@@ -11,7 +11,8 @@
  *   3. publish the outputs downstream, each with its deterministic Nats-Msg-Id, awaiting acks;
  *   4. in ONE Postgres transaction: insert the outputs (ON CONFLICT DO NOTHING on their ids)
  *      and save the checkpoint {last applied stream seq, processor snapshot};
- *   5. ack the applied and skipped messages; nak the deferred ones.
+ *   5. ack the applied and skipped messages; hold the deferred ones (held-messages.ts) for the
+ *      next batch, which is planned over what is held and what it fetched.
  * A crash between 3 and 4 republishes the same ids (deduplicated by JetStream within the
  * duplicate window, and by the primary keys in Postgres). A crash between 4 and 5 redelivers
  * messages at or below the checkpoint, which are skipped. A crash after the effect and before the
@@ -26,6 +27,7 @@ import { DEFAULT_COMMIT_AHEAD, DEFAULT_COMMIT_INTERVAL_MS } from '../domain/conf
 import { checkpointText, loadCheckpoint, saveCheckpointText, type CheckpointParts, type CheckpointText } from '../../adapters/db/index.ts';
 import { planBatch } from './batch-plan.ts';
 import { CommitQueue, type CommitGroup } from './commit-queue.ts';
+import { HeldMessages } from './held-messages.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnyDb, Bus, ConfigReader, ConnectionWatch, DeliveredMessage, Logger, OutboundMessage, StageConsumer, StageMetrics } from './ports.ts';
 import type { GovernedVersion } from '../config/governed.ts';
@@ -262,37 +264,58 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
       return msgs;
     };
 
+    // The reorder buffer: messages after a gap wait here (delivered, unacked, not nak'd) and each
+    // batch is planned over them and what it fetched, so the batch that brings the gap's filler
+    // applies them too. At most 2 × batchSize: a gap's wait is ack_wait (10 s) of a dead
+    // incarnation's messages, and what arrives meanwhile beyond that is nak'd (no delay) and
+    // fetched again later. Every path out of the loop naks what is held (`release`).
+    const held = new HeldMessages<DeliveredMessage>(2 * deps.batchSize);
+    /** the previous batch applied nothing and had to nak held messages beyond the bound */
+    let overflowed = false;
+
     const runBatch = async (c: StageConsumer, p: StageProcessor<In, Out>) => {
-      const msgs = await fetchNext(c);
-      if (msgs.length === 0) {
+      // The buffer is full and nothing applies: the messages nak'd beyond it would come straight
+      // back with the next fetch (a redelivery goes first), so wait out one fetch expiry first.
+      if (overflowed) {
+        overflowed = false;
+        await sleep(expiresMs);
+        if (stopping) return;
+      }
+      const fetched = await fetchNext(c);
+      if (fetched.length === 0 && held.size === 0) {
         check('idle');
         await reportPending(c);
         return;
       }
-      const started = performance.now();
-      let plan = def.filterSubject === undefined ? planBatch(msgs, lastSeq) : await planFiltered(c, msgs, def.filterSubject);
-      if (plan.apply.length === 0 && plan.defer.length > 0 && def.filterSubject !== undefined) {
-        gapRounds++;
-        if (gapRounds % 20 === 1) log.info({ after: lastSeq, deferred: plan.defer.length }, 'waiting for an earlier message of this partition to be redelivered');
-      } else if (plan.apply.length === 0 && plan.defer.length > 0) {
-        // Waiting for lastSeq+1. It comes back by itself after ack_wait when a previous
-        // incarnation (or process) died holding it; only a sequence the stream no longer has
-        // (removed by limits or by hand) is skipped, and said so.
-        gapRounds++;
-        const first = await deps.bus.firstSeq(def.stream);
-        if (first > lastSeq + 1) {
-          log.warn({ from: lastSeq + 1, to: first - 1 }, 'sequences no longer in the stream; moving past them');
-          lastSeq = first - 1;
-          plan = planBatch(msgs, lastSeq);
-        } else if (gapRounds % 20 === 1) {
-          log.info({ waitingFor: lastSeq + 1, deferred: plan.defer.length }, 'waiting for an earlier message to be redelivered');
-        }
-      } else {
-        gapRounds = 0;
-      }
-      let settled: DeliveredMessage[] = [];
-      queue?.begin();
+      // From here the batch owns every held message too: if it does not complete, all go back.
+      const msgs = held.take(fetched);
+      let settled = false;
       try {
+        // A fetch that got nothing waited out its expiry; what is held is planned again (the
+        // stream may have dropped the gap meanwhile), once per expiry, not in a busy loop.
+        if (fetched.length === 0) check('idle');
+        const started = performance.now();
+        let plan = def.filterSubject === undefined ? planBatch(msgs, lastSeq) : await planFiltered(c, msgs, def.filterSubject);
+        if (plan.apply.length === 0 && plan.defer.length > 0 && def.filterSubject !== undefined) {
+          gapRounds++;
+          if (gapRounds % 20 === 1) log.info({ after: lastSeq, deferred: plan.defer.length }, 'waiting for an earlier message of this partition to be redelivered');
+        } else if (plan.apply.length === 0 && plan.defer.length > 0) {
+          // Waiting for lastSeq+1. It comes back by itself after ack_wait when a previous
+          // incarnation (or process) died holding it; only a sequence the stream no longer has
+          // (removed by limits or by hand) is skipped, and said so.
+          gapRounds++;
+          const first = await deps.bus.firstSeq(def.stream);
+          if (first > lastSeq + 1) {
+            log.warn({ from: lastSeq + 1, to: first - 1 }, 'sequences no longer in the stream; moving past them');
+            lastSeq = first - 1;
+            plan = planBatch(msgs, lastSeq);
+          } else if (gapRounds % 20 === 1) {
+            log.info({ waitingFor: lastSeq + 1, deferred: plan.defer.length }, 'waiting for an earlier message to be redelivered');
+          }
+        } else {
+          gapRounds = 0;
+        }
+        queue?.begin();
         // POLICY: one config version per batch, read before its first message is applied
         if (def.useConfig && deps.config && plan.apply.length > 0) def.useConfig(await deps.config.current());
         const outputs: Out[] = [];
@@ -322,13 +345,13 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         if (outbound.length > 0) await deps.bus.publishMany(outbound);
         check('after-publish');
         if (queue) {
-          for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
           queue.add({
             outputs: settledOutputs, acks: [...plan.apply, ...plan.skip], newLast: newLast !== lastSeq ? newLast : undefined,
             processed: plan.apply.length - bad, skipped: plan.skip.length, bad, started,
           });
           lastSeq = newLast;
-          settled = msgs;
+          overflowed = held.keep(plan.defer).length > 0 && plan.apply.length === 0;
+          settled = true;
           if (performance.now() - lastPendingAt > 1000) await reportPending(c);
           return;
         }
@@ -343,7 +366,6 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           p.afterCommit?.();
         }
         check('after-commit');
-        for (const m of plan.defer) m.nak(plan.apply.length === 0 ? 500 : 0);
         const acked = [...plan.apply, ...plan.skip];
         // A partition's next plan counts the consumer's unacked messages (planFiltered): the
         // server must have taken these acks by then, so the last one waits for its confirmation.
@@ -351,15 +373,16 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         const confirmed = def.filterSubject !== undefined && last?.ackSync ? last : undefined;
         for (const m of acked) if (m !== confirmed) m.ack();
         await confirmed?.ackSync?.();
-        settled = msgs;
+        overflowed = held.keep(plan.defer).length > 0 && plan.apply.length === 0;
+        settled = true;
         const counts = { processed: plan.apply.length - bad, skipped: plan.skip.length, bad };
         deps.metrics.observeBatch(def.name, (performance.now() - started) / 1000, counts);
         sendBack({ type: 'BATCH', ...counts });
         if (performance.now() - lastPendingAt > 1000) await reportPending(c);
       } finally {
-        // A batch that did not complete goes back at once, so the next incarnation need not
-        // wait out ack_wait. (A killed process cannot do this; then ack_wait redelivers.)
-        if (settled !== msgs) for (const m of msgs) m.nak();
+        // A batch that did not complete goes back at once (what was held with it too), so the next
+        // incarnation need not wait out ack_wait. (A killed process cannot; then ack_wait redelivers.)
+        if (!settled) for (const m of msgs) m.nak();
       }
     };
 
@@ -369,7 +392,8 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
      * order, none skipped. The consumer delivers new messages in stream order, so every message of
      * the filter below the batch's highest was delivered before; it was acked (then it is at or
      * below the checkpoint: acks follow commits) or it is still unacked. When the consumer's only
-     * unacked messages are this batch's, nothing is missing: apply all of it. Otherwise another
+     * unacked messages are this batch's (held ones included: `msgs` is what is held and what was
+     * fetched), nothing is missing: apply all of it. Otherwise another
      * incarnation's messages are out (a killed process's, back after ack_wait): ask the stream for
      * the filter's next sequence after each applied one and stop at the first that is not here.
      */
@@ -413,11 +437,14 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
           dropsBefore = conn?.drops() ?? 0;
           await runBatch(consumer, processor);
         }
+        // what waits for a gap goes back at once, for the next loop or incarnation
+        held.release();
         // POLICY: a stage that stops (drain, pause) leaves nothing published and uncommitted
         await queue?.flush();
       } catch (err) {
-        // what is not committed goes back (nak'd); a transaction under way finishes first, so the
-        // next incarnation reads the checkpoint after it
+        // what is not committed goes back (nak'd), what is held too; a transaction under way
+        // finishes first, so the next incarnation reads the checkpoint after it
+        held.release();
         await queue?.abandon();
         if (conn && lostConnection(conn, err, dropsBefore)) {
           log.warn({ reason: errorText(err) }, 'NATS unavailable; reconnecting');

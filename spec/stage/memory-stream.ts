@@ -19,7 +19,15 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
   /** delivered, neither acked nor nak'd: comes back only at `expireAckWait()` */
   const held = new Map<number, StoredMessage>();
   const acked: number[] = [];
+  /** every nak, by seq, in the order they came */
+  const naked: number[] = [];
+  /** how many times each seq was delivered (a handle knows which delivery it is) */
+  const deliveries = new Map<number, number>();
+  /** acks and naks on a handle whose seq was delivered again since (the runner must not use those) */
+  let staleSettles = 0;
   const published: { id: string; value: unknown }[] = [];
+  /** the ids of each publishMany call that published anything */
+  const publishBatches: string[][] = [];
   const ids = new Set<string>();
   let publishCalls = 0;
   let duplicates = 0;
@@ -29,8 +37,11 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
 
   const deliver = (m: StoredMessage): DeliveredMessage => {
     held.set(m.seq, m);
+    const delivery = (deliveries.get(m.seq) ?? 0) + 1;
+    deliveries.set(m.seq, delivery);
     let settled = false;
     const settle = () => {
+      if (deliveries.get(m.seq) !== delivery) staleSettles++;
       if (settled || deaf) return false;
       settled = true;
       held.delete(m.seq);
@@ -46,6 +57,7 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
       },
       nak(delayMs = 0) {
         if (!settle()) return;
+        naked.push(m.seq);
         // redeliveries go ahead of newer messages, as JetStream's do
         const back = () => queue.splice(0, queue.length, ...[...queue, m].sort((a, b) => a.seq - b.seq));
         if (delayMs > 0) setTimeout(back, delayMs);
@@ -68,15 +80,19 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
     },
     async publishMany(items: OutboundMessage[]) {
       publishCalls++;
-      return items.map((it) => {
+      const batch: string[] = [];
+      const answers = items.map((it) => {
         const duplicate = ids.has(it.id);
         if (duplicate) duplicates++;
         else {
           ids.add(it.id);
           published.push({ id: it.id, value: it.value });
+          batch.push(it.id);
         }
         return { seq: published.length, duplicate };
       });
+      if (batch.length > 0) publishBatches.push(batch);
+      return answers;
     },
     async firstSeq() {
       return firstSeq;
@@ -89,7 +105,21 @@ export function memoryStream(messages: StoredMessage[], fetchMs = 0) {
   return {
     bus,
     published,
+    publishBatches,
     acked,
+    naked,
+    staleSettles: () => staleSettles,
+    /** seqs delivered and neither acked nor nak'd (held by the runner or by a dead process), in order */
+    unacked: () => [...held.keys()].sort((a, b) => a - b),
+    /** seqs deliverable now, in delivery order */
+    queued: () => queue.map((m) => m.seq),
+    /** the ack_wait of one message a dead process holds is over: it alone is deliverable again, ahead of newer ones */
+    release(seq: number) {
+      const m = held.get(seq);
+      if (!m) throw new Error(`seq ${seq} is not held`);
+      held.delete(seq);
+      queue.splice(0, queue.length, ...[...queue, m].sort((a, b) => a.seq - b.seq));
+    },
     /** publishes JetStream answered "duplicate" (a republish after a crash) */
     duplicates: () => duplicates,
     publishCalls: () => publishCalls,
