@@ -45,6 +45,8 @@ export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: C
       broker ??= PaperBroker.open({
         store, costModel, clock, liquidity: { ...DEFAULT_LIQUIDITY, percentile: config.lowLiqPercentile },
         storedBars: (symbol, tf, from, to) => listBarsBetween(db, symbol, tf, from, to),
+        // one commit per call (a placement, an advance): its orders, fills and state together
+        transaction: (fn) => db.transaction().execute((tx) => fn(pgPaperBrokerStore(tx))),
       });
       // a failed open is retried by the next caller (the stage restarts)
       broker.catch(() => (broker = undefined));
