@@ -75,4 +75,35 @@ s('a broker reopened between two calls continues the same book: the bracket open
   assert.equal(await brief(second), [[ORDER.clientOrderId, T0 + MIN, 'entry'], [ORDER.bracket!.exitClientOrderId, T0 + 3 * MIN, 'target']]);
 });
 
+s('a batch commits its calls together; a batch that failed stores none of them, and its re-run makes the same fills', async ({ t }) => {
+  const db = t!.database.db;
+  const fail = { exitOnce: true };
+  const b = await open(db, fail);
+  try {
+    await b.batch(async () => {
+      assert.ok((await b.placeOrder(ORDER)).ok);
+      // inside the batch, its own uncommitted writes are read: the order and the entry fill
+      assert.is((await b.orderStatus(ORDER.clientOrderId))?.status, 'working');
+      await b.advanceTo('SPY', '1m', BARS[1]!.openTime);
+      assert.equal(await brief(b), [[ORDER.clientOrderId, T0 + MIN, 'entry']]);
+      await b.advanceTo('SPY', '1m', BARS[2]!.openTime); // the exit insert fails
+    });
+    assert.unreachable('the batch should have failed');
+  } catch (err) {
+    assert.is((err as Error).message, 'boom');
+  }
+  // the placement, the entry fill and the state of the first two calls went with the third
+  assert.is(await b.orderStatus(ORDER.clientOrderId), undefined);
+  assert.equal(await brief(b), []);
+  assert.is(await state(db), undefined);
+  // the redelivered batch
+  await b.batch(async () => {
+    assert.ok((await b.placeOrder(ORDER)).ok);
+    await b.advanceTo('SPY', '1m', BARS[1]!.openTime);
+    await b.advanceTo('SPY', '1m', BARS[2]!.openTime);
+  });
+  assert.equal(await brief(b), [[ORDER.clientOrderId, T0 + MIN, 'entry'], [ORDER.bracket!.exitClientOrderId, T0 + 3 * MIN, 'target']]);
+  assert.equal((await state(db))?.lastBar, { 'SPY:1m': T0 + 2 * MIN });
+});
+
 s.run();
