@@ -96,7 +96,10 @@ s('a batch commits its calls together; a batch that failed stores none of them, 
   assert.is(await b.orderStatus(ORDER.clientOrderId), undefined);
   assert.equal(await brief(b), []);
   assert.is(await state(db), undefined);
-  // the redelivered batch
+  // the broker forgot the rolled-back bracket too: a bar alone saves no bracket (no order exists)
+  await b.batch(() => b.advanceTo('SPY', '1m', BARS[2]!.openTime));
+  assert.equal((await state(db) as { brackets?: unknown } | undefined)?.brackets, {});
+  // the redelivered batch (its placement catches up on bars 1 and 2)
   await b.batch(async () => {
     assert.ok((await b.placeOrder(ORDER)).ok);
     await b.advanceTo('SPY', '1m', BARS[1]!.openTime);
