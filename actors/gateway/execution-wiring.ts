@@ -37,6 +37,9 @@ export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: C
   const store = pgPaperBrokerStore(db);
   const costModel = costModelFromConfig(config);
   let broker: Promise<PaperBroker> | undefined;
+  // POLICY: inside the broker's transaction its bars are read on the same connection: PGlite has
+  // one, and a read from the pool there waited forever for the connection the transaction held
+  let barsDb: Db = db;
   return {
     params: { ...gatewayParamsFromConfig(config), ...(simulatedApprover === undefined ? {} : { simulatedApprover }) },
     costModel,
@@ -44,7 +47,16 @@ export function createExecutionWiring(config: Readonly<Config>, db: Db, clock: C
     paperBroker() {
       broker ??= PaperBroker.open({
         store, costModel, clock, liquidity: { ...DEFAULT_LIQUIDITY, percentile: config.lowLiqPercentile },
-        storedBars: (symbol, tf, from, to) => listBarsBetween(db, symbol, tf, from, to),
+        storedBars: (symbol, tf, from, to) => listBarsBetween(barsDb, symbol, tf, from, to),
+        // one commit per call or batch: its orders, fills and state together
+        transaction: (fn) => db.transaction().execute(async (tx) => {
+          barsDb = tx;
+          try {
+            return await fn(pgPaperBrokerStore(tx));
+          } finally {
+            barsDb = db;
+          }
+        }),
       });
       // a failed open is retried by the next caller (the stage restarts)
       broker.catch(() => (broker = undefined));

@@ -138,6 +138,13 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     // POLICY: one message's effect, then the next message: the broker's answers and fills are
     // fed straight back, so each intent is decided knowing every result before it
     effectEach: true,
+    // POLICY: a batch's broker calls are one unit at the broker, one commit before this stage's
+    // checkpoint, none if the batch fails (PaperBroker.batch): the recovery is the one of a
+    // crash before the checkpoint (the batch is redelivered and every call re-run)
+    async aroundEffects(fn) {
+      const broker = await deps.broker();
+      return broker.batch === undefined ? fn() : broker.batch(fn);
+    },
     async effect(outputs) {
       const out: GatewayOutput[] = [];
       const broker = await deps.broker();

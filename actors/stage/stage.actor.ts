@@ -111,6 +111,12 @@ export interface StageDefinition<In, Out> {
    */
   effectEach?: boolean;
   /**
+   * Wraps the batch's applies and effects (e.g. in one unit at the effect's target): the
+   * gateway's broker commits a whole batch's calls at once (PaperBroker.batch). A throw fails the
+   * batch as an effect's throw does.
+   */
+  aroundEffects?<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * Governed config (docs/config.md): called with the current version read from the KV bucket
    * `config` once per batch, before the batch's first `apply`, so a change applies at a batch
    * boundary and never in the middle of one. The stage records the version on what it writes.
@@ -320,26 +326,29 @@ export function startStageActor<In, Out>(def: StageDefinition<In, Out>, deps: St
         if (def.useConfig && deps.config && plan.apply.length > 0) def.useConfig(await deps.config.current());
         const outputs: Out[] = [];
         let bad = 0;
-        for (const m of plan.apply) {
-          let input: In;
-          try {
-            if (m.decodeError !== undefined) {
-              const rescued = def.decodeUnreadable?.(m.subject, String(m.decodeError));
-              if (rescued === undefined) throw m.decodeError;
-              input = rescued;
-            } else {
-              input = def.decode(m.value, m.subject);
+        const applyAll = async (): Promise<Out[]> => {
+          for (const m of plan.apply) {
+            let input: In;
+            try {
+              if (m.decodeError !== undefined) {
+                const rescued = def.decodeUnreadable?.(m.subject, String(m.decodeError));
+                if (rescued === undefined) throw m.decodeError;
+                input = rescued;
+              } else {
+                input = def.decode(m.value, m.subject);
+              }
+            } catch (err) {
+              bad++;
+              log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');
+              continue;
             }
-          } catch (err) {
-            bad++;
-            log.warn({ seq: m.seq, subject: m.subject, reason: errorText(err) }, 'bad message skipped');
-            continue;
+            const applied = p.apply(input, m.seq);
+            for (const out of def.effect && def.effectEach && applied.length > 0 ? await def.effect(applied) : applied) outputs.push(out);
           }
-          const applied = p.apply(input, m.seq);
-          for (const out of def.effect && def.effectEach && applied.length > 0 ? await def.effect(applied) : applied) outputs.push(out);
-        }
+          return def.effect && !def.effectEach && outputs.length > 0 ? await def.effect(outputs) : outputs;
+        };
         const newLast = plan.apply.length > 0 ? plan.apply[plan.apply.length - 1]!.seq : lastSeq;
-        const settledOutputs = def.effect && !def.effectEach && outputs.length > 0 ? await def.effect(outputs) : outputs;
+        const settledOutputs = def.aroundEffects === undefined ? await applyAll() : await def.aroundEffects(applyAll);
         if (def.effect) check('after-effect');
         const outbound = def.toPublish(settledOutputs);
         if (outbound.length > 0) await deps.bus.publishMany(outbound);

@@ -132,6 +132,11 @@ export interface Broker {
    */
   deferredMarks?(): [string, Timeframe, number][];
   restoreDeferred?(marks: readonly (readonly [string, string, number])[]): void;
+  /**
+   * Runs `fn` (the calls of one gateway effect) as one unit at the venue: a simulated venue with a
+   * transactional book commits their writes together when `fn` returns, and none if it throws.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** A rejection as a registry error, for callers that must throw. */

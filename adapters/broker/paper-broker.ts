@@ -43,9 +43,15 @@ export interface PaperBrokerOptions {
   liquidity?: LiquidityParams;
   /** bars already stored, `fromOpenTime ≤ openTime ≤ toOpenTime`, oldest first (for the catch-up) */
   storedBars?: (symbol: string, timeframe: Timeframe, fromOpenTime: number, toOpenTime: number) => Promise<Bar[]>;
+  /**
+   * Runs `fn` in one transaction on the store, given the store bound to it (Postgres). When given,
+   * each call (a placement, a batch of bars, a cancel) writes its orders, fills and state in ONE
+   * commit, and the state once at its end; without it every write is its own (memory stores).
+   */
+  transaction?: <T>(fn: (store: PaperBrokerStore) => Promise<T>) => Promise<T>;
 }
 
-type Verdict = { low: boolean; reasons: string[] };
+import { decodeVerdicts, encodeVerdicts, type Verdict, type VerdictRun } from './verdict-runs.ts';
 
 interface SavedState {
   version: 1;
@@ -56,6 +62,8 @@ interface SavedState {
   brackets?: Record<string, PositionSnapshot>;
   /** `<symbol>:<timeframe>` → the last VERDICTS bars' liquidity verdicts, by open time (for the catch-up) */
   verdicts?: Record<string, [number, Verdict][]>;
+  /** the same verdicts as runs (verdict-runs.ts): what is written now; `verdicts` is still read */
+  verdictRuns?: Record<string, VerdictRun[]>;
 }
 
 const VERDICTS = 120;
@@ -72,6 +80,15 @@ interface BatchReads {
 
 export class PaperBroker implements Broker {
   readonly #store: PaperBrokerStore;
+  /** the store the current call writes to: `#store`, or the call's transaction */
+  #book: PaperBrokerStore;
+  readonly #transaction: PaperBrokerOptions['transaction'];
+  /** in a transaction: the state changed and is saved once before the commit */
+  #dirty = false;
+  /** the open transaction of a {@link batch}: the calls inside it write there and commit with it */
+  #batchStore: PaperBrokerStore | undefined;
+  /** a call's transaction rolled back: the in-memory state is reloaded from the store before the next call */
+  #stale = false;
   readonly #cost: Readonly<CostModelParams>;
   readonly #clock: Clock;
   #liquidity: LiquidityTracker;
@@ -91,6 +108,8 @@ export class PaperBroker implements Broker {
 
   private constructor(opts: PaperBrokerOptions) {
     this.#store = opts.store;
+    this.#book = opts.store;
+    this.#transaction = opts.transaction;
     this.#cost = opts.costModel;
     this.#clock = opts.clock;
     this.#liquidity = new LiquidityTracker(opts.liquidity ?? DEFAULT_LIQUIDITY);
@@ -100,20 +119,108 @@ export class PaperBroker implements Broker {
   /** A paper broker on `store`, resuming the state a previous process saved there. */
   static async open(opts: PaperBrokerOptions): Promise<PaperBroker> {
     const broker = new PaperBroker(opts);
-    const saved = (await opts.store.loadState()) as SavedState | undefined;
-    if (saved !== undefined && saved !== null) {
-      broker.#liquidity = LiquidityTracker.restore(saved.liquidity);
-      broker.#lastBar = { ...saved.lastBar };
-      broker.#brackets = { ...(saved.brackets ?? {}) };
-      broker.#verdicts = { ...(saved.verdicts ?? {}) };
-    }
+    await broker.#load();
     return broker;
   }
 
+  async #load(): Promise<void> {
+    const saved = (await this.#store.loadState()) as SavedState | undefined;
+    this.#liquidity = saved === undefined || saved === null ? new LiquidityTracker({ ...this.#liquidity.params }) : LiquidityTracker.restore(saved.liquidity);
+    this.#lastBar = { ...(saved?.lastBar ?? {}) };
+    this.#brackets = { ...(saved?.brackets ?? {}) };
+    this.#verdicts = { ...(saved?.verdicts ?? {}) };
+    for (const [k, runs] of Object.entries(saved?.verdictRuns ?? {})) this.#verdicts[k] = decodeVerdicts(runs);
+  }
+
+  /**
+   * Serialised, and with `transaction`, atomic: every write of the call commits together, the
+   * state last. POLICY: a call whose transaction failed left nothing in the store, so the
+   * in-memory state it changed (bars applied, brackets, liquidity) is reloaded from the store
+   * before the next call, and the marks it took from `#deferred` are put back: the broker is then
+   * exactly where its last committed call left it, as a restarted one would be.
+   */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
+    const tx = this.#transaction;
+    const call = tx === undefined ? fn : this.#batchStore !== undefined ? async () => {
+      // inside a batch: its transaction; the state is saved once, at the batch's end
+      this.#book = this.#batchStore!;
+      try {
+        return await fn();
+      } finally {
+        this.#book = this.#store;
+      }
+    } : async () => {
+      await this.#reloadIfStale();
+      const deferred = new Map(this.#deferred);
+      try {
+        return await tx(async (store) => {
+          this.#book = store;
+          this.#dirty = false;
+          try {
+            const out = await fn();
+            if (this.#dirty) await store.saveState(this.#state());
+            return out;
+          } finally {
+            this.#book = this.#store;
+            this.#dirty = false;
+          }
+        });
+      } catch (err) {
+        this.#stale = true;
+        this.#deferred.clear();
+        for (const [k, v] of deferred) this.#deferred.set(k, v);
+        await this.#reloadIfStale().catch(() => undefined); // else before the next call
+        throw err;
+      }
+    };
+    const run = this.#queue.then(call, call);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * With `transaction`: every call made while `fn` runs writes in ONE transaction, committed (with
+   * the state, once) when `fn` returned and every call ended; if `fn` or a call throws, nothing of
+   * the batch is stored and the broker is reloaded as after a failed call. POLICY: the gateway
+   * runs each effect (one stage batch) this way, before its own checkpoint commits, so a crash
+   * leaves the book as the last effect left it, and the redelivered batch re-runs every call
+   * (advances re-apply the bars, placements insert again): the recovery of a crash before the
+   * checkpoint, as before, with one commit per batch instead of one per call.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    const tx = this.#transaction;
+    if (tx === undefined || this.#batchStore !== undefined) return fn();
+    await this.#queue;
+    await this.#reloadIfStale();
+    const deferred = new Map(this.#deferred);
+    try {
+      return await tx(async (store) => {
+        this.#batchStore = store;
+        this.#dirty = false;
+        try {
+          const out = await fn();
+          await this.#queue;
+          if (this.#dirty) await store.saveState(this.#state());
+          return out;
+        } finally {
+          this.#batchStore = undefined;
+          this.#dirty = false;
+        }
+      });
+    } catch (err) {
+      this.#stale = true;
+      this.#deferred.clear();
+      for (const [k, v] of deferred) this.#deferred.set(k, v);
+      await this.#reloadIfStale().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #reloadIfStale(): Promise<void> {
+    if (!this.#stale) return;
+    await this.#load();
+    this.#idle.clear();
+    this.#stale = false;
   }
 
   placeOrder(req: OrderRequest): Promise<PlaceResult> {
@@ -142,7 +249,7 @@ export class PaperBroker implements Broker {
       await this.#applyDeferred(req.symbol);
       const decided = req.hints?.decisionTime;
       const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
-      const inserted = await this.#store.insertOrder({
+      const inserted = await this.#book.insertOrder({
         clientOrderId: req.clientOrderId,
         symbol: req.symbol,
         venue: instrument.venue,
@@ -158,7 +265,7 @@ export class PaperBroker implements Broker {
         // (or its bracket short of the bars applied since): the re-placement after the restart
         // finishes that catch-up. Every step is idempotent (the fill is a compare-and-set, a
         // position ignores bars it has seen), so a plain duplicate changes nothing.
-        const prior = await this.#store.getOrder(req.clientOrderId);
+        const prior = await this.#book.getOrder(req.clientOrderId);
         if (prior !== undefined && (prior.status === 'working' || this.#brackets[prior.clientOrderId] !== undefined)) {
           await this.#catchUp({ clientOrderId: prior.clientOrderId, symbol: prior.symbol, timeframe: prior.hints.timeframe }, prior.placedAt);
         }
@@ -171,21 +278,22 @@ export class PaperBroker implements Broker {
 
   cancelOrder(clientOrderId: string): Promise<CancelResult> {
     return this.#serial(async () => {
-      if (await this.#store.cancel(clientOrderId)) return { ok: true };
-      const o = await this.#store.getOrder(clientOrderId);
+      if (await this.#book.cancel(clientOrderId)) return { ok: true };
+      const o = await this.#book.getOrder(clientOrderId);
       return o === undefined ? { ok: false, reason: 'unknown_order' } : { ok: false, reason: 'not_cancellable', status: o.status };
     });
   }
 
   async orderStatus(clientOrderId: string): Promise<OrderState | undefined> {
-    const o = await this.#store.getOrder(clientOrderId);
+    const o = await (this.#batchStore ?? this.#store).getOrder(clientOrderId);
     if (o === undefined) return undefined;
     return { clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty: o.qty, status: o.status, placedAt: o.placedAt };
   }
 
   async fills(sinceCursor?: string): Promise<{ fills: BrokerFill[]; cursor: string | undefined }> {
     const after = sinceCursor === undefined ? 0 : Number(sinceCursor);
-    const fills = await this.#store.fillsAfter(Number.isFinite(after) ? after : 0, FILLS_PAGE);
+    // inside a batch, its transaction: the fills of its calls are not committed yet
+    const fills = await (this.#batchStore ?? this.#store).fillsAfter(Number.isFinite(after) ? after : 0, FILLS_PAGE);
     return { fills, cursor: fills.length > 0 ? fills[fills.length - 1]!.cursor : sinceCursor };
   }
 
@@ -196,6 +304,7 @@ export class PaperBroker implements Broker {
    */
   async advanceTo(symbol: string, timeframe: Timeframe, openTime: number): Promise<BrokerFill[]> {
     if (this.#storedBars === undefined) return [];
+    await this.#reloadIfStale(); // what follows reads #lastBar outside #serial
     const key = `${symbol}:${timeframe}`;
     const last = this.#lastBar[key];
     if (last !== undefined && last >= openTime) return [];
@@ -286,7 +395,7 @@ export class PaperBroker implements Broker {
     // Working orders are read once per symbol per batch: nothing else runs while onBars does
     // (#serial), so the list changes only by the fills made here, which leave it at once.
     let working = batch.working.get(bar.symbol);
-    if (working === undefined) batch.working.set(bar.symbol, (working = await this.#store.workingOrders(bar.symbol)));
+    if (working === undefined) batch.working.set(bar.symbol, (working = await this.#book.workingOrders(bar.symbol)));
     for (const o of [...working]) {
       if (!this.#fills(o, bar)) continue;
       const f = await this.#fillOn(o, bar, verdict);
@@ -307,11 +416,18 @@ export class PaperBroker implements Broker {
   }
 
   #state(brackets: Record<string, PositionSnapshot> = this.#brackets): SavedState {
-    return { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar }, brackets: { ...brackets }, verdicts: { ...this.#verdicts } };
+    const verdictRuns = Object.fromEntries(Object.entries(this.#verdicts).map(([k, list]) => [k, encodeVerdicts(list)]));
+    return { version: 1, liquidity: this.#liquidity.snapshot(), lastBar: { ...this.#lastBar }, brackets: { ...brackets }, verdictRuns };
+  }
+
+  /** whether the current call runs in a transaction (its state is saved once, before the commit) */
+  #inCall(): boolean {
+    return this.#book !== this.#store;
   }
 
   async #save(): Promise<void> {
-    await this.#store.saveState(this.#state());
+    if (this.#inCall()) this.#dirty = true;
+    else await this.#store.saveState(this.#state());
   }
 
   /** Bars this broker already applied at or after the placement: fill and run the bracket on them now. */
@@ -322,7 +438,7 @@ export class PaperBroker implements Broker {
     const key = `${req.symbol}:${tf}`;
     for (const bar of await this.#storedBars(req.symbol, tf, placedAt, last)) {
       const verdict = this.#recordedVerdict(key, bar.openTime) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
-      const o = await this.#store.getOrder(req.clientOrderId);
+      const o = await this.#book.getOrder(req.clientOrderId);
       if (o?.status === 'working') await this.#fillOn(o, bar, verdict);
       await this.#exitsOn(bar, verdict, req.clientOrderId);
       if (this.#brackets[req.clientOrderId] === undefined && o?.status !== 'working') break;
@@ -355,7 +471,8 @@ export class PaperBroker implements Broker {
       : undefined;
     // POLICY: the fill and the bracket it opens are stored together. Saved apart, a process
     // killed between the two had a filled order whose position no later bar could ever exit.
-    const stored = await this.#store.recordFill(o.clientOrderId, fill, this.#state(bracket === undefined ? this.#brackets : { ...this.#brackets, [o.clientOrderId]: bracket }));
+    const stored = await this.#book.recordFill(o.clientOrderId, fill, this.#inCall() ? undefined : this.#state(bracket === undefined ? this.#brackets : { ...this.#brackets, [o.clientOrderId]: bracket }));
+    this.#dirty = true;
     if (stored !== undefined && bracket !== undefined) this.#brackets[o.clientOrderId] = bracket;
     return stored;
   }
@@ -368,7 +485,7 @@ export class PaperBroker implements Broker {
     const out: BrokerFill[] = [];
     for (const [entryId, snap] of Object.entries(this.#brackets)) {
       if (snap.spec.symbol !== bar.symbol || (only !== undefined && entryId !== only)) continue;
-      if (!entries.has(entryId)) entries.set(entryId, await this.#store.getOrder(entryId));
+      if (!entries.has(entryId)) entries.set(entryId, await this.#book.getOrder(entryId));
       const entry = entries.get(entryId);
       const b = entry?.hints.bracket;
       if (entry === undefined || b === undefined) continue;
@@ -385,13 +502,14 @@ export class PaperBroker implements Broker {
       delete this.#brackets[entryId];
       const side = entry.side === 'buy' ? 'sell' : 'buy';
       const ref = modelled.basePrice;
-      await this.#store.insertOrder({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
+      await this.#book.insertOrder({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
       // the exit fill with the state that no longer holds its bracket (as the entry's)
-      const stored = await this.#store.recordFill(b.exitClientOrderId, {
+      this.#dirty = true;
+      const stored = await this.#book.recordFill(b.exitClientOrderId, {
         fillId: `${b.exitClientOrderId}:fill`, clientOrderId: b.exitClientOrderId, symbol: entry.symbol, side, qty: entry.qty, price: modelled.price, fees: modelled.fees,
         time: trade.exitTime, barId: bar.id, modelled: modelled.slippage, lowLiquidity: [...verdict.reasons], referencePrice: ref,
         realisedBps: realisedSlippageBps(side, ref, modelled.price), exit: { reason: trade.reason, barsHeld: trade.barsHeld, gap: trade.gap, entryClientOrderId: entryId },
-      }, this.#state());
+      }, this.#inCall() ? undefined : this.#state());
       if (stored !== undefined) out.push(stored);
     }
     return out;
