@@ -29,7 +29,6 @@ import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import { Position, type PositionSnapshot } from '../../actors/execution/position.ts';
 import { type CostModelParams, quoteMarketFill, realisedSlippageBps } from '../../actors/execution/cost-model.ts';
-import { lookupInstrument, floorToStep } from '../../actors/execution/instruments.ts';
 import { DEFAULT_LIQUIDITY, type LiquidityParams, type LiquiditySnapshot, LiquidityTracker } from '../../actors/execution/liquidity.ts';
 import type { Clock } from '../time/clock.ts';
 import { tradingSessions } from '../time/sessions.ts';
@@ -52,6 +51,7 @@ export interface PaperBrokerOptions {
 }
 
 import { decodeVerdicts, encodeVerdicts, type Verdict, type VerdictRun } from './verdict-runs.ts';
+import { checkPaperOrder } from './paper-order-check.ts';
 
 interface SavedState {
   version: 1;
@@ -149,30 +149,7 @@ export class PaperBroker implements Broker {
       } finally {
         this.#book = this.#store;
       }
-    } : async () => {
-      await this.#reloadIfStale();
-      const deferred = new Map(this.#deferred);
-      try {
-        return await tx(async (store) => {
-          this.#book = store;
-          this.#dirty = false;
-          try {
-            const out = await fn();
-            if (this.#dirty) await store.saveState(this.#state());
-            return out;
-          } finally {
-            this.#book = this.#store;
-            this.#dirty = false;
-          }
-        });
-      } catch (err) {
-        this.#stale = true;
-        this.#deferred.clear();
-        for (const [k, v] of deferred) this.#deferred.set(k, v);
-        await this.#reloadIfStale().catch(() => undefined); // else before the next call
-        throw err;
-      }
-    };
+    } : () => this.#committed(tx, (store) => { this.#book = store ?? this.#store; }, fn);
     const run = this.#queue.then(call, call);
     this.#queue = run.catch(() => undefined);
     return run;
@@ -191,19 +168,31 @@ export class PaperBroker implements Broker {
     const tx = this.#transaction;
     if (tx === undefined || this.#batchStore !== undefined) return fn();
     await this.#queue;
+    return this.#committed(tx, (store) => { this.#batchStore = store; }, async () => {
+      const out = await fn();
+      await this.#queue; // every call of the batch ended
+      return out;
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction, its calls writing to the transaction's store (`bind`), and saves
+   * the state once at its end when a call changed it; on a failure nothing is stored, the marks
+   * left for later are as before, and the broker reloads from the store (else before the next call).
+   */
+  async #committed<T>(tx: NonNullable<PaperBrokerOptions['transaction']>, bind: (store: PaperBrokerStore | undefined) => void, fn: () => Promise<T>): Promise<T> {
     await this.#reloadIfStale();
     const deferred = new Map(this.#deferred);
     try {
       return await tx(async (store) => {
-        this.#batchStore = store;
+        bind(store);
         this.#dirty = false;
         try {
           const out = await fn();
-          await this.#queue;
           if (this.#dirty) await store.saveState(this.#state());
           return out;
         } finally {
-          this.#batchStore = undefined;
+          bind(undefined);
           this.#dirty = false;
         }
       });
@@ -229,20 +218,9 @@ export class PaperBroker implements Broker {
         ok: false,
         rejection: { clientOrderId: req.clientOrderId, reason, message, ...(field === undefined ? {} : { field }) },
       });
-      if (typeof req.clientOrderId !== 'string' || req.clientOrderId.length === 0 || req.clientOrderId.length > 200) {
-        return reject('invalid_order', 'clientOrderId: expected 1..200 characters', 'clientOrderId');
-      }
-      const instrument = lookupInstrument(req.symbol);
-      if (instrument === undefined) return reject('unknown_symbol', `symbol: no instrument configured for ${JSON.stringify(req.symbol)}`, 'symbol');
-      if (req.side !== 'buy' && req.side !== 'sell') return reject('invalid_order', `side: expected buy or sell, got ${JSON.stringify(req.side)}`, 'side');
-      if (req.type !== 'market') return reject('invalid_order', `type: the paper broker takes market orders only, got ${JSON.stringify(req.type)}`, 'type');
-      if (!(Number.isFinite(req.qty) && req.qty >= instrument.minQty) || floorToStep(req.qty, instrument.qtyStep) !== req.qty) {
-        return reject('invalid_order', `qty: expected a multiple of ${instrument.qtyStep} of at least ${instrument.minQty}, got ${req.qty}`, 'qty');
-      }
-      const sigma = req.hints?.sigma;
-      if (sigma === undefined || !Number.isFinite(sigma) || sigma < 0) {
-        return reject('invalid_order', 'hints.sigma: the paper broker needs the per-bar volatility (ATR / price) to model impact', 'hints.sigma');
-      }
+      const checked = checkPaperOrder(req);
+      if ('reason' in checked) return reject(checked.reason, checked.message, checked.field);
+      const { instrument } = checked;
       // Bars an advance left for later come first: an order placed now finds the broker where an
       // advance at every mark would have left it (so the catch-up below sees the same bars).
       this.#idle.delete(req.symbol);
