@@ -9,26 +9,19 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { jetstream } from '@nats-io/jetstream';
 import { startStageActor, type StageActor, type StageDefinition } from '../../actors/stage/stage.actor.ts';
-import type { Bus, DeliveredMessage, Logger } from '../../actors/stage/ports.ts';
+import type { Bus, DeliveredMessage } from '../../actors/stage/ports.ts';
 import { createBus } from '../../adapters/nats/bus.ts';
 import { applyTopology } from '../../adapters/nats/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestNats, type TestNats } from '../helpers/nats-server.ts';
+import { quiet, noMetrics, wait, state, until } from './stage-kit.ts';
 
 const s = suite('stage runner on nats-server: naks while waiting for a gap');
 let tdb: TestDatabase;
 let nats: TestNats;
-const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
-const noMetrics = { observeBatch() {}, setPending() {} };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const state = (a: StageActor) => a.getSnapshot().value as string;
 const N = 12;
 const FETCH_EXPIRES_MS = 1_000;
 const GAP_MS = 3_000;
-
-async function until(what: string, check: () => boolean, ms: number) {
-  for (const end = performance.now() + ms; !check(); await wait(20)) if (performance.now() > end) assert.unreachable(`timed out waiting for ${what}`);
-}
 
 /** The bus with every delivery and nak of the stage's consumer counted. */
 function counted(bus: Bus) {

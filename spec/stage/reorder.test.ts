@@ -9,17 +9,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startStageActor, type StageActor, type StageDefinition } from '../../actors/stage/stage.actor.ts';
-import type { Logger } from '../../actors/stage/ports.ts';
 import { loadCheckpoint } from '../../adapters/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { memoryStream, type StoredMessage } from './memory-stream.ts';
+import { quiet, noMetrics, wait, state, until, stop } from './stage-kit.ts';
 
 const s = suite('stage runner: the reorder buffer');
 let tdb: TestDatabase;
 
-const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => quiet };
-const noMetrics = { observeBatch() {}, setPending() {} };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Out {
   seq: number;
@@ -53,14 +50,6 @@ const prefixSums = (seqs: number[]) => {
 };
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
-async function until(what: string, check: () => boolean, ms = 5_000) {
-  for (const end = performance.now() + ms; !check(); await wait(5)) if (performance.now() > end) assert.unreachable(`timed out waiting for ${what}`);
-}
-const state = (a: StageActor) => a.getSnapshot().value as string;
-async function stop(a: StageActor) {
-  a.send({ type: 'STOP' });
-  await until('stopped', () => state(a) === 'stopped');
-}
 
 s.before(async () => {
   tdb = await createTestDatabase('pglite');
