@@ -74,6 +74,8 @@ interface Series {
   volume: RollingMean;
   atr: Atr;
   regime: RegimeTracker;
+  /** true while in the engine's `dirty` set: the per-bar path tests this flag rather than adding to the set again */
+  dirty: boolean;
 }
 
 /**
@@ -90,6 +92,9 @@ export class FeatureEngine {
   private readonly series = new Map<string, Series>();
   /** the same series by symbol, then timeframe: found without building the key string per bar */
   private readonly bySymbol = new Map<string, Map<string, Series>>();
+  /** the last symbol found in {@link bySymbol}, and its map: consecutive bars of one symbol (its timeframes) skip the outer lookup */
+  private lastSymbol: string | undefined = undefined;
+  private lastByTimeframe: Map<string, Series> | undefined = undefined;
   /** series changed since the last {@link checkpointParts} (all of them before the first) */
   private readonly dirty = new Set<Series>();
 
@@ -109,7 +114,16 @@ export class FeatureEngine {
    * (counted in `stats.ignored`; it changes nothing, so redelivery is harmless).
    */
   update(bar: Bar): Features | null {
-    let s = this.bySymbol.get(bar.symbol)?.get(bar.timeframe);
+    const symbol = bar.symbol;
+    let byTimeframe = this.lastByTimeframe;
+    if (symbol !== this.lastSymbol) {
+      byTimeframe = this.bySymbol.get(symbol);
+      if (byTimeframe !== undefined) {
+        this.lastSymbol = symbol;
+        this.lastByTimeframe = byTimeframe;
+      }
+    }
+    let s = byTimeframe?.get(bar.timeframe);
     if (s === undefined) {
       s = this.addSeries(`${bar.symbol}|${bar.timeframe}`, -Infinity, new RollingExtremes(this.lookback), new RollingMean(this.lookback), new Atr(this.atrPeriod), new RegimeTracker(this.regimeOptions));
     } else if (bar.openTime <= s.lastOpenTime) {
@@ -123,7 +137,10 @@ export class FeatureEngine {
     s.volume.update(bar.volume);
     s.atr.update(bar);
     s.lastOpenTime = bar.openTime;
-    this.dirty.add(s);
+    if (!s.dirty) {
+      s.dirty = true;
+      this.dirty.add(s);
+    }
     this.stats.applied++;
     return features;
   }
@@ -140,6 +157,7 @@ export class FeatureEngine {
    * (adapters/db/checkpoints.repo.ts). Joined, the parts give {@link snapshot}.
    */
   checkpointParts(): CheckpointParts {
+    for (const s of this.dirty) s.dirty = false;
     const changed = takeParts(this.dirty, (s) => ({ key: s.key, ord: s.ord, state: seriesSnapshot(s) }));
     return { head: this.head(), field: 'series', changed };
   }
@@ -178,7 +196,7 @@ export class FeatureEngine {
     if (cut < 0) throw new FakeoutError('FAKEOUT_ERR_CONFIG_INVALID', `feature engine snapshot series key ${JSON.stringify(key)} is not symbol|timeframe`, { details: { field: 'key' } });
     const symbol = key.slice(0, cut);
     const timeframe = key.slice(cut + 1);
-    const s: Series = { key, ord: this.series.size, lastOpenTime, sessionHour: NaN, sessionTags: sessionTags('off_hours'), extremes, volume, atr, regime };
+    const s: Series = { key, ord: this.series.size, lastOpenTime, sessionHour: NaN, sessionTags: sessionTags('off_hours'), extremes, volume, atr, regime, dirty: true };
     this.series.set(key, s);
     this.dirty.add(s);
     let byTimeframe = this.bySymbol.get(symbol);

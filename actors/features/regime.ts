@@ -117,10 +117,8 @@ export function tagsIn(table: SessionTagTable, atrPercentile: number | null, tre
   return table[volatilityIndex(atrPercentile)]![trendIndex(trendSlopeAtr)]!;
 }
 
-/** Index of the first value in sorted[0, n) that is >= x. */
-function lowerBound(sorted: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
+/** Index of the first value in sorted[lo, hi) that is >= x (hi when none is). */
+function lowerBound(sorted: Float64Array, lo: number, hi: number, x: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid]! < x) lo = mid + 1;
@@ -136,8 +134,13 @@ function lowerBound(sorted: Float64Array, n: number, x: number): number {
  */
 export class RegimeTracker {
   readonly options: Readonly<RegimeOptions>;
-  /** the ATR window in arrival order (ring) and sorted */
+  /** the ATR window in arrival order (ring) */
   private readonly ring: Float64Array;
+  /**
+   * The same window sorted, in slots 1..W, between two sentinels: -Infinity in slot 0 and
+   * +Infinity in slot W + 1. The shifts in {@link pushAtr} stop at a sentinel by the value test
+   * alone, without a bounds test per slot (a finite ATR is never below -Infinity nor above +Infinity).
+   */
   private readonly sorted: Float64Array;
   private ringNext = 0;
   private atrCount = 0;
@@ -159,7 +162,9 @@ export class RegimeTracker {
     }
     this.options = Object.freeze(o);
     this.ring = new Float64Array(o.atrWindow);
-    this.sorted = new Float64Array(o.atrWindow);
+    this.sorted = new Float64Array(o.atrWindow + 2);
+    this.sorted[0] = -Infinity;
+    this.sorted[o.atrWindow + 1] = Infinity;
     this.closes = new RollingMean(o.trendMa);
     this.smas = new Float64Array(o.trendLag + 1);
   }
@@ -230,15 +235,16 @@ export class RegimeTracker {
     return r;
   }
 
-  /** Sets the percentile: the mid-rank of `atr`, just placed at `sorted[at]`, the equal values around it counted in place. */
+  /** Sets the percentile: the mid-rank of `atr`, just placed at `sorted[at]` (slots 1..W), the equal values around it counted in place. */
   private rankAt(atr: number, at: number): void {
     const n = this.options.atrWindow;
     const sorted = this.sorted;
     let below = at;
-    while (below > 0 && sorted[below - 1] === atr) below--;
+    while (below > 1 && sorted[below - 1] === atr) below--;
     let above = at + 1;
-    while (above < n && sorted[above] === atr) above++;
-    this.percentile = (below + (above - below) / 2) / n;
+    while (above <= n && sorted[above] === atr) above++;
+    // below - 1 values are strictly below atr (slots 1 .. below - 1)
+    this.percentile = (below - 1 + (above - below) / 2) / n;
   }
 
   /** NaN: none (also for an `atr` of NaN, none, or not above 0). */
@@ -251,32 +257,42 @@ export class RegimeTracker {
   }
 
   /**
-   * Adds to the window, dropping the oldest once full, and returns where `atr` now sits in the
-   * sorted copy. Once full, the slots between the dropped value and the new one move by one
-   * (O(W) at worst, a third of W on average); while filling, a sorted insert after equal values.
+   * Adds to the window, dropping the oldest once full, and returns the slot (1..W) where `atr`
+   * now sits in the sorted copy. Once full, the slots between the dropped value and the new one
+   * move by one (O(W) at worst, a third of W on average); while filling, a sorted insert after
+   * equal values. The moves stop at the sentinels; an ATR of +Infinity moves right only past the
+   * finite values (`limit`), which leaves the same sorted values as moving past the infinite ones too.
    */
   private pushAtr(atr: number): number {
     const w = this.options.atrWindow;
     const sorted = this.sorted;
     let at: number;
     if (this.atrCount >= w) {
-      at = lowerBound(sorted, w, this.ring[this.ringNext]!);
-      if (atr >= sorted[at]!) {
-        while (at + 1 < w && sorted[at + 1]! <= atr) {
-          sorted[at] = sorted[at + 1]!;
+      const dropped = this.ring[this.ringNext]!;
+      at = lowerBound(sorted, 1, w + 1, dropped); // sorted[at] === dropped
+      if (atr >= dropped) {
+        const limit = atr < Infinity ? atr : Number.MAX_VALUE;
+        let next = sorted[at + 1]!;
+        while (next <= limit) {
+          sorted[at] = next;
           at++;
+          next = sorted[at + 1]!;
         }
       } else {
-        while (at > 0 && sorted[at - 1]! > atr) {
-          sorted[at] = sorted[at - 1]!;
+        let prev = sorted[at - 1]!;
+        while (prev > atr) {
+          sorted[at] = prev;
           at--;
+          prev = sorted[at - 1]!;
         }
       }
     } else {
-      at = this.atrCount;
-      while (at > 0 && sorted[at - 1]! > atr) {
-        sorted[at] = sorted[at - 1]!;
+      at = this.atrCount + 1;
+      let prev = sorted[at - 1]!;
+      while (prev > atr) {
+        sorted[at] = prev;
         at--;
+        prev = sorted[at - 1]!;
       }
     }
     sorted[at] = atr;

@@ -4,7 +4,9 @@
  * Each side is a monotonic deque: an entry that can never be the extreme again (an older value
  * beaten by a newer one) is discarded at once, so the front is always the extreme of the window
  * and every value is pushed and popped at most once. The deques live in fixed rings of N slots
- * because, after expiry, a deque can never hold more than N entries.
+ * because, after expiry, a deque can never hold more than N entries. Both sides are one kind of
+ * deque, a maximum: the minimum side holds the lows negated (negation is exact, so the minimum is
+ * the negated maximum, bit for bit), which keeps the per-bar push free of a which-side test.
  */
 import { FakeoutError } from '../domain/errors.ts';
 
@@ -24,14 +26,14 @@ export function assertWindowSize(size: number, field: string): void {
   }
 }
 
-class MonotonicRing {
+/** The maximum of the last `size` values pushed. */
+class MaxRing {
   private readonly seqs: Float64Array;
   private readonly values: Float64Array;
   private head = 0;
   private length = 0;
 
-  /** `keepLarger`: true keeps a decreasing deque (maximum), false an increasing one (minimum). */
-  constructor(private readonly size: number, private readonly keepLarger: boolean) {
+  constructor(private readonly size: number) {
     this.seqs = new Float64Array(size);
     this.values = new Float64Array(size);
   }
@@ -43,12 +45,11 @@ class MonotonicRing {
       this.head = this.head + 1 === size ? 0 : this.head + 1;
       this.length--;
     }
-    // Drop the back while the new value dominates it; equal values are dropped too (the newer lives longer).
+    // Drop the back while the new value is at least as large; equal values are dropped too (the newer lives longer).
     while (this.length > 0) {
       let last = this.head + this.length - 1;
       if (last >= size) last -= size;
-      const back = this.values[last]!;
-      if (this.keepLarger ? back > value : back < value) break;
+      if (this.values[last]! > value) break;
       this.length--;
     }
     let at = this.head + this.length;
@@ -67,21 +68,22 @@ class MonotonicRing {
     return this.length === 0 ? NaN : this.values[this.head]!;
   }
 
-  entries(): [number, number][] {
+  /** `sign` 1 gives the values as pushed, -1 negated back (the minimum side). */
+  entries(sign: 1 | -1): [number, number][] {
     const out: [number, number][] = [];
     for (let k = 0; k < this.length; k++) {
       const at = (this.head + k) % this.size;
-      out.push([this.seqs[at]!, this.values[at]!]);
+      out.push([this.seqs[at]!, sign * this.values[at]!]);
     }
     return out;
   }
 
-  load(entries: readonly (readonly [number, number])[]): void {
+  load(entries: readonly (readonly [number, number])[], sign: 1 | -1): void {
     this.head = 0;
     this.length = 0;
     for (const [seq, value] of entries) {
       this.seqs[this.length] = seq;
-      this.values[this.length] = value;
+      this.values[this.length] = sign * value;
       this.length++;
     }
   }
@@ -96,21 +98,22 @@ class MonotonicRing {
  * if (x.isReady) use(x.max, x.min);
  */
 export class RollingExtremes {
-  private readonly maxRing: MonotonicRing;
-  private readonly minRing: MonotonicRing;
+  private readonly maxRing: MaxRing;
+  /** the lows negated: its maximum is the negated minimum */
+  private readonly minRing: MaxRing;
   private seen = 0;
 
   constructor(readonly size: number) {
     assertWindowSize(size, 'size');
-    this.maxRing = new MonotonicRing(size, true);
-    this.minRing = new MonotonicRing(size, false);
+    this.maxRing = new MaxRing(size);
+    this.minRing = new MaxRing(size);
   }
 
   /** Adds one observation; `low` defaults to `high` for a single series. */
   update(high: number, low: number = high): void {
     const seq = this.seen++;
     this.maxRing.push(seq, high);
-    this.minRing.push(seq, low);
+    this.minRing.push(seq, -low);
   }
 
   /**
@@ -120,7 +123,7 @@ export class RollingExtremes {
   take(bar: { readonly high: number; readonly low: number }): void {
     const seq = this.seen++;
     this.maxRing.push(seq, bar.high);
-    this.minRing.push(seq, bar.low);
+    this.minRing.push(seq, -bar.low);
   }
 
   /** Highest high in the window (partial before {@link isReady}); null before any update. */
@@ -130,7 +133,8 @@ export class RollingExtremes {
 
   /** Lowest low in the window (partial before {@link isReady}); null before any update. */
   get min(): number | null {
-    return this.minRing.front;
+    const front = this.minRing.front;
+    return front === null ? null : -front;
   }
 
   /** {@link max} with NaN for none: the feature engine's per-bar read (no `number | null` box). */
@@ -140,7 +144,7 @@ export class RollingExtremes {
 
   /** {@link min} with NaN for none. */
   get minOrNaN(): number {
-    return this.minRing.frontOrNaN;
+    return -this.minRing.frontOrNaN;
   }
 
   /** Updates seen, capped at the window size. */
@@ -154,14 +158,14 @@ export class RollingExtremes {
   }
 
   snapshot(): RollingExtremesSnapshot {
-    return { size: this.size, seen: this.seen, maxEntries: this.maxRing.entries(), minEntries: this.minRing.entries() };
+    return { size: this.size, seen: this.seen, maxEntries: this.maxRing.entries(1), minEntries: this.minRing.entries(-1) };
   }
 
   static restore(s: RollingExtremesSnapshot): RollingExtremes {
     const x = new RollingExtremes(s.size);
     x.seen = s.seen;
-    x.maxRing.load(s.maxEntries);
-    x.minRing.load(s.minEntries);
+    x.maxRing.load(s.maxEntries, 1);
+    x.minRing.load(s.minEntries, -1);
     return x;
   }
 }

@@ -28,6 +28,22 @@ function assertFeatures(f: Features | null, expected: Partial<Features>): void {
   }
 }
 
+s('checkpointParts hands over each series changed since the previous call once, in the order the series appeared', () => {
+  const engine = new FeatureEngine({ lookback: 2, atrPeriod: 1 });
+  const keys = () => engine.checkpointParts().changed.map((p) => `${p.key}@${p.ord}`);
+  engine.update(bar(0, 100, 101, 99, 100, 10, 'A'));
+  engine.update(bar(0, 100, 101, 99, 100, 10, 'B'));
+  engine.update(bar(1, 100, 101, 99, 100, 10, 'A'));
+  assert.equal(keys(), ['A|1m@0', 'B|1m@1'], 'the first call: every series, A updated twice listed once');
+  assert.equal(keys(), [], 'nothing changed since');
+  engine.update(bar(2, 100, 101, 99, 100, 10, 'B'));
+  engine.update(bar(2, 100, 101, 99, 100, 10, 'B')); // redelivery: ignored, still listed once
+  engine.update(bar(0, 100, 101, 99, 100, 10, 'C'));
+  assert.equal(keys(), ['B|1m@1', 'C|1m@2']);
+  engine.update(bar(3, 100, 101, 99, 100, 10, 'A'));
+  assert.equal(keys(), ['A|1m@0'], 'a series listed before is listed again once it changes again');
+});
+
 s('measures a bar that pokes above a flat range and closes back inside', () => {
   const engine = new FeatureEngine();
   for (const b of flat) assert.is(engine.update(b), null, 'warming up: fewer than 20 previous bars');

@@ -9,6 +9,7 @@ import { FakeoutError } from '../../actors/domain/errors.ts';
 import { regimeOf } from '../../actors/research/backtest-records.ts';
 import { DEFAULT_SCORING_PARAMS, scoreFeatures, toSignal } from '../../actors/scoring/index.ts';
 import { barId, type Bar, type Features } from '../../actors/domain/messages.ts';
+import { seededRandom } from '../bars/seeded-random.ts';
 
 const s = suite('regime');
 
@@ -209,6 +210,26 @@ s('ranks the ATR by mid-rank among the last W values, itself included; null unti
   assert.is(m.volatility, 'normal');
   m = q.update(6, 1); // window 4 6: 1 below + 1/2 → 0.75
   assert.is(m.volatility, 'normal');
+});
+
+s('ranks like a brute-force count over the window, with ties, infinities, gaps without an ATR and a restore midway', () => {
+  const rnd = seededRandom(7);
+  // an ATR on a coarse grid (ties are frequent), sometimes none, sometimes +Infinity
+  const atrs = Array.from({ length: 3000 }, () => { const u = rnd(); return u < 0.03 ? null : u < 0.06 ? Infinity : 1 + Math.floor(rnd() * 12) / 4; });
+  for (const w of [1, 2, 3, 7, 100]) {
+    let r = new RegimeTracker({ atrWindow: w, trendMa: 2, trendLag: 1 });
+    const window: number[] = [];
+    for (let i = 0; i < atrs.length; i++) {
+      const a = atrs[i]!;
+      // structuredClone, not JSON: JSON would turn an infinite ATR into null (finite bars never make one)
+      if (i === 1500) r = RegimeTracker.restore(structuredClone(r.snapshot()));
+      const got = r.update(a, 1).atrPercentile;
+      if (a !== null) window.push(a);
+      if (window.length > w) window.shift();
+      const expected = a === null || window.length < w ? null : (window.filter((x) => x < a).length + window.filter((x) => x === a).length / 2) / w;
+      assert.is(got, expected, `w=${w} i=${i}`);
+    }
+  }
 });
 
 s('measures the trend from the closes before the bar, in ATR per bar', () => {
