@@ -122,7 +122,7 @@ function parse(p: string): { index: number; count: number } {
 }
 
 /** SIGTERM each (a pipeline drains and exits 0), SIGKILL after 20 s; by pid, the ones started here only. */
-async function stopAll(children: ChildProcess[]): Promise<void> {
+export async function stopAll(children: ChildProcess[]): Promise<void> {
   await Promise.all(
     children.splice(0).map(
       (c) =>

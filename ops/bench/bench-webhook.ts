@@ -26,7 +26,8 @@ import { backendPids, benchDatabase, benchTempDir, type CleanupStack } from './b
 import { childPids, totalCpuSeconds } from './cpu-usage.ts';
 
 const FTX_FILE = resolve(import.meta.dirname, '../../data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv');
-const SECRET = 'bench-webhook-secret';
+export const WEBHOOK_BENCH_SECRET = 'bench-webhook-secret';
+const SECRET = WEBHOOK_BENCH_SECRET;
 /** Goal for (j): p99 POST → signal on SIGNALS, ms (a target printed beside the figure, not an assertion). */
 export const WEBHOOK_GOAL_P99_MS = 20;
 /** Keep-alive connections of the generator (at most this many requests in flight). */
@@ -49,10 +50,6 @@ export interface WebhookBenchResult {
   signals: number;
   /** stored 1m signals whose SIGNALS message the observer did not see (should be 0) */
   unseen: number;
-  /** [seconds since the load began, RSS MiB] while it ran (when asked) */
-  rssMiB: [number, number][];
-  /** V8 heap used, sampled with the RSS: what the process holds, without the heap's free room */
-  heapMiB: [number, number][];
   /** POST → 202, ms, per accepted alert */
   answerMs: number[];
   /** POST → signal stored on SIGNALS, ms, per 1m signal */
@@ -74,7 +71,8 @@ interface Alert {
   body: string;
 }
 
-function alerts(count: number, lanes: number): Alert[] {
+/** `count` TradingView bar alerts, the FTX minutes round-robin over `lanes` symbols (alert i is lane i % lanes). */
+export function webhookAlerts(count: number, lanes: number): Alert[] {
   const rows = readFileSync(FTX_FILE, 'utf8').split('\n').slice(1).filter(Boolean);
   const perLane = Math.ceil(count / lanes);
   if (perLane > rows.length) throw new Error(`BENCH_WEBHOOK: ${count} alerts over ${lanes} symbols needs ${perLane} rows; the FTX file has ${rows.length}`);
@@ -95,23 +93,10 @@ export interface WebhookBenchOptions {
   rate: number;
   seconds: number;
   lanes: number;
-  /** files replayed while the alerts arrive (the soak, figure (m)); default none */
-  replay?: readonly string[];
-  /** sample this process's RSS every so many ms while the load runs (figure (m)) */
-  rssEveryMs?: number;
-  /** the figure's name in progress lines; default (j) */
-  label?: string;
-  /**
-   * Observe BARS, FEATURES, SCORES and SIGNALS for the latencies (default true). The observers
-   * keep one entry per message in this process, so the soak (m), which measures this process's
-   * memory, runs without them: with them, its heap grew by their maps (about 24 MiB in 4 minutes
-   * at 200 alerts/s, one key string and one number per message and stream, heap snapshots).
-   */
-  latency?: boolean;
 }
 
 export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOptions, say: (line: string) => void): Promise<WebhookBenchResult> {
-  const list = alerts(opts.rate * opts.seconds, opts.lanes);
+  const list = webhookAlerts(opts.rate * opts.seconds, opts.lanes);
   const db = await benchDatabase(cleanup);
   const dataDir = await benchTempDir(cleanup);
   const env: NodeJS.ProcessEnv = {
@@ -123,64 +108,40 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   };
   delete env.NATS_URL;
   const config = loadConfig(env);
-  // replay: [] unless asked — no demo replay beside the alerts (the default replays config.replayFiles)
-  const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: (opts.replay ?? []).map((path) => ({ path })) });
+  // replay: [] — no demo replay beside the alerts (the default replays config.replayFiles)
+  const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: [] });
   cleanup.push('stop the webhook app', () => app.stop());
   const admin = app.messaging.embedded!.credentials('admin');
   const nc = await connectNats({ servers: app.messaging.embedded!.url, user: admin.user, pass: admin.pass, name: 'fakeout-bench-webhook' });
   cleanup.push('close the observer connection', () => nc.close());
-  const latency = opts.latency ?? true;
-  const observer = !latency ? undefined : await startObserver({
+  const observer = await startObserver({
     manager: await jetstreamManager(nc), js: jetstream(nc), stream: 'SIGNALS', name: 'bench-webhook-signals',
     keyOf: (_subject, body) => {
       const s = body as { symbol?: string; timeframe?: string; openTime?: number };
       return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
     },
   });
-  if (observer) cleanup.push('stop the observer', () => observer.stop());
+  cleanup.push('stop the observer', () => observer.stop());
   const oneMinute = (_subject: string, body: unknown) => {
     const s = body as { symbol?: string; timeframe?: string; openTime?: number };
     return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
   };
-  const hopObservers = !latency ? [] : await Promise.all(HOPS.map(async ([, stream]) => {
+  const hopObservers = await Promise.all(HOPS.map(async ([, stream]) => {
     const o = await startObserver({ manager: await jetstreamManager(nc), js: jetstream(nc), stream, name: `bench-webhook-${stream.toLowerCase()}`, keyOf: oneMinute });
     cleanup.push(`stop the ${stream} observer`, () => o.stop());
     return o;
   }));
 
   const url = `${app.httpUrl()!.replace('localhost', '127.0.0.1')}/webhook/tradingview`;
-  say(`${opts.label ?? '(j)'} ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
-  const worker = new Worker(join(import.meta.dirname, 'webhook-load.worker.mjs'), {
-    workerData: { url, bodies: list.map((a) => a.body), rate: opts.rate, connections: CONNECTIONS, lanes: opts.lanes },
-  });
+  say(`(j) ${list.length.toLocaleString('en-US')} alerts at ${opts.rate}/s over ${opts.lanes} symbols → ${url}…`);
   const cpuAt = async () => ({ node: process.cpuUsage(), natsServer: totalCpuSeconds(childPids('nats-server')), postgres: totalCpuSeconds(await backendPids(db.name)) });
   const cpu0 = await cpuAt();
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
-  const rss: [number, number][] = [];
-  const t0 = performance.now();
-  const heap: [number, number][] = [];
-  const sample = () => {
-    const m = process.memoryUsage();
-    const t = (performance.now() - t0) / 1000;
-    rss.push([t, m.rss / 2 ** 20]);
-    heap.push([t, m.heapUsed / 2 ** 20]);
-  };
-  const sampler = opts.rssEveryMs === undefined ? undefined : setInterval(sample, opts.rssEveryMs);
-  if (sampler) sample();
-  const load = await new Promise<{ sentAt: number[]; answeredAt: number[]; status: number[] }>((res, rej) => {
-    worker.once('message', res);
-    worker.once('error', rej);
-  });
-  await worker.terminate();
+  const load = await sendLoad(url, list.map((a) => a.body), opts.rate, opts.lanes);
   loopDelay.disable();
-  if (sampler) {
-    clearInterval(sampler);
-    sample();
-  }
-  const answered: Record<string, number> = {};
-  for (const st of load.status) answered[String(st)] = (answered[String(st)] ?? 0) + 1;
-  say(`${opts.label ?? '(j)'} every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
+  const answered = countStatuses(load.status);
+  say(`(j) every alert answered (${JSON.stringify(answered)}); waiting for the pipeline to be idle…`);
   await app.waitForIdle({ timeoutMs: 300_000, pollMs: 200 });
   const cpu1 = await cpuAt();
   const nodeCpu = process.cpuUsage(cpu0.node);
@@ -197,14 +158,13 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   for (const r of rows) {
     const key = `${r.symbol}|${Number(r.open_time)}`;
     const sent = sentByKey.get(key);
-    if (sent === undefined || observer === undefined) continue;
+    if (sent === undefined) continue;
     const at = await observer.storedAt(key, 2_000).catch(() => undefined);
     if (at === undefined) unseen += 1;
     else signalMs.push(at - sent);
   }
   const hopMs = { bars: [] as number[], features: [] as number[], scores: [] as number[] };
   for (const [h, [name]] of HOPS.entries()) {
-    if (hopObservers[h] === undefined) continue;
     for (const [i, a] of list.entries()) {
       if (load.status[i] !== 202) continue;
       const at = await hopObservers[h]!.storedAt(`${a.symbol}|${a.ts}`, 0).catch(() => undefined);
@@ -215,8 +175,6 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
     Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where ${where}`.execute(app.database.db)).rows[0]!.n);
   const late = (await app.metrics.barEvents.get()).values.find((v) => v.labels.outcome === 'late')?.value ?? 0;
   return {
-    rssMiB: rss,
-    heapMiB: heap,
     late,
     rate: opts.rate, seconds: opts.seconds, lanes: opts.lanes, alerts: list.length, statuses,
     sendSeconds: (Math.max(...load.answeredAt) - Math.min(...load.sentAt)) / 1000,
@@ -248,47 +206,35 @@ export function webhookRows(w: WebhookBenchResult, fmt: (x: number, digits?: num
   ];
 }
 
-function heapLine(points: readonly [number, number][], fmt: (x: number, digits?: number) => string): string {
-  if (points.length === 0) return '—';
-  const ys = points.map(([, y]) => y);
-  return `min ${fmt(Math.min(...ys))} / max ${fmt(Math.max(...ys))} MiB, trend ${fmt(trendPerMinute(points), 1)} MiB/min`;
+export interface LoadResult {
+  /** per alert, absolute ms: when its POST left, when its answer came, its status (0 = connection error) */
+  sentAt: number[];
+  answeredAt: number[];
+  status: number[];
 }
-
-/** Goal for (m): RSS after the warm-up stays within ±10 % of its median. */
-export const SOAK_GOAL_BAND = 0.1;
-/** The soak's first minutes fill caches, pools and JIT; flatness is judged after them. */
-const SOAK_WARMUP_S = 120;
 
 /**
- * MiB per minute of the least-squares line through `[seconds, MiB]` points: a leak is a steady
- * climb, a garbage collector's sawtooth is a band around a flat line, and the band alone cannot
- * tell them apart. NaN for fewer than two points.
+ * Posts `bodies` to `url` (127.0.0.1 only) at `rate` a second from a worker thread
+ * (webhook-load.worker.mjs: open loop, keep-alive, nothing retried; body i is lane i % lanes, one
+ * in flight per lane) and resolves once every one is answered or failed.
  */
-export function trendPerMinute(points: readonly (readonly [number, number])[]): number {
-  const n = points.length;
-  if (n < 2) return Number.NaN;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const [x, y] of points) {
-    sxy += (x - mx) * (y - my);
-    sxx += (x - mx) ** 2;
+export async function sendLoad(url: string, bodies: string[], rate: number, lanes: number): Promise<LoadResult> {
+  const worker = new Worker(join(import.meta.dirname, 'webhook-load.worker.mjs'), {
+    workerData: { url, bodies, rate, connections: CONNECTIONS, lanes },
+  });
+  try {
+    return await new Promise<LoadResult>((res, rej) => {
+      worker.once('message', res);
+      worker.once('error', rej);
+    });
+  } finally {
+    await worker.terminate();
   }
-  return sxx === 0 ? Number.NaN : (60 * sxy) / sxx;
 }
 
-export function soakRows(w: WebhookBenchResult, replay: readonly string[], fmt: (x: number, digits?: number) => string): [string, string][] {
-  const after = w.rssMiB.filter(([t]) => t >= SOAK_WARMUP_S).map(([, m]) => m).sort((a, b) => a - b);
-  const median = after[Math.floor(after.length / 2)] ?? Number.NaN;
-  const band = after.length === 0 ? Number.NaN : Math.max(median - after[0]!, after[after.length - 1]! - median) / median;
-  const everyMinute = w.rssMiB.filter(([t], i) => i === 0 || i === w.rssMiB.length - 1 || Math.floor(t / 60) !== Math.floor(w.rssMiB[i - 1]![0] / 60));
-  return [
-    [`(m) soak: ${fmt(w.rate)} webhook alerts/s for ${fmt(w.seconds / 60, 1)} min plus a replay of ${replay.join(', ')} (role all, Postgres)`, ''],
-    ['alerts / answers', `${fmt(w.alerts)} / ${Object.entries(w.statuses).map(([k, v]) => `${k === '0' ? 'connection error' : k} ${fmt(v)}`).join(', ')}; not a 1m bar ${fmt(Math.max(0, w.alerts - w.bars1m))}`],
-    ['RSS curve (s: MiB)', everyMinute.map(([t, m]) => `${fmt(t)}: ${fmt(m)}`).join(', ')],
-    ['RSS FLATNESS after the warm-up', `median ${fmt(median)} MiB, band ±${fmt(100 * band, 1)} %  (goal ±${fmt(100 * SOAK_GOAL_BAND)} %, from ${SOAK_WARMUP_S} s on)`],
-    ['RSS trend after the warm-up', `${fmt(trendPerMinute(w.rssMiB.filter(([t]) => t >= SOAK_WARMUP_S)), 1)} MiB/min (least squares; a leak climbs, a GC sawtooth stays near 0)`],
-    ['heap used after the warm-up', heapLine(w.heapMiB.filter(([t]) => t >= SOAK_WARMUP_S), fmt)],
-  ];
+/** How many answers had each status: `{ "202": 59998, "0": 2 }`. */
+export function countStatuses(status: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const st of status) out[String(st)] = (out[String(st)] ?? 0) + 1;
+  return out;
 }

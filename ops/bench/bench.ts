@@ -13,7 +13,8 @@
  *   (j) webhook alerts at BENCH_WEBHOOK_RATE/s (default 1000) for BENCH_WEBHOOK_SECONDS (default 60):
  *       POST → signal on SIGNALS p50/p99/max against POST → 202 (bench-webhook.ts)
  *   (m) a soak: BENCH_SOAK_RATE alerts/s (default 200) for BENCH_SOAK_SECONDS (default 600) plus a
- *       replay of BENCH_FILE, the process's RSS sampled every 5 s (bench-webhook.ts)
+ *       replay of BENCH_FILE into the app run as `npm start` runs it (or as BENCH_SOAK_COMMAND
+ *       says), in its own process, its RSS sampled every 5 s (bench-soak.ts)
  *   (k) a stage crash → its new incarnation running, BENCH_SUPERVISOR_ROUNDS (default 2) faults per
  *       stage a minute apart (bench-supervisor.ts)
  *   (n) pipeline events/s with one pipeline process vs two partitioned ones (FAKEOUT_PARTITION,
@@ -40,7 +41,8 @@ import { CleanupStack } from './bench-resources.ts';
 import { totalCpuSeconds } from './cpu-usage.ts';
 import { benchScoring, scoringRows, type ScoringBenchResult } from './bench-scoring.ts';
 import { backtestRows, benchBacktest } from './bench-backtest.ts';
-import { benchWebhook, soakRows, webhookRows } from './bench-webhook.ts';
+import { benchWebhook, webhookRows } from './bench-webhook.ts';
+import { benchSoak, soakRows } from './bench-soak.ts';
 import { benchSupervisor, supervisorRows } from './bench-supervisor.ts';
 import { benchNatsRestart, natsRestartRows } from './bench-nats-restart.ts';
 import { benchPartitions } from './bench-partitions.ts';
@@ -303,7 +305,7 @@ async function main(): Promise<void> {
   const supervisorRounds = positiveInt('BENCH_SUPERVISOR_ROUNDS', 2);
   const restartRounds = positiveInt('BENCH_RESTART_ROUNDS', 3);
   const pct = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : nearestRankPercentile(xs, q));
-  const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE], rssEveryMs: 5_000, label: '(m)', latency: false };
+  const soakOpts = { rate: positiveInt('BENCH_SOAK_RATE', 200), seconds: positiveInt('BENCH_SOAK_SECONDS', 600), lanes: 100, replay: [process.env.BENCH_FILE ?? DEFAULT_FILE] };
   // BENCH_ONLY=<name>: one figure (or group) on its own, with the machine's load beside it.
   const only: Record<string, () => Promise<[string, string][]>> = {
     scoring: async () => scoringRows(benchScoring(bars), fmt),
@@ -319,7 +321,7 @@ async function main(): Promise<void> {
       return gatewayRows(gf);
     },
     restart: async () => natsRestartRows(await benchNatsRestart(cleanup, restartRounds, say), fmt),
-    soak: async () => soakRows(await benchWebhook(cleanup, soakOpts, say), soakOpts.replay, fmt),
+    soak: async () => soakRows(await benchSoak(cleanup, soakOpts, say), fmt),
     pipeline: async () => {
       const p = await runPipelines(file, cleanup);
       return [...header(machineInfo(p, loadBefore)).filter(([k]) => !['date', 'node', 'load average (1 min)'].includes(k)), ...pipelineRows(p.postgres, p.b), ...pipelineRows(p.pglite, p.b), ...baselineRows(p.b, p)];
@@ -354,7 +356,7 @@ async function main(): Promise<void> {
     const o = await benchNatsRestart(cleanup, restartRounds, say);
     await cleanup.runAll();
     say(`(m) soak: ${soakOpts.rate} alerts/s for ${soakOpts.seconds} s plus a replay…`);
-    const m = await benchWebhook(cleanup, soakOpts, say);
+    const m = await benchSoak(cleanup, soakOpts, say);
     const machine = machineInfo(p, loadBefore);
     const extras = { cpuB: p.cpuB, peakRssMiB: { a: p.peakA, b: p.peakB, ef: peakEF, c: maxRssMiB() } };
     process.stdout.write(report(machine, p, c, extras, { g, floodBase, relay }));
@@ -362,7 +364,7 @@ async function main(): Promise<void> {
     process.stdout.write(table(webhookRows(w, fmt)) + '\n');
     process.stdout.write(table(supervisorRows(k, fmt, pct)) + '\n');
     process.stdout.write(table(natsRestartRows(o, fmt)) + '\n');
-    process.stdout.write(table(soakRows(m, soakOpts.replay, fmt)) + '\n');
+    process.stdout.write(table(soakRows(m, fmt)) + '\n');
     const partitionRows = Number(process.env.BENCH_PARTITION_ROWS ?? 3000);
     if (partitionRows > 0) {
       const j = await benchPartitions(cleanup, partitionRows, say);

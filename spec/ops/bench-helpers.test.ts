@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { Position } from '../../actors/execution/position.ts';
 import { rfc3339ToMs } from '../../ops/bench/bench-observer.ts';
 import { GATEWAY_BENCH_T0, LANES, tradeOf } from '../../ops/bench/gateway-bench-data.ts';
-import { trendPerMinute } from '../../ops/bench/bench-webhook.ts';
+import { bandAroundMedian, gcByKind, metric, trendPerMinute } from '../../ops/bench/bench-soak.ts';
 
 const s = suite('benchmark helpers');
 
@@ -59,6 +59,33 @@ s('the soak trend is MiB per minute of the least-squares line: a climb shows, a 
   assert.is(trendPerMinute([[0, 130], [30, 100]]), -60);
   assert.ok(Number.isNaN(trendPerMinute([[5, 1]])), 'one point has no trend');
   assert.ok(Number.isNaN(trendPerMinute([[5, 1], [5, 2]])), 'two points at one time have none either');
+});
+
+s('the soak band is the farthest sample from the median, as a share of it', () => {
+  // sorted 90, 100, 110, 130: median is the upper middle, 110; farthest 130 (20 above) → 20/110
+  const { median, band } = bandAroundMedian([110, 90, 130, 100]);
+  assert.is(median, 110);
+  assert.is(band, 20 / 110);
+  // below the median farther than above: 50 below 100 → 0.5
+  assert.is(bandAroundMedian([50, 100, 101]).band, 0.5);
+  assert.ok(Number.isNaN(bandAroundMedian([]).band), 'no samples, no band');
+});
+
+s('the soak reads the heap and the GC totals by kind from the app\'s Prometheus text', () => {
+  const text = [
+    '# HELP nodejs_heap_size_used_bytes Process heap size used from Node.js in bytes.',
+    '# TYPE nodejs_heap_size_used_bytes gauge',
+    'nodejs_heap_size_used_bytes 104857600',
+    'nodejs_heap_size_used_bytes_x 1',
+    'nodejs_gc_duration_seconds_bucket{le="0.001",kind="minor"} 3',
+    'nodejs_gc_duration_seconds_sum{kind="minor"} 0.25',
+    'nodejs_gc_duration_seconds_count{kind="minor"} 40',
+    'nodejs_gc_duration_seconds_sum{kind="major"} 1.5e-1',
+    'nodejs_gc_duration_seconds_count{kind="major"} 2',
+  ].join('\n');
+  assert.is(metric(text, 'nodejs_heap_size_used_bytes'), 100 * 2 ** 20);
+  assert.is(metric(text, 'nodejs_heap_size_total_bytes'), undefined);
+  assert.equal(gcByKind(text), { minor: { count: 40, seconds: 0.25 }, major: { count: 2, seconds: 0.15 } });
 });
 
 s.run();
