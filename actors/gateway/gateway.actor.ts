@@ -143,6 +143,8 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     // crash before the checkpoint (the batch is redelivered and every call re-run)
     async aroundEffects(fn) {
       const broker = await deps.broker();
+      // a new incarnation's broker is where the store says (the book it keeps in memory included)
+      if (!caughtUp) await broker.resync?.();
       return broker.batch === undefined ? fn() : broker.batch(fn);
     },
     async effect(outputs) {
