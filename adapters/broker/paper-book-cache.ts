@@ -8,8 +8,9 @@
  * the store on first use (per symbol, per entry, from a reader's cursor) and kept up to date by the
  * broker's own writes, which go to the store as before; `clear()` forgets all of it, and the broker
  * clears it whenever it reloads its state (a failed call or batch, a new gateway incarnation), so
- * after a rollback nothing uncommitted is served.
+ * after a rollback nothing uncommitted is served. The stored bars it read: {@link StoredBarsCache}.
  */
+import { type Bar, type Timeframe, timeframeMs } from '../../actors/domain/messages.ts';
 import type { BrokerFill } from './broker.ts';
 import type { PaperBrokerStore, PaperOrderRecord } from './paper-store.ts';
 
@@ -106,5 +107,35 @@ export class PaperBookCache {
     const page = await store.fillsAfter(after, limit);
     if (writes === this.#fillWrites && page.length < limit) this.#fills = { from: after, list: page.map((f) => structuredClone(f)) };
     return page;
+  }
+}
+
+/** How far past the bar asked for a store read of bars reaches, in bars of the series. */
+export const BARS_AHEAD = 256;
+
+type StoredBars = (symbol: string, timeframe: Timeframe, fromOpenTime: number, toOpenTime: number) => Promise<Bar[]>;
+
+/**
+ * The stored bars the paper broker read, per series: a batch's advances and catch-ups on one series
+ * are answered by one read (reaching {@link BARS_AHEAD} bars past the one asked for).
+ * POLICY: bars are never changed once stored (insert-only), and once a bar of a series is visible
+ * every earlier one is too (the broker's advance relies on the same): a read that returned bars
+ * up to open time `hi` holds EVERY stored bar of the series from its start to `hi`. A range
+ * reaching past `hi` (a bar not visible at the read) is read from the store again.
+ */
+export class StoredBarsCache {
+  readonly #series = new Map<string, { lo: number; hi: number; bars: Bar[] }>();
+
+  clear(): void {
+    this.#series.clear();
+  }
+
+  async read(storedBars: StoredBars, symbol: string, timeframe: Timeframe, from: number, to: number): Promise<Bar[]> {
+    const key = `${symbol}:${timeframe}`;
+    const c = this.#series.get(key);
+    if (c !== undefined && c.lo <= from && to <= c.hi) return c.bars.filter((b) => b.openTime >= from && b.openTime <= to);
+    const bars = await storedBars(symbol, timeframe, from, to + BARS_AHEAD * timeframeMs(timeframe));
+    if (bars.length > 0) this.#series.set(key, { lo: from, hi: bars.at(-1)!.openTime, bars });
+    return bars.filter((b) => b.openTime <= to);
   }
 }

@@ -22,8 +22,8 @@
  *
  * - `advanceTo(symbol, timeframe, openTime)` applies the stored bars of a series up to a bar:
  *   how the execution gateway moves it, in the order of the events it decides on.
- * - Its working orders, entries and fills are kept in memory (paper-book-cache.ts): written to
- *   the store, never read back per call.
+ * - Its working orders, entries, fills and the bars it read are kept in memory
+ *   (paper-book-cache.ts): written to the store, never read back per call.
  * Calls are serialised: a bar and a placement never interleave.
  */
 import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
@@ -37,7 +37,7 @@ import type { Broker, BrokerFill, CancelResult, OrderRejection, OrderRequest, Or
 import type { NewFill, PaperBrokerStore, PaperOrderRecord } from './paper-store.ts';
 import { decodeVerdicts, encodeVerdicts, type SavedState, type Verdict, VERDICTS } from './verdict-runs.ts';
 import { checkPaperOrder } from './paper-order-check.ts';
-import { PaperBookCache } from './paper-book-cache.ts';
+import { PaperBookCache, StoredBarsCache } from './paper-book-cache.ts';
 
 export interface PaperBrokerOptions {
   store: PaperBrokerStore;
@@ -84,6 +84,7 @@ export class PaperBroker implements Broker {
   #queue: Promise<unknown> = Promise.resolve();
   /** its working orders, entries and fills in memory (the only writer of its book): paper-book-cache.ts */
   readonly #cache = new PaperBookCache();
+  readonly #barCache = new StoredBarsCache();
   /**
    * Symbols known to have no working order and no open bracket: `advanceTo` leaves their bars
    * for later (read in one query when there is something to fill or exit), see advanceTo.
@@ -100,7 +101,8 @@ export class PaperBroker implements Broker {
     this.#cost = opts.costModel;
     this.#clock = opts.clock;
     this.#liquidity = new LiquidityTracker(opts.liquidity ?? DEFAULT_LIQUIDITY);
-    this.#storedBars = opts.storedBars;
+    const stored = opts.storedBars; // read through the cache of the bars read (paper-book-cache.ts)
+    this.#storedBars = stored && ((symbol, tf, from, to) => this.#barCache.read(stored, symbol, tf, from, to));
   }
 
   /** A paper broker on `store`, resuming the state a previous process saved there. */
@@ -112,6 +114,7 @@ export class PaperBroker implements Broker {
 
   async #load(): Promise<void> {
     this.#cache.clear();
+    this.#barCache.clear();
     const saved = (await this.#store.loadState()) as SavedState | undefined;
     this.#liquidity = saved === undefined || saved === null ? new LiquidityTracker({ ...this.#liquidity.params }) : LiquidityTracker.restore(saved.liquidity);
     this.#lastBar = { ...(saved?.lastBar ?? {}) };
@@ -194,9 +197,7 @@ export class PaperBroker implements Broker {
     }
   }
 
-  /**
-   * Reloads the broker from its store (a new gateway incarnation does this: what a restarted
-   * process would find, even if another process held the book meanwhile). */
+  /** Reloads the broker from its store: what a restarted process would find (a new gateway incarnation). */
   async resync(): Promise<void> {
     await this.#queue;
     this.#stale = true;
@@ -450,9 +451,7 @@ export class PaperBroker implements Broker {
 
   /** Inserts a working order; the cache takes it when the store did. */
   async #insert(o: PaperOrderRecord): Promise<boolean> {
-    const inserted = await this.#book.insertOrder(o);
-    if (inserted) this.#cache.inserted(o);
-    return inserted;
+    return (await this.#book.insertOrder(o)) && (this.#cache.inserted(o), true);
   }
 
   /** Records a fill (see PaperBrokerStore.recordFill); the order leaves the cached working list either way. */
