@@ -197,8 +197,9 @@ export class PaperBroker implements Broker {
     }
   }
 
-  /** Reloads the broker from its store: what a restarted process would find (a new gateway incarnation). */
+  /** With `transaction`: reloads from the store, as a restarted process would (a new gateway incarnation). */
   async resync(): Promise<void> {
+    if (this.#transaction === undefined) return; // a memory book (a backtest's keeps no state): nothing to reload
     await this.#queue;
     this.#stale = true;
     await this.#reloadIfStale();
@@ -450,9 +451,7 @@ export class PaperBroker implements Broker {
   }
 
   /** Inserts a working order; the cache takes it when the store did. */
-  async #insert(o: PaperOrderRecord): Promise<boolean> {
-    return (await this.#book.insertOrder(o)) && (this.#cache.inserted(o), true);
-  }
+  #insert = async (o: PaperOrderRecord): Promise<boolean> => (await this.#book.insertOrder(o)) && (this.#cache.inserted(o), true);
 
   /** Records a fill (see PaperBrokerStore.recordFill); the order leaves the cached working list either way. */
   async #recordFill(id: string, fill: NewFill, state: SavedState | undefined): Promise<BrokerFill | undefined> {

@@ -143,4 +143,15 @@ s('a failed batch reloads what the broker keeps in memory (working orders, fills
   assert.equal(stored, [{ client_order_id: ORDER.clientOrderId, status: 'filled' }, { client_order_id: ORDER.bracket!.exitClientOrderId, status: 'filled' }]);
 });
 
+s('resync reloads the book it keeps in memory: an order another broker placed on the same store meanwhile fills at the next bar', async ({ t }) => {
+  const db = t!.database.db;
+  const a = await open(db);
+  await a.batch(() => a.advanceTo('SPY', '1m', BARS[0]!.openTime)); // A knows SPY has no working order
+  const b = await open(db); // another incarnation held the book meanwhile
+  await b.batch(async () => { assert.ok((await b.placeOrder(ORDER)).ok); });
+  await a.resync();
+  await a.batch(() => a.advanceTo('SPY', '1m', BARS[1]!.openTime));
+  assert.equal(await brief(a), [[ORDER.clientOrderId, T0 + MIN, 'entry']]);
+});
+
 s.run();
