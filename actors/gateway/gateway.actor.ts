@@ -13,7 +13,8 @@
  * POLICY: the gateway's rows, positions, audit entries and its processor snapshot (with the gate's
  * and breaker's persisted snapshots) are written in ONE transaction by the stage runner.
  */
-import { appendAudits, insertFill, insertOrder, savePosition, setOrderStatus, type Db } from '../../adapters/db/index.ts';
+import { appendAudits, insertFillRows, saveOrderRows, savePositionRows, type FillRecord, type OrderRecord } from '../../adapters/db/index.ts';
+import type { PositionSnapshot } from '../execution/position.ts';
 import type { Broker, BrokerFill, CancelResult } from '../../adapters/broker/broker.ts';
 import type { Clock } from '../../adapters/time/clock.ts';
 import { FakeoutError } from '../domain/errors.ts';
@@ -143,6 +144,8 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
     // crash before the checkpoint (the batch is redelivered and every call re-run)
     async aroundEffects(fn) {
       const broker = await deps.broker();
+      // a new incarnation's broker is where the store says (the book it keeps in memory included)
+      if (!caughtUp) await broker.resync?.();
       return broker.batch === undefined ? fn() : broker.batch(fn);
     },
     async effect(outputs) {
@@ -201,52 +204,47 @@ export function executionGatewayStage(deps: GatewayStageDeps): StageDefinition<O
       return out;
     },
     toPublish: (outputs) => outputs.flatMap((o): OutboundMessage[] => (o.kind === 'publish' ? [{ subject: o.subject, id: o.id, value: o.value }] : [])),
+    // POLICY: a batch's rows in a few multi-row statements (gateway-rows.repo.ts: each row ends as
+    // the row-by-row writes in output order left it), orders before the fills that reference
+    // them; its audit entries in one append, in output order (one lock, one tail read, one INSERT)
     async persist(tx, outputs) {
-      // consecutive audit entries go in one append (one lock, one tail read, one INSERT)
-      let audits: AuditNote[] = [];
+      const orders: OrderRecord[] = [];
+      const fills: FillRecord[] = [];
+      const positions: PositionSnapshot[] = [];
+      const audits: AuditNote[] = [];
       for (const o of outputs) {
-        if (o.kind === 'audit') { audits.push(o.entry); continue; }
-        if (audits.length > 0) { await appendAudits(tx, audits); audits = []; }
-        await persistOne(tx, o, deps.costModel);
+        if (o.kind === 'audit') audits.push(o.entry);
+        else if (o.kind === 'order') orders.push(orderRecord(o.row, deps.costModel));
+        else if (o.kind === 'fill') fills.push(fillRecord(o));
+        else if (o.kind === 'position') positions.push(o.snapshot);
       }
+      await saveOrderRows(tx, orders);
+      await insertFillRows(tx, fills);
+      await savePositionRows(tx, positions);
       if (audits.length > 0) await appendAudits(tx, audits);
     },
   };
 }
 
-async function persistOne(tx: Db, o: GatewayOutput, cost: Readonly<CostModelParams>): Promise<void> {
-  switch (o.kind) {
-    case 'order': {
-      const r = o.row;
-      const venue = lookupInstrument(r.symbol)?.venue ?? 'crypto';
-      // the estimate before the fill bar is known: half the spread (impact needs its volume)
-      const half = cost.venues[venue].spreadBps / 2;
-      const inserted = await insertOrder(tx, {
-        clientOrderId: r.clientOrderId, signalId: r.signalId, leg: r.leg, symbol: r.symbol, side: r.side, qty: r.qty, status: r.status,
-        decisionPrice: r.decisionPrice, modelled: { halfSpreadBps: half, impactBps: 0, liquidityMultiplier: 1, noiseBps: 0, totalBps: half },
-        config: r.config, createdAt: r.at, updatedAt: r.at, configVersion: r.configVersion ?? null,
-      });
-      if (!inserted) await setOrderStatus(tx, r.clientOrderId, r.status, r.at);
-      return;
-    }
-    case 'fill': {
-      const f = o.fill;
-      await insertFill(tx, {
-        fillId: f.fillId, clientOrderId: f.clientOrderId, signalId: o.order.signalId, leg: f.leg, symbol: f.symbol, side: f.side, qty: f.qty,
-        price: f.price, fees: f.fees, filledAt: f.time, modelledBps: f.modelledBps, realisedBps: f.realisedBps,
-        detail: { barId: f.barId ?? null, exitReason: f.exitReason ?? null, barsHeld: f.barsHeld ?? null, gap: f.gap ?? null },
-        configVersion: o.order.configVersion ?? null,
-      });
-      return;
-    }
-    case 'position':
-      await savePosition(tx, o.snapshot);
-      return;
-    case 'audit': // appended in runs by persist()
-    case 'advance':
-    case 'send':
-    case 'cancel':
-    case 'publish':
-      return;
-  }
+type GatewayRow<K extends GatewayOutput['kind']> = Extract<GatewayOutput, { kind: K }>;
+
+function orderRecord(r: GatewayRow<'order'>['row'], cost: Readonly<CostModelParams>): OrderRecord {
+  const venue = lookupInstrument(r.symbol)?.venue ?? 'crypto';
+  // the estimate before the fill bar is known: half the spread (impact needs its volume)
+  const half = cost.venues[venue].spreadBps / 2;
+  return {
+    clientOrderId: r.clientOrderId, signalId: r.signalId, leg: r.leg, symbol: r.symbol, side: r.side, qty: r.qty, status: r.status,
+    decisionPrice: r.decisionPrice, modelled: { halfSpreadBps: half, impactBps: 0, liquidityMultiplier: 1, noiseBps: 0, totalBps: half },
+    config: r.config, createdAt: r.at, updatedAt: r.at, configVersion: r.configVersion ?? null,
+  };
+}
+
+function fillRecord(o: GatewayRow<'fill'>): FillRecord {
+  const f = o.fill;
+  return {
+    fillId: f.fillId, clientOrderId: f.clientOrderId, signalId: o.order.signalId, leg: f.leg, symbol: f.symbol, side: f.side, qty: f.qty,
+    price: f.price, fees: f.fees, filledAt: f.time, modelledBps: f.modelledBps, realisedBps: f.realisedBps,
+    detail: { barId: f.barId ?? null, exitReason: f.exitReason ?? null, barsHeld: f.barsHeld ?? null, gap: f.gap ?? null },
+    configVersion: o.order.configVersion ?? null,
+  };
 }

@@ -137,6 +137,8 @@ export interface Broker {
    * transactional book commits their writes together when `fn` returns, and none if it throws.
    */
   batch?<T>(fn: () => Promise<T>): Promise<T>;
+  /** A venue that keeps its book in memory: reload it from its store (a new gateway incarnation). */
+  resync?(): Promise<void>;
 }
 
 /** A rejection as a registry error, for callers that must throw. */

@@ -22,18 +22,22 @@
  *
  * - `advanceTo(symbol, timeframe, openTime)` applies the stored bars of a series up to a bar:
  *   how the execution gateway moves it, in the order of the events it decides on.
- *
+ * - Its working orders, entries, fills and the bars it read are kept in memory
+ *   (paper-book-cache.ts): written to the store, never read back per call.
  * Calls are serialised: a bar and a placement never interleave.
  */
 import type { Bar, Timeframe } from '../../actors/domain/messages.ts';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 import { Position, type PositionSnapshot } from '../../actors/execution/position.ts';
 import { type CostModelParams, quoteMarketFill, realisedSlippageBps } from '../../actors/execution/cost-model.ts';
-import { DEFAULT_LIQUIDITY, type LiquidityParams, type LiquiditySnapshot, LiquidityTracker } from '../../actors/execution/liquidity.ts';
+import { DEFAULT_LIQUIDITY, type LiquidityParams, LiquidityTracker } from '../../actors/execution/liquidity.ts';
 import type { Clock } from '../time/clock.ts';
 import { tradingSessions } from '../time/sessions.ts';
 import type { Broker, BrokerFill, CancelResult, OrderRejection, OrderRequest, OrderState, PlaceResult } from './broker.ts';
 import type { NewFill, PaperBrokerStore, PaperOrderRecord } from './paper-store.ts';
+import { decodeVerdicts, encodeVerdicts, type SavedState, type Verdict, VERDICTS } from './verdict-runs.ts';
+import { checkPaperOrder } from './paper-order-check.ts';
+import { PaperBookCache, StoredBarsCache } from './paper-book-cache.ts';
 
 export interface PaperBrokerOptions {
   store: PaperBrokerStore;
@@ -50,32 +54,13 @@ export interface PaperBrokerOptions {
   transaction?: <T>(fn: (store: PaperBrokerStore) => Promise<T>) => Promise<T>;
 }
 
-import { decodeVerdicts, encodeVerdicts, type Verdict, type VerdictRun } from './verdict-runs.ts';
-import { checkPaperOrder } from './paper-order-check.ts';
-
-interface SavedState {
-  version: 1;
-  liquidity: LiquiditySnapshot;
-  /** `<symbol>:<timeframe>` → open time of the last bar applied, so a redelivered bar counts once */
-  lastBar: Record<string, number>;
-  /** open brackets: entry client order id → its position */
-  brackets?: Record<string, PositionSnapshot>;
-  /** `<symbol>:<timeframe>` → the last VERDICTS bars' liquidity verdicts, by open time (for the catch-up) */
-  verdicts?: Record<string, [number, Verdict][]>;
-  /** the same verdicts as runs (verdict-runs.ts): what is written now; `verdicts` is still read */
-  verdictRuns?: Record<string, VerdictRun[]>;
-}
-
-const VERDICTS = 120;
-
 const FILLS_PAGE = 1000;
 /** how long advanceTo waits for a marked bar to be committed by the bar-builder */
 const BAR_WAIT_MS = 30_000;
 
-/** What one `onBars` reads once and reuses: working orders per symbol, entry orders by id. */
+/** The symbols one `onBars` touched, with their working orders (the cached lists). */
 interface BatchReads {
   working: Map<string, PaperOrderRecord[]>;
-  entries: Map<string, PaperOrderRecord | undefined>;
 }
 
 export class PaperBroker implements Broker {
@@ -97,6 +82,9 @@ export class PaperBroker implements Broker {
   #verdicts: Record<string, [number, Verdict][]> = {};
   readonly #storedBars: PaperBrokerOptions['storedBars'];
   #queue: Promise<unknown> = Promise.resolve();
+  /** its working orders, entries and fills in memory (the only writer of its book): paper-book-cache.ts */
+  readonly #cache = new PaperBookCache();
+  readonly #barCache = new StoredBarsCache();
   /**
    * Symbols known to have no working order and no open bracket: `advanceTo` leaves their bars
    * for later (read in one query when there is something to fill or exit), see advanceTo.
@@ -113,7 +101,8 @@ export class PaperBroker implements Broker {
     this.#cost = opts.costModel;
     this.#clock = opts.clock;
     this.#liquidity = new LiquidityTracker(opts.liquidity ?? DEFAULT_LIQUIDITY);
-    this.#storedBars = opts.storedBars;
+    const stored = opts.storedBars; // read through the cache of the bars read (paper-book-cache.ts)
+    this.#storedBars = stored && ((symbol, tf, from, to) => this.#barCache.read(stored, symbol, tf, from, to));
   }
 
   /** A paper broker on `store`, resuming the state a previous process saved there. */
@@ -124,6 +113,8 @@ export class PaperBroker implements Broker {
   }
 
   async #load(): Promise<void> {
+    this.#cache.clear();
+    this.#barCache.clear();
     const saved = (await this.#store.loadState()) as SavedState | undefined;
     this.#liquidity = saved === undefined || saved === null ? new LiquidityTracker({ ...this.#liquidity.params }) : LiquidityTracker.restore(saved.liquidity);
     this.#lastBar = { ...(saved?.lastBar ?? {}) };
@@ -198,11 +189,20 @@ export class PaperBroker implements Broker {
       });
     } catch (err) {
       this.#stale = true;
+      this.#cache.clear(); // nothing the failed call wrote is served, even if the reload fails
       this.#deferred.clear();
       for (const [k, v] of deferred) this.#deferred.set(k, v);
       await this.#reloadIfStale().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** With `transaction`: reloads from the store, as a restarted process would (a new gateway incarnation). */
+  async resync(): Promise<void> {
+    if (this.#transaction === undefined) return; // a memory book (a backtest's keeps no state): nothing to reload
+    await this.#queue;
+    this.#stale = true;
+    await this.#reloadIfStale();
   }
 
   async #reloadIfStale(): Promise<void> {
@@ -227,16 +227,9 @@ export class PaperBroker implements Broker {
       await this.#applyDeferred(req.symbol);
       const decided = req.hints?.decisionTime;
       const placedAt = typeof decided === 'number' && Number.isFinite(decided) ? decided : this.#clock.now();
-      const inserted = await this.#book.insertOrder({
-        clientOrderId: req.clientOrderId,
-        symbol: req.symbol,
-        venue: instrument.venue,
-        side: req.side,
-        qty: req.qty,
-        status: 'working',
-        placedAt,
-        hints: { ...req.hints, ...(req.bracket === undefined ? {} : { bracket: { ...req.bracket } }) },
-        fill: null,
+      const inserted = await this.#insert({
+        clientOrderId: req.clientOrderId, symbol: req.symbol, venue: instrument.venue, side: req.side, qty: req.qty, status: 'working', placedAt,
+        hints: { ...req.hints, ...(req.bracket === undefined ? {} : { bracket: { ...req.bracket } }) }, fill: null,
       });
       if (!inserted) {
         // A process killed between accepting the order and finishing its catch-up left it working
@@ -256,7 +249,9 @@ export class PaperBroker implements Broker {
 
   cancelOrder(clientOrderId: string): Promise<CancelResult> {
     return this.#serial(async () => {
-      if (await this.#book.cancel(clientOrderId)) return { ok: true };
+      const cancelled = await this.#book.cancel(clientOrderId);
+      this.#cache.settled(clientOrderId); // cancelled now, or not working
+      if (cancelled) return { ok: true };
       const o = await this.#book.getOrder(clientOrderId);
       return o === undefined ? { ok: false, reason: 'unknown_order' } : { ok: false, reason: 'not_cancellable', status: o.status };
     });
@@ -270,8 +265,9 @@ export class PaperBroker implements Broker {
 
   async fills(sinceCursor?: string): Promise<{ fills: BrokerFill[]; cursor: string | undefined }> {
     const after = sinceCursor === undefined ? 0 : Number(sinceCursor);
-    // inside a batch, its transaction: the fills of its calls are not committed yet
-    const fills = await (this.#batchStore ?? this.#store).fillsAfter(Number.isFinite(after) ? after : 0, FILLS_PAGE);
+    // inside a batch, its transaction: the fills of its calls are not committed yet. From memory
+    // once a store read answered every fill after the cursor (paper-book-cache.ts)
+    const fills = await this.#cache.fillsAfter(Number.isFinite(after) ? after : 0, FILLS_PAGE, this.#batchStore ?? this.#store);
     return { fills, cursor: fills.length > 0 ? fills[fills.length - 1]!.cursor : sinceCursor };
   }
 
@@ -338,7 +334,7 @@ export class PaperBroker implements Broker {
   async #applyDeferred(symbol: string): Promise<void> {
     const waiting = [...this.#deferred].filter(([, d]) => d.symbol === symbol);
     if (waiting.length === 0 || this.#storedBars === undefined) return;
-    const batch: BatchReads = { working: new Map(), entries: new Map() };
+    const batch: BatchReads = { working: new Map() };
     for (const [key, d] of waiting) {
       this.#deferred.delete(key);
       for (const bar of await this.#barsUpTo(d.symbol, d.timeframe, d.openTime)) await this.#applyBar(bar, batch);
@@ -355,7 +351,7 @@ export class PaperBroker implements Broker {
   onBars(bars: readonly Bar[]): Promise<BrokerFill[]> {
     return this.#serial(async () => {
       const filled: BrokerFill[] = [];
-      const batch: BatchReads = { working: new Map(), entries: new Map() };
+      const batch: BatchReads = { working: new Map() };
       for (const bar of bars) filled.push(...(await this.#applyBar(bar, batch)));
       await this.#save();
       for (const [symbol, working] of batch.working) {
@@ -370,17 +366,16 @@ export class PaperBroker implements Broker {
     const fresh = this.#lastBar[key] === undefined || bar.openTime > this.#lastBar[key];
     const verdict = (fresh ? undefined : this.#recordedVerdict(key, bar.openTime)) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
     const filled: BrokerFill[] = [];
-    // Working orders are read once per symbol per batch: nothing else runs while onBars does
-    // (#serial), so the list changes only by the fills made here, which leave it at once.
-    let working = batch.working.get(bar.symbol);
-    if (working === undefined) batch.working.set(bar.symbol, (working = await this.#book.workingOrders(bar.symbol)));
+    // Working orders from memory (read once from the store): nothing else runs while onBars does
+    // (#serial), and the fills made here take them out of the list at once (#fillOn).
+    const working = await this.#cache.working(bar.symbol, this.#book);
+    batch.working.set(bar.symbol, working);
     for (const o of [...working]) {
       if (!this.#fills(o, bar)) continue;
       const f = await this.#fillOn(o, bar, verdict);
-      working.splice(working.indexOf(o), 1); // filled now, or (not stored) no longer working
       if (f !== undefined) filled.push(f);
     }
-    filled.push(...(await this.#exitsOn(bar, verdict, undefined, batch.entries)));
+    filled.push(...(await this.#exitsOn(bar, verdict)));
     if (fresh) {
       this.#liquidity.update(bar);
       this.#lastBar[key] = bar.openTime;
@@ -416,10 +411,10 @@ export class PaperBroker implements Broker {
     const key = `${req.symbol}:${tf}`;
     for (const bar of await this.#storedBars(req.symbol, tf, placedAt, last)) {
       const verdict = this.#recordedVerdict(key, bar.openTime) ?? this.#liquidity.isLowLiquidity(bar, tradingSessions(bar.openTime));
-      const o = await this.#book.getOrder(req.clientOrderId);
-      if (o?.status === 'working') await this.#fillOn(o, bar, verdict);
+      const o = await this.#cache.workingOrder(req.symbol, req.clientOrderId, this.#book);
+      if (o !== undefined) await this.#fillOn(o, bar, verdict);
       await this.#exitsOn(bar, verdict, req.clientOrderId);
-      if (this.#brackets[req.clientOrderId] === undefined && o?.status !== 'working') break;
+      if (this.#brackets[req.clientOrderId] === undefined && o === undefined) break;
     }
     await this.#save();
   }
@@ -449,22 +444,29 @@ export class PaperBroker implements Broker {
       : undefined;
     // POLICY: the fill and the bracket it opens are stored together. Saved apart, a process
     // killed between the two had a filled order whose position no later bar could ever exit.
-    const stored = await this.#book.recordFill(o.clientOrderId, fill, this.#inCall() ? undefined : this.#state(bracket === undefined ? this.#brackets : { ...this.#brackets, [o.clientOrderId]: bracket }));
+    const stored = await this.#recordFill(o.clientOrderId, fill, this.#inCall() ? undefined : this.#state(bracket === undefined ? this.#brackets : { ...this.#brackets, [o.clientOrderId]: bracket }));
     this.#dirty = true;
     if (stored !== undefined && bracket !== undefined) this.#brackets[o.clientOrderId] = bracket;
     return stored;
   }
 
-  /**
-   * Runs the open brackets of the bar's symbol (or only `only`) on it; returns the exit fills.
-   * `entries` caches the entry orders read (what the bracket needs of them never changes).
-   */
-  async #exitsOn(bar: Bar, verdict: Verdict, only?: string, entries = new Map<string, PaperOrderRecord | undefined>()): Promise<BrokerFill[]> {
+  /** Inserts a working order; the cache takes it when the store did. */
+  #insert = async (o: PaperOrderRecord): Promise<boolean> => (await this.#book.insertOrder(o)) && (this.#cache.inserted(o), true);
+
+  /** Records a fill (see PaperBrokerStore.recordFill); the order leaves the cached working list either way. */
+  async #recordFill(id: string, fill: NewFill, state: SavedState | undefined): Promise<BrokerFill | undefined> {
+    const stored = await this.#book.recordFill(id, fill, state);
+    this.#cache.settled(id);
+    if (stored !== undefined) this.#cache.filled(stored);
+    return stored;
+  }
+
+  /** Runs the open brackets of the bar's symbol (or only `only`) on it; returns the exit fills. */
+  async #exitsOn(bar: Bar, verdict: Verdict, only?: string): Promise<BrokerFill[]> {
     const out: BrokerFill[] = [];
     for (const [entryId, snap] of Object.entries(this.#brackets)) {
       if (snap.spec.symbol !== bar.symbol || (only !== undefined && entryId !== only)) continue;
-      if (!entries.has(entryId)) entries.set(entryId, await this.#book.getOrder(entryId));
-      const entry = entries.get(entryId);
+      const entry = await this.#cache.entry(entryId, this.#book);
       const b = entry?.hints.bracket;
       if (entry === undefined || b === undefined) continue;
       const position = Position.restore(snap);
@@ -478,12 +480,13 @@ export class PaperBroker implements Broker {
       this.#brackets[entryId] = position.snapshot();
       if (trade === null || modelled === undefined) continue;
       delete this.#brackets[entryId];
+      this.#cache.forgetEntry(entryId);
       const side = entry.side === 'buy' ? 'sell' : 'buy';
       const ref = modelled.basePrice;
-      await this.#book.insertOrder({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
+      await this.#insert({ clientOrderId: b.exitClientOrderId, symbol: entry.symbol, venue: entry.venue, side, qty: entry.qty, status: 'working', placedAt: bar.openTime, hints: { ...entry.hints, bracket: undefined, referencePrice: ref }, fill: null });
       // the exit fill with the state that no longer holds its bracket (as the entry's)
       this.#dirty = true;
-      const stored = await this.#book.recordFill(b.exitClientOrderId, {
+      const stored = await this.#recordFill(b.exitClientOrderId, {
         fillId: `${b.exitClientOrderId}:fill`, clientOrderId: b.exitClientOrderId, symbol: entry.symbol, side, qty: entry.qty, price: modelled.price, fees: modelled.fees,
         time: trade.exitTime, barId: bar.id, modelled: modelled.slippage, lowLiquidity: [...verdict.reasons], referencePrice: ref,
         realisedBps: realisedSlippageBps(side, ref, modelled.price), exit: { reason: trade.reason, barsHeld: trade.barsHeld, gap: trade.gap, entryClientOrderId: entryId },

@@ -12,6 +12,7 @@ export * from './checkpoints.repo.ts';
 export * from './ingest-progress.repo.ts';
 export * from './orders.repo.ts';
 export * from './positions.repo.ts';
+export * from './gateway-rows.repo.ts';
 export * from './broker-orders.repo.ts';
 export { inTransaction } from './transaction.ts';
 export * from './users.repo.ts';

@@ -18,14 +18,17 @@ const bars: Bar[] = Array.from({ length: 10 }, (_, i) => {
   return { id: `SPY:1m:${openTime}`, symbol: 'SPY', timeframe: '1m', openTime, closeTime: openTime + MIN, open, high: open + 0.2, low: open - 0.2, close: open + 0.1, volume: 10_000, count: 1 };
 });
 
-function counting() {
+/** `visible.upTo`: the newest bar stored yet (as live: a bar is stored when it closes); every bar by default. */
+function counting(visible = { upTo: bars.length - 1 }) {
   const calls: [number, number][] = [];
   const storedBars = async (symbol: string, timeframe: string, from: number, to: number) => {
     calls.push([from, to]);
-    return bars.filter((b) => b.symbol === symbol && b.timeframe === timeframe && b.openTime >= from && b.openTime <= to);
+    return bars.filter((b, i) => i <= visible.upTo && b.symbol === symbol && b.timeframe === timeframe && b.openTime >= from && b.openTime <= to);
   };
   return { calls, storedBars };
 }
+/** a read reaches BARS_AHEAD (256) bars past the bar asked for (paper-book-cache.ts) */
+const AHEAD = 256 * MIN;
 
 const order = (decisionTime: number) => ({
   clientOrderId: 'SPY:1m:sig:entry', symbol: 'SPY', side: 'buy' as const, qty: 100, type: 'market' as const,
@@ -35,16 +38,21 @@ const order = (decisionTime: number) => ({
 const s = suite('paper broker advanceTo');
 
 s('an idle symbol is read once, then its bars wait; a placement brings them in first, the order fills at the first bar after it', async () => {
-  const { calls, storedBars } = counting();
+  const visible = { upTo: 0 };
+  const { calls, storedBars } = counting(visible);
   const store = new MemoryPaperBrokerStore();
   const broker = await PaperBroker.open({ store, costModel, clock: { now: () => T0 }, storedBars });
-  for (let i = 0; i <= 4; i++) assert.equal(await broker.advanceTo('SPY', '1m', bars[i]!.openTime), []);
-  assert.equal(calls, [[0, T0]], 'only the first advance read bars: nothing works on SPY after it');
+  for (let i = 0; i <= 4; i++) {
+    visible.upTo = i;
+    assert.equal(await broker.advanceTo('SPY', '1m', bars[i]!.openTime), []);
+  }
+  assert.equal(calls, [[0, T0 + AHEAD]], 'only the first advance read bars: nothing works on SPY after it');
   // decided at bar 5's open: bar 5 is the fill bar (its open at or after the decision)
   assert.ok((await broker.placeOrder(order(bars[5]!.openTime))).ok);
+  visible.upTo = 6;
   const fills = await broker.advanceTo('SPY', '1m', bars[6]!.openTime);
   // the placement first applies the bars left for later (1..4), the next advance the rest (5, 6)
-  assert.equal(calls.slice(1), [[T0 + 1, bars[4]!.openTime], [bars[4]!.openTime + 1, bars[6]!.openTime]], 'each bar read once, in order');
+  assert.equal(calls.slice(1), [[T0 + 1, bars[4]!.openTime + AHEAD], [bars[4]!.openTime + 1, bars[6]!.openTime + AHEAD]], 'each bar read once, in order');
   assert.is(fills.length, 1);
   const f = fills[0]!;
   assert.is(f.time, bars[5]!.openTime);

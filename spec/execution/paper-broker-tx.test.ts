@@ -109,4 +109,49 @@ s('a batch commits its calls together; a batch that failed stores none of them, 
   assert.equal((await state(db))?.lastBar, { 'SPY:1m': T0 + 2 * MIN });
 });
 
+s('a failed batch reloads what the broker keeps in memory (working orders, fills) from Postgres: no rolled-back fill is served, and the re-run fills the order again', async ({ t }) => {
+  const db = t!.database.db;
+  const fail = { exitOnce: false };
+  const b = await open(db, fail);
+  // batch 1 commits the placement (bar 0, applied before it, fills nothing)
+  await b.batch(async () => {
+    await b.advanceTo('SPY', '1m', BARS[0]!.openTime);
+    assert.ok((await b.placeOrder(ORDER)).ok);
+  });
+  assert.equal(await brief(b), [], 'no fill yet (read from the store once; then kept in memory)');
+  // batch 2: bar 1 fills the entry (taking it out of the working orders in memory), bar 2's exit insert fails
+  fail.exitOnce = true;
+  try {
+    await b.batch(async () => {
+      await b.advanceTo('SPY', '1m', BARS[1]!.openTime);
+      assert.equal(await brief(b), [[ORDER.clientOrderId, T0 + MIN, 'entry']], 'inside the batch: its own fill');
+      await b.advanceTo('SPY', '1m', BARS[2]!.openTime);
+    });
+    assert.unreachable('the batch should have failed');
+  } catch (err) {
+    assert.is((err as Error).message, 'boom');
+  }
+  assert.equal(await brief(b), [], 'the rolled-back entry fill is not served from memory');
+  assert.is((await b.orderStatus(ORDER.clientOrderId))?.status, 'working');
+  // the redelivered batch: the order is working again in memory too, so bar 1 fills it and bar 2 exits
+  await b.batch(async () => {
+    await b.advanceTo('SPY', '1m', BARS[1]!.openTime);
+    await b.advanceTo('SPY', '1m', BARS[2]!.openTime);
+  });
+  assert.equal(await brief(b), [[ORDER.clientOrderId, T0 + MIN, 'entry'], [ORDER.bracket!.exitClientOrderId, T0 + 3 * MIN, 'target']]);
+  const stored = await db.selectFrom('broker_orders').select(['client_order_id', 'status']).orderBy('client_order_id').execute();
+  assert.equal(stored, [{ client_order_id: ORDER.clientOrderId, status: 'filled' }, { client_order_id: ORDER.bracket!.exitClientOrderId, status: 'filled' }]);
+});
+
+s('resync reloads the book it keeps in memory: an order another broker placed on the same store meanwhile fills at the next bar', async ({ t }) => {
+  const db = t!.database.db;
+  const a = await open(db);
+  await a.batch(() => a.advanceTo('SPY', '1m', BARS[0]!.openTime)); // A knows SPY has no working order
+  const b = await open(db); // another incarnation held the book meanwhile
+  await b.batch(async () => { assert.ok((await b.placeOrder(ORDER)).ok); });
+  await a.resync();
+  await a.batch(() => a.advanceTo('SPY', '1m', BARS[1]!.openTime));
+  assert.equal(await brief(a), [[ORDER.clientOrderId, T0 + MIN, 'entry']]);
+});
+
 s.run();
