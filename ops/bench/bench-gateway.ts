@@ -69,7 +69,9 @@ async function breakerAudit(store: App['database']['db']): Promise<string> {
   const trips = rows.length === 0 ? 'none' : rows.map((r) => `${r.action} ${JSON.stringify(r.details)}`).join('; ');
   const positions = await store.selectFrom('positions').select(['id', 'symbol', 'direction', 'status', 'opened_at', 'closed_at', 'r']).orderBy('opened_at').execute();
   const losers = positions.filter((p) => (p.r ?? 0) < 0).slice(0, 5);
-  return `${trips}; positions ${positions.length}, losing ${positions.filter((p) => (p.r ?? 0) < 0).length}, first losers ${JSON.stringify(losers)}`;
+  const failed = await store.selectFrom('audit_log').select(['subject', 'details']).where('action', '=', 'order.failed').orderBy('seq').execute();
+  const refusals = failed.length === 0 ? 'none' : `${failed.length}, first ${JSON.stringify(failed.slice(0, 5))}`;
+  return `${trips}; broker refusals ${refusals}; positions ${positions.length}, losing ${positions.filter((p) => (p.r ?? 0) < 0).length}, first losers ${JSON.stringify(losers)}`;
 }
 
 /** Runs (e) with `signals` signals and (f) with `orders` orders (rounded up to whole rounds of the four lanes). */

@@ -42,6 +42,20 @@ s('FX is sized in steps of 1000 units, and float dust does not cost a step', () 
   assert.is(floorToStep(0.3, 0.0001), 0.3); // 0.3 / 0.0001 = 2999.9999999999995 in floats
 });
 
+s('a quantity already on its step stays there, however large (the paper broker checks exactly that)', () => {
+  // the five BTC quantities the bench's sizing made and the broker refused: each has four decimals,
+  // so each is a whole number of 0.0001 steps (19,365,774 of them for the first)
+  for (const x of [1936.5774, 2026.1127, 2054.8781, 2202.6141, 2465.9253]) assert.is(floorToStep(x, 0.0001), x);
+  // every step count from 10^7 to 10^7 + 20,000 (1000.0000 … 1002.0000), built from its digits
+  for (let n = 10_000_000; n <= 10_020_000; n++) {
+    const x = Number(`${Math.floor(n / 10_000)}.${String(n % 10_000).padStart(4, '0')}`);
+    if (floorToStep(x, 0.0001) !== x) assert.unreachable(`${x} floored to ${floorToStep(x, 0.0001)}`);
+  }
+  // and still down, not to nearest: 1936.57739 is 0.9 of a step short of 1936.5774
+  assert.is(floorToStep(1936.57739, 0.0001), 1936.5773);
+  assert.is(floorToStep(2465.92539999, 0.0001), 2465.9253);
+});
+
 s('refuses below the per-symbol minimum and accepts exactly at it', () => {
   // equity 1000: budget 5. SPY distance 5 → 1 share (= min 1); distance 6 → 0.83 → 0 shares
   const at = sizePosition({ ...base, equity: 1000, entry: 100, stop: 95 });
