@@ -6,16 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { FakeoutError } from '../../actors/domain/errors.ts';
 
-/**
- * How many bytes the client lets pile up in its outbound buffer before it writes them to the
- * socket at once (nats.js flushes at the end of the microtask queue anyway, or inline at this
- * size; its default is 32 KiB). Each socket write is a syscall that, on loopback, also runs the
- * server's TCP receive path: the socket writes were 11% of a replay's CPU profile with 32 KiB
- * (docs/benchmarks.md, session 22). Larger writes, fewer of them; latency is not affected,
- * since nothing waits for the threshold (the end-of-microtasks flush still sends whatever is there).
- */
-export const NATS_PENDING_LIMIT = 256 * 1024;
-
 export type ConnectNatsOptions = {
   /** one URL or a comma-separated list (`nats://a:4222,nats://b:4222`) */
   servers: string;
@@ -54,9 +44,7 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
       // decorate a failure that rarely comes: a quarter of the pipeline's CPU in a profile of a
       // replay. Failures are still typed and classified; only their async stack is shorter.
       noAsyncTraces: true,
-      // a documented-in-code but untyped option of nats-core (protocol.js: `options.pendingLimit is hidden`)
-      pendingLimit: NATS_PENDING_LIMIT,
-    } as Parameters<typeof connect>[0]);
+    });
   } catch (err) {
     throw new FakeoutError(
       'FAKEOUT_ERR_NATS_CONNECT',
