@@ -20,15 +20,15 @@ export type PublishItem = { subject: string; id: string; value: unknown };
 export type PublishFailure = 'no-stream' | 'timeout' | 'permission' | 'api' | 'closed' | 'unknown';
 
 
+const encoder = new TextEncoder();
+
 /**
- * The UTF-8 bytes of `JSON.stringify(value)`. `Buffer.from` rather than `TextEncoder.encode`:
- * the same bytes, but a body under 4 KiB is a slice of Node's shared pool instead of an
- * ArrayBuffer of its own, one allocation fewer per publish for the garbage collector (the replay
- * publishes every tick; docs/benchmarks.md, session 22).
+ * The UTF-8 bytes of `JSON.stringify(value)` (an empty body for `undefined`). TextEncoder, not
+ * `Buffer.from`: a micro-benchmark had `Buffer.from` about a third cheaper, but in a CPU profile
+ * of the whole replay its publish path cost more, not less (docs/benchmarks.md, session 22).
  */
 export function jsonBytes(value: unknown): Uint8Array {
-  // `?? ''`: nothing to encode (undefined) is an empty body, as TextEncoder gave
-  return Buffer.from(JSON.stringify(value) ?? '', 'utf8');
+  return encoder.encode(JSON.stringify(value));
 }
 
 /**
