@@ -142,13 +142,21 @@ function pushRow(cols: RawColumns, seq: number, envelope: RawEnvelope, link: Cha
  * One INSERT for the whole batch: each column is one array parameter and `unnest` zips them
  * back into rows, so the statement has 11 parameters however many rows (a VALUES list has 11
  * per row: slow to build and to plan, and capped at 65 535 parameters). Returns the rows inserted.
+ *
+ * The envelopes go as one JSON array text (`jsonb_array_elements`), not as a `jsonb[]`: the pg
+ * driver writes an array parameter as an array literal, escaping every `"` and `\` of every
+ * element, and the envelope is mostly quotes (1.3% of a replay's CPU profile, docs/benchmarks.md
+ * session 22). `ROWS FROM` zips the functions' rows by position, as the many-argument `unnest`
+ * does; the JSON text is each envelope's `JSON.stringify`, joined, so the stored jsonb is the same.
  */
 async function insertColumns(trx: Db, c: RawColumns): Promise<bigint> {
+  const envelopes = `[${c.envelope.join(',')}]`;
   const res = await sql`
     INSERT INTO raw_events (seq, id, source, symbol, kind, event_ts, received_at, envelope, content_sha256, prev_sha256, row_sha256)
-    SELECT * FROM unnest(${c.seq}::bigint[], ${c.id}::text[], ${c.source}::text[], ${c.symbol}::text[], ${c.kind}::text[],
-                         ${c.event_ts}::bigint[], ${c.received_at}::bigint[], ${c.envelope}::jsonb[],
-                         ${c.content_sha256}::text[], ${c.prev_sha256}::text[], ${c.row_sha256}::text[])
+    SELECT * FROM ROWS FROM (unnest(${c.seq}::bigint[]), unnest(${c.id}::text[]), unnest(${c.source}::text[]), unnest(${c.symbol}::text[]),
+                             unnest(${c.kind}::text[]), unnest(${c.event_ts}::bigint[]), unnest(${c.received_at}::bigint[]),
+                             jsonb_array_elements(${envelopes}::jsonb),
+                             unnest(${c.content_sha256}::text[]), unnest(${c.prev_sha256}::text[]), unnest(${c.row_sha256}::text[]))
     ON CONFLICT DO NOTHING`.execute(trx);
   return res.numAffectedRows ?? 0n;
 }

@@ -9,7 +9,7 @@ export { openBatchConsumer, streamInfo, streamMessages } from './consume.ts';
 export type { BatchConsumer, Delivered, StoredMessage } from './consume.ts';
 export { NATS_PASSWORD_ENV, NATS_USERS, startNatsServer } from './embedded-server.ts';
 export type { NatsClusterNode, NatsCredentials, NatsServerProcess, NatsUser, StartNatsServerOptions } from './embedded-server.ts';
-export { publishError, publishJson } from './publish.ts';
+export { jsonBytes, publishError, publishJson } from './publish.ts';
 export { CONTENTION_BACKOFF_MS, chainsOf, PUBLISH_WINDOW, publishMany } from './ordered-publish.ts';
 export type { PublishFailure, PublishItem, PublishResult } from './publish.ts';
 export { applyTopology, consumerConfigOf, streamConfigOf, TOPOLOGY } from './topology.ts';

@@ -30,7 +30,7 @@
  */
 import { JetStreamApiError, type JetStreamClient } from '@nats-io/jetstream';
 import { FakeoutError } from '../../actors/domain/errors.ts';
-import { publishError, type PublishItem, type PublishResult } from './publish.ts';
+import { jsonBytes, publishError, type PublishItem, type PublishResult } from './publish.ts';
 
 /** Publishes in flight at once in {@link publishMany}: enough to hide the round trip, small enough to bound memory. */
 export const PUBLISH_WINDOW = 256;
@@ -69,14 +69,13 @@ export function chainsOf(js: JetStreamClient): PublishChains {
   return c;
 }
 
-const encoder = new TextEncoder();
 
 type Outcome = { ok: true; result: PublishResult; stream: string } | { ok: false; error: FakeoutError; wrongLast: boolean };
 
 async function send(js: JetStreamClient, item: PublishItem, expectLastId: string | undefined): Promise<Outcome> {
   try {
     const opts = expectLastId === undefined ? { msgID: item.id } : { msgID: item.id, expect: { lastMsgID: expectLastId } };
-    const ack = await js.publish(item.subject, encoder.encode(JSON.stringify(item.value)), opts);
+    const ack = await js.publish(item.subject, jsonBytes(item.value), opts);
     return { ok: true, result: { seq: ack.seq, duplicate: ack.duplicate }, stream: ack.stream };
   } catch (err) {
     const wrongLast = err instanceof JetStreamApiError && err.code === WRONG_LAST_MSG_ID;

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   openBatchConsumer,
+  streamInfo,
   publishJson,
   publishMany,
   streamMessages,
@@ -124,6 +125,23 @@ s('a body that is not JSON is returned with decodeError and does not wedge the c
   assert.equal(batch[1]?.value, { ok: true });
   assert.is(batch[1]?.decodeError, undefined);
   for (const m of batch) m.ack();
+  assert.equal(await c.fetchBatch(10, 1_000), []);
+});
+
+s('a delivered message carries its seq, subject, redelivery flag and body, and no decodeError field when the body is JSON', async () => {
+  const c = await openBatchConsumer(js, jsm, 'BARS', 'feature-engine');
+  await drain(c);
+  const last = (await streamInfo(jsm, 'BARS')).lastSeq;
+  // written by hand: 'é' is two UTF-8 bytes, '€' three
+  await js.publish('bars.UTF.1m', new Uint8Array([0x7b, 0x22, 0x73, 0x22, 0x3a, 0x22, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0x22, 0x7d]), { msgID: 'utf-1' });
+  const [m] = await c.fetchBatch(10, 1_000);
+  assert.ok(m);
+  assert.equal({ seq: m.seq, subject: m.subject, redelivered: m.redelivered, value: m.value }, { seq: last + 1, subject: 'bars.UTF.1m', redelivered: false, value: { s: 'é€' } });
+  assert.not.ok('decodeError' in m, 'no decodeError property at all');
+  m.nak();
+  const [again] = await c.fetchBatch(10, 1_000);
+  assert.equal([again?.seq, again?.redelivered], [last + 1, true]);
+  again!.ack();
   assert.equal(await c.fetchBatch(10, 1_000), []);
 });
 

@@ -7,6 +7,7 @@ import {
   applyTopology,
   jetstream,
   jetstreamManager,
+  jsonBytes,
   publishJson,
   publishMany,
   streamInfo,
@@ -99,6 +100,12 @@ s('publishMany stops at the first item that cannot be published: the items befor
     assert.is(err.info.reason, 'no-stream');
   }
   assert.is((await streamInfo(openJsm, 'SIGNALS')).messages, 1);
+});
+
+s('jsonBytes is the UTF-8 of the JSON text; undefined is an empty body', () => {
+  // written by hand: {"a":"é","n":1} with 'é' as c3 a9
+  assert.equal([...jsonBytes({ a: 'é', n: 1 })], [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0xa9, 0x22, 0x2c, 0x22, 0x6e, 0x22, 0x3a, 0x31, 0x7d]);
+  assert.is(jsonBytes(undefined).length, 0);
 });
 
 s.run();
