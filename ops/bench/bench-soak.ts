@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { benchDatabase, benchTempDir, type CleanupStack } from './bench-resources.ts';
 import { stopAll } from './bench-partitions.ts';
-import { countStatuses, sendLoad, WEBHOOK_BENCH_SECRET, webhookAlerts } from './bench-webhook.ts';
+import { countStatuses, sendLoad, webhookAlerts, webhookAppEnv } from './bench-webhook.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 /** Goal for (m): RSS after the warm-up stays within ±10 % of its median. */
@@ -52,12 +52,7 @@ export async function benchSoak(cleanup: CleanupStack, opts: SoakOptions, say: (
   const port = await freePort();
   // BENCH_SOAK_COMMAND: another command to soak (e.g. other node flags); default the start script
   const command = process.env.BENCH_SOAK_COMMAND ?? (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL: db.url, FAKEOUT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    FAKEOUT_WEBHOOK_SECRET: WEBHOOK_BENCH_SECRET, FAKEOUT_WEBHOOK_RATE: '0', FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '3650',
-    FAKEOUT_BAR_CLOCK_TICK: '0', FAKEOUT_REPLAY: opts.replay.map((f) => resolve(REPO, f)).join(','),
-  };
-  delete env.NATS_URL;
+  const env: NodeJS.ProcessEnv = { ...webhookAppEnv(db.url, dataDir, port), FAKEOUT_REPLAY: opts.replay.map((f) => resolve(REPO, f)).join(',') };
   delete env.NODE_OPTIONS; // the app's flags are the start script's, not the bench's
   // `sh -c` runs the script as npm would; the script execs node, so the pid is the app's.
   const child = spawn('sh', ['-c', command], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -151,7 +146,7 @@ async function freePort(): Promise<number> {
 }
 
 async function scrape(base: string): Promise<string> {
-  return (await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '')) ?? '';
+  return fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
 }
 
 /** The value of an unlabelled sample `name` in Prometheus text. */

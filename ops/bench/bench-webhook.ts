@@ -26,8 +26,7 @@ import { backendPids, benchDatabase, benchTempDir, type CleanupStack } from './b
 import { childPids, totalCpuSeconds } from './cpu-usage.ts';
 
 const FTX_FILE = resolve(import.meta.dirname, '../../data/nautilus_ftx_btc-perp-20211231-20220201_1m.csv');
-export const WEBHOOK_BENCH_SECRET = 'bench-webhook-secret';
-const SECRET = WEBHOOK_BENCH_SECRET;
+const SECRET = 'bench-webhook-secret';
 /** Goal for (j): p99 POST → signal on SIGNALS, ms (a target printed beside the figure, not an assertion). */
 export const WEBHOOK_GOAL_P99_MS = 20;
 /** Keep-alive connections of the generator (at most this many requests in flight). */
@@ -95,19 +94,34 @@ export interface WebhookBenchOptions {
   lanes: number;
 }
 
-export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOptions, say: (line: string) => void): Promise<WebhookBenchResult> {
-  const list = webhookAlerts(opts.rate * opts.seconds, opts.lanes);
-  const db = await benchDatabase(cleanup);
-  const dataDir = await benchTempDir(cleanup);
+/** The key of a 1m bar's message on BARS … SIGNALS (`symbol|openTime`), undefined for other timeframes. */
+function oneMinute(_subject: string, body: unknown): string | undefined {
+  const s = body as { symbol?: string; timeframe?: string; openTime?: number };
+  return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
+}
+
+/**
+ * The environment of an app that takes the bench's alerts (figures (j) and (m)): its own database,
+ * data directory and embedded nats-server (an ambient NATS_URL must not redirect it), the bench's
+ * webhook secret, no webhook rate limit, old bars accepted.
+ */
+export function webhookAppEnv(databaseUrl: string, dataDir: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env, DATABASE_URL: db.url, FAKEOUT_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+    ...process.env, DATABASE_URL: databaseUrl, FAKEOUT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
     FAKEOUT_WEBHOOK_SECRET: SECRET, FAKEOUT_WEBHOOK_RATE: '0', FAKEOUT_WEBHOOK_MAX_AGE_DAYS: '3650',
     // The bars are 2021–22 minutes sent 50× faster than they happened: the bar clock would close
     // every 5m–1h bucket at its first minute (correct live behaviour, not what this measures).
     FAKEOUT_BAR_CLOCK_TICK: '0',
   };
   delete env.NATS_URL;
-  const config = loadConfig(env);
+  return env;
+}
+
+export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOptions, say: (line: string) => void): Promise<WebhookBenchResult> {
+  const list = webhookAlerts(opts.rate * opts.seconds, opts.lanes);
+  const db = await benchDatabase(cleanup);
+  const dataDir = await benchTempDir(cleanup);
+  const config = loadConfig(webhookAppEnv(db.url, dataDir, 0));
   // replay: [] — no demo replay beside the alerts (the default replays config.replayFiles)
   const app = await startApp({ config, log: createLogger(config.logLevel, process.stderr), replay: [] });
   cleanup.push('stop the webhook app', () => app.stop());
@@ -116,16 +130,9 @@ export async function benchWebhook(cleanup: CleanupStack, opts: WebhookBenchOpti
   cleanup.push('close the observer connection', () => nc.close());
   const observer = await startObserver({
     manager: await jetstreamManager(nc), js: jetstream(nc), stream: 'SIGNALS', name: 'bench-webhook-signals',
-    keyOf: (_subject, body) => {
-      const s = body as { symbol?: string; timeframe?: string; openTime?: number };
-      return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
-    },
+    keyOf: oneMinute,
   });
   cleanup.push('stop the observer', () => observer.stop());
-  const oneMinute = (_subject: string, body: unknown) => {
-    const s = body as { symbol?: string; timeframe?: string; openTime?: number };
-    return s.timeframe === '1m' ? `${s.symbol}|${s.openTime}` : undefined;
-  };
   const hopObservers = await Promise.all(HOPS.map(async ([, stream]) => {
     const o = await startObserver({ manager: await jetstreamManager(nc), js: jetstream(nc), stream, name: `bench-webhook-${stream.toLowerCase()}`, keyOf: oneMinute });
     cleanup.push(`stop the ${stream} observer`, () => o.stop());
